@@ -1,0 +1,97 @@
+// The event loop of one sample: generate, simulate the detector, write candidates, and
+// normalise the weights so the sample stands for its luminosity.
+import type { SampleParams } from '../../definitions/dag.js';
+import { UserError } from '../errors.js';
+import type { Table } from '../parquet.js';
+import { writeCandidates } from './candidates.js';
+import { BEAM_BACKGROUND, Clusters, simulateDetector, Tracks } from './detector.js';
+import { checkMassPoint, generateIdmdh } from './idmdh.js';
+import { NtupleBuilder } from './ntuple.js';
+import { Particles } from './particles.js';
+import { PROCESSES, type ProcessModel } from './processes.js';
+import { Rng } from './rng.js';
+
+export interface GenerateOptions {
+  events: number;
+  seed: number;
+  /** No resolutions and no beam background (closure tests of the kinematics). */
+  idealDetector?: boolean;
+  /** Called every few thousand events; may throw to abort. */
+  onProgress?: (done: number) => void | Promise<void>;
+}
+
+export interface GeneratedSample {
+  table: Table;
+  generated: number;
+  /** Events the sample stands for: sigma * L for background, the generated events for signal. */
+  generatedWeighted: number;
+  candidates: number;
+  eventsWithCandidates: number;
+}
+
+type Sample = Pick<SampleParams, 'name' | 'kind' | 'process' | 'mChi1' | 'mHprime' | 'luminosityFb'>;
+
+const PROGRESS_EVERY = 20_000;
+
+export async function generateSample(sample: Sample, options: GenerateOptions): Promise<GeneratedSample> {
+  if (!Number.isInteger(options.events) || options.events < 1) {
+    throw new UserError(`sample ${sample.name}: generate.events must be a positive integer, got ${options.events}.`);
+  }
+  const signal = sample.kind === 'signal';
+  const masses = signal ? checkMassPoint(sample.name, sample.mChi1, sample.mHprime) : undefined;
+  const model = signal ? undefined : processModel(sample);
+  const rng = new Rng(options.seed);
+  const ev = new Particles();
+  const tracks = new Tracks();
+  const clusters = new Clusters();
+  const ntuple = new NtupleBuilder();
+  const overlayMean = BEAM_BACKGROUND.tracksPerEvent / 2;
+  const mChi1 = masses?.mChi1 ?? NaN;
+  const mHprime = masses?.mHprime ?? NaN;
+  let weightSum = 0;
+  let eventsWithCandidates = 0;
+  for (let event = 0; event < options.events; event++) {
+    if (event % PROGRESS_EVERY === 0 && options.onProgress) await options.onProgress(event);
+    let overlayPos: number;
+    let overlayNeg: number;
+    if (model?.forceOverlayPair) {
+      overlayPos = rng.poissonAtLeastOne(overlayMean);
+      overlayNeg = rng.poissonAtLeastOne(overlayMean);
+    } else {
+      overlayPos = rng.poisson(overlayMean);
+      overlayNeg = rng.poisson(overlayMean);
+    }
+    let weight = 1;
+    if (masses) generateIdmdh(ev, masses, rng);
+    else weight = model!.generate(ev, rng, overlayPos, overlayNeg);
+    weightSum += weight;
+    if (ev.n === 0) continue;
+    simulateDetector(ev, overlayPos, overlayNeg, rng, tracks, clusters, options.idealDetector);
+    if (writeCandidates(tracks, clusters, ntuple, rng, event, weight, mChi1, mHprime) > 0) eventsWithCandidates++;
+  }
+  let generatedWeighted = options.events;
+  if (model) {
+    generatedWeighted = model.crossSectionFb * sample.luminosityFb;
+    // Forced classes of events stand for their probability; importance weights average to one.
+    const overlayProbability = model.forceOverlayPair ? (1 - Math.exp(-overlayMean)) ** 2 : 1;
+    ntuple.scaleWeights((generatedWeighted * model.filterProbability * overlayProbability) / weightSum);
+  }
+  return {
+    table: ntuple.toTable(sample.process),
+    generated: options.events,
+    generatedWeighted,
+    candidates: ntuple.rows,
+    eventsWithCandidates,
+  };
+}
+
+function processModel(sample: Sample): ProcessModel {
+  const model = PROCESSES[sample.process];
+  if (!model) {
+    throw new UserError(
+      `sample ${sample.name}: the generator has no process '${sample.process}'; ` +
+      `choose one of ${Object.keys(PROCESSES).join(', ')}, or give the sample a file instead.`,
+    );
+  }
+  return model;
+}

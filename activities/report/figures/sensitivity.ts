@@ -1,0 +1,104 @@
+// Across models: max PFOM versus latent dimension (thesis Fig. 7.6, 7.9, 7.11) and, for one
+// model, the mass-grid heat maps of max PFOM, efficiency and threshold (Fig. 7.4, 7.5, 7.7).
+import type { TopLevelSpec } from 'vega-lite';
+import { ARCHITECTURES } from '../../model-rows.js';
+import type { ScanFile } from '../../scan-format.js';
+import type { Example } from '../examples.js';
+import { exampleColor, scoreTitle } from './scores.js';
+
+/** One panel per architecture (and training set, if several); dashed: PFOM with no autoencoder cut. */
+export function maxPfomVsLatentDimSpec(scans: ScanFile[], examples: Example[]): TopLevelSpec {
+  const rows = scans.flatMap((scan) =>
+    examples.flatMap((example) => {
+      const signal = scan.signals.find((s) => s.sample === example.sample);
+      if (!signal) return [];
+      return [{ panel: panelName(scan), latentDim: scan.latentDim, pfom: signal.maximum.pfom, noCut: signal.noCut.pfom, signal: example.label }];
+    }),
+  );
+  const panels = [...new Set(scans.map(panelName))].sort(
+    (a, b) => ARCHITECTURES.indexOf(a.split(' ')[0]) - ARCHITECTURES.indexOf(b.split(' ')[0]) || a.localeCompare(b),
+  );
+  return {
+    title: { text: 'Maximal PFOM of the example signals over the latent dimension', subtitle: 'dashed: no autoencoder cut' },
+    data: { values: rows },
+    facet: { column: { field: 'panel', type: 'nominal', title: null, sort: panels } },
+    spec: {
+      width: 220,
+      height: 220,
+      layer: [
+        {
+          mark: { type: 'line', point: true },
+          encoding: {
+            x: { field: 'latentDim', type: 'quantitative', title: 'latent dimension', axis: { tickMinStep: 1, format: 'd' } },
+            y: { field: 'pfom', type: 'quantitative', title: 'max PFOM' },
+            color: exampleColor(examples),
+          },
+        },
+        {
+          mark: { type: 'rule', strokeDash: [5, 4] },
+          encoding: { y: { field: 'noCut', type: 'quantitative', aggregate: 'mean' }, color: exampleColor(examples) },
+        },
+      ],
+    },
+  } as TopLevelSpec;
+}
+
+/** Panel name: the architecture, with the training set when the sweep has more than the default. */
+function panelName(scan: ScanFile): string {
+  return scan.background === 'all' ? scan.architecture : `${scan.architecture} (${scan.background})`;
+}
+
+const HEATMAP_METRICS = [
+  { key: 'pfom', title: 'max PFOM', format: '.3~g', scheme: 'viridis' },
+  { key: 'eff', title: 'efficiency', format: '.2~f', scheme: 'viridis' },
+  { key: 'threshold', title: 'threshold', format: '.3~g', scheme: 'plasma' },
+] as const;
+
+/** The three heat maps over (m_χ1, m_h′) of one model's best cuts, side by side. */
+export function heatmapsSpec(scan: ScanFile): TopLevelSpec {
+  const rows = scan.signals.map((s) => ({
+    mChi1: s.mChi1,
+    mHprime: s.mHprime,
+    pfom: s.maximum.pfom,
+    eff: s.maximum.effSelected,
+    threshold: s.maximum.threshold,
+  }));
+  const masses = (key: 'mChi1' | 'mHprime') => [...new Set(rows.map((r) => r[key]))].sort((a, b) => (a ?? 0) - (b ?? 0));
+  const chi = masses('mChi1');
+  const hprime = masses('mHprime');
+  return {
+    title: { text: `${scan.model}: best ${scoreTitle(scan)} cut per signal`, subtitle: `selection score > threshold maximising the PFOM (a = ${scan.punziA})` },
+    data: { values: rows },
+    hconcat: HEATMAP_METRICS.map((metric) => ({
+      title: { text: metric.title, fontSize: 12, fontWeight: 'normal' },
+      width: 34 * chi.length,
+      height: 34 * hprime.length,
+      encoding: {
+        x: { field: 'mChi1', type: 'ordinal', title: 'm_χ1 [GeV]', sort: chi, axis: { labelAngle: 0 } },
+        y: { field: 'mHprime', type: 'ordinal', title: 'm_h′ [GeV]', sort: [...hprime].reverse() },
+      },
+      layer: [
+        {
+          mark: 'rect',
+          encoding: {
+            color: { field: metric.key, type: 'quantitative', title: null, scale: { scheme: metric.scheme }, legend: { orient: 'bottom', gradientLength: 34 * chi.length, format: metric.format } },
+          },
+        },
+        {
+          mark: { type: 'text', fontSize: 8.5 },
+          encoding: {
+            text: { field: metric.key, type: 'quantitative', format: metric.format },
+            color: { condition: { test: `datum.${metric.key} < ${midpoint(rows.map((r) => r[metric.key]))}`, value: 'white' }, value: 'black' },
+          },
+        },
+      ],
+    })),
+    resolve: { scale: { color: 'independent' } },
+  } as TopLevelSpec;
+}
+
+/** Text on the dark half of a viridis/plasma scale is white, on the light half black. */
+function midpoint(values: number[]): number {
+  const finite = values.filter(Number.isFinite);
+  return finite.length ? (Math.min(...finite) + Math.max(...finite)) / 2 : 0;
+}

@@ -1,0 +1,37 @@
+// Registry NodeKind -> runner. Runners are found through the entry table of
+// code-version.ts (one source of truth for "where is this kind's code"), so a kind is wired
+// in as soon as its entry file exists; a kind without one fails its nodes with a clear,
+// non-retryable message instead of stopping the worker.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { NODE_KINDS, type NodeKind } from '../definitions/dag.js';
+import type { NodeRunner } from './context.js';
+import { REPO_ROOT, RUNNER_ENTRIES } from './code-version.js';
+
+export type RunnerRegistry = { [K in NodeKind]?: NodeRunner<K> };
+
+export async function loadRunners(): Promise<{ runners: RunnerRegistry; missing: NodeKind[] }> {
+  const runners: Record<string, unknown> = {};
+  const missing: NodeKind[] = [];
+  for (const kind of NODE_KINDS) {
+    const { file, exportName } = RUNNER_ENTRIES[kind];
+    const path = join(REPO_ROOT, file);
+    if (!existsSync(path)) {
+      missing.push(kind);
+      continue;
+    }
+    // A present but broken entry is a bug that must stop the worker, so import errors propagate.
+    const module = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+    const runner = module[exportName];
+    if (typeof runner !== 'function') throw new Error(`${file} does not export a function named ${exportName}`);
+    runners[kind] = runner;
+  }
+  return { runners: runners as RunnerRegistry, missing };
+}
+
+/** The message a node of a kind without runner fails with. */
+export function missingRunnerMessage(kind: NodeKind): string {
+  return `no runner for node kind "${kind}" in this worker: ${RUNNER_ENTRIES[kind].file} does not exist yet. ` +
+    `Run the sweep with --until set to an earlier kind, or update the worker.`;
+}

@@ -1,0 +1,90 @@
+// The files of a `scan` artifact: the contract between scan, the report and the CLI tables.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Architecture } from '../definitions/dag.js';
+import type { StepRule } from './pfom.js';
+
+export const SCAN_FILE = 'scan.json';
+/** One row per signal with the maximum of its PFOM curve (the table a physicist opens first). */
+export const MAXIMA_FILE = 'maxima.csv';
+
+/** The best cut for one signal. */
+export interface ScanMaximum {
+  pfom: number;
+  /** Efficiency relative to the signal events after preselection (what the PFOM uses). */
+  effSelected: number;
+  /** Efficiency relative to the generated events (preselection and autoencoder cut together). */
+  effGenerated: number;
+  /** Selection: score > threshold. */
+  threshold: number;
+  /** B at the maximum: weighted background events above the threshold, at the sweep's luminosity. */
+  nBackgroundAbove: number;
+  /** Simulated (unweighted) background events above the threshold: how much B can be trusted. */
+  backgroundEventsAbove: number;
+}
+
+export interface ScanSignal {
+  sample: string;
+  process: string;
+  mChi1: number | null;
+  mHprime: number | null;
+  generated: number;
+  selected: number;
+  selectedWeighted: number;
+  /** eff_selected per threshold, aligned with ScanFile.thresholds. */
+  efficiency: number[];
+  pfom: number[];
+  maximum: ScanMaximum;
+  /** Reference without any autoencoder cut: every preselected event passes, B = all background. */
+  noCut: { pfom: number; effGenerated: number; nBackground: number };
+}
+
+/** Weighted score histograms for the report (background by process, every signal). */
+export interface ScoreHistogram {
+  edges: number[];
+  /** Bins are logarithmic in the score (a positive score spanning decades, like the MSE). */
+  log: boolean;
+  background: Record<string, number[]>;
+  signals: Record<string, number[]>;
+}
+
+/** A thinned copy of the latent coordinates for pair plots (every n-th event). */
+export interface LatentSample {
+  dims: number;
+  /** Weights are the events' own, so thinned histograms keep the weighted shape. */
+  background: { process: string[]; weight: number[]; z: number[][] };
+  signals: Record<string, number[][]>;
+}
+
+export interface ScanFile {
+  model: string;
+  architecture: Architecture;
+  latentDim: number;
+  background: string;
+  /** `mse` or `latent:<i>`. */
+  score: string;
+  punziA: number;
+  grid: {
+    quantiles: [number, number];
+    steps: number;
+    quantileValues: [number, number];
+    start: number;
+    step: number;
+    count: number;
+    end: number;
+    rule: StepRule;
+  };
+  /** Shared by every signal of the model: thresholds and B (weighted, and simulated events). */
+  thresholds: number[];
+  backgroundAbove: number[];
+  backgroundEventsAbove: number[];
+  backgroundTotal: number;
+  backgroundEvents: number;
+  signals: ScanSignal[];
+  histogram: ScoreHistogram;
+  latent: LatentSample;
+}
+
+export async function readScanFile(scanDir: string): Promise<ScanFile> {
+  return JSON.parse(await readFile(join(scanDir, SCAN_FILE), 'utf8')) as ScanFile;
+}

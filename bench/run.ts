@@ -1,0 +1,44 @@
+// `npm run bench [-- NAME ...]`: runs the benchmark modules (all, or the named ones) and
+// prints one table. A module exports `bench(): Promise<Row[]>`; add yours to BENCHES.
+import { formatTable } from '../client/text-table.js';
+
+export interface Row {
+  name: string;
+  value: number;
+  unit: string;
+  note?: string;
+}
+
+const BENCHES: Record<string, () => Promise<{ bench(): Promise<Row[]> }>> = {
+  engine: () => import('./engine.js'),
+  data: () => import('./data.js'),
+  scan: () => import('./scan.js'),
+  score: () => import('./score.js'),
+};
+
+function formatValue(value: number): string {
+  if (!Number.isFinite(value)) return String(value);
+  const abs = Math.abs(value);
+  return abs >= 1000 || Number.isInteger(value) ? Math.round(value).toLocaleString('en-US') : value.toPrecision(3);
+}
+
+async function main(selected: string[]): Promise<void> {
+  const unknown = selected.filter((name) => !(name in BENCHES));
+  if (unknown.length > 0) throw new Error(`unknown bench ${unknown.join(', ')}; available: ${Object.keys(BENCHES).join(', ')}`);
+  const names = selected.length > 0 ? selected : Object.keys(BENCHES);
+  const rows: string[][] = [];
+  for (const name of names) {
+    console.error(`bench ${name} ...`);
+    const { bench } = await BENCHES[name]!();
+    for (const row of await bench()) rows.push([name, row.name, formatValue(row.value), row.unit, row.note ?? '']);
+  }
+  console.log(formatTable(['bench', 'measure', 'value', 'unit', 'note'], rows, ['left', 'left', 'right', 'left', 'left']));
+}
+
+main(process.argv.slice(2)).then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,94 @@
+// What `--out DIR` receives when a sweep ends: summary.json (every node: status, attempts,
+// cache hit, artifact paths) and the result tables, each written by one table writer.
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Dag, TrainParams } from '../definitions/dag.js';
+import type { NodeOutcome, SweepResult } from '../definitions/node-io.js';
+import { toCsv } from '../activities/csv.js';
+import { modelsCsv, readScanFile, scanCsv } from './tables.js';
+
+export interface SweepOutputs {
+  dag: Dag;
+  result: SweepResult;
+  workflowId: string;
+  runId: string;
+}
+
+/** Directory of a finished node's artifact on this host (the store is local or a shared mount). */
+function artifactDir(node: NodeOutcome): string | undefined {
+  return node.artifact ? fileURLToPath(node.artifact.uri) : undefined;
+}
+
+function artifactFiles(dir: string | undefined): string[] | undefined {
+  const manifest = dir && join(dir, 'manifest.json');
+  if (!manifest || !existsSync(manifest)) return undefined;
+  return Object.keys((JSON.parse(readFileSync(manifest, 'utf8')) as { files: Record<string, string> }).files);
+}
+
+export function summaryJson({ result, workflowId, runId }: SweepOutputs): string {
+  const nodes = result.nodes.map((node) => {
+    const dir = artifactDir(node);
+    return {
+      id: node.id,
+      kind: node.kind,
+      status: node.status,
+      attempts: node.attempts ?? null,
+      cacheHit: node.cacheHit,
+      startedAt: node.startedAt ?? null,
+      finishedAt: node.finishedAt ?? null,
+      error: node.error ?? null,
+      artifact: node.artifact ? { dir, files: artifactFiles(dir) ?? null, uri: node.artifact.uri, hash: node.artifact.hash } : null,
+      summary: node.summary ?? null,
+    };
+  });
+  return JSON.stringify({ sweep: result.sweep, workflowId, runId, nodes, failures: result.failures }, null, 2) + '\n';
+}
+
+const done = (result: SweepResult, kind: NodeOutcome['kind']) => result.nodes.filter((n) => n.kind === kind && n.status === 'done');
+
+const PRESELECTION_COLUMNS = ['sample', 'process', 'kind', 'm_chi1', 'm_hprime', 'generated', 'generated_weighted', 'selected', 'selected_weighted', 'efficiency'];
+
+/** One row per preselected sample, from the preselect summaries (mass columns empty for background). */
+export function preselectionCsv(result: SweepResult): string | undefined {
+  const nodes = done(result, 'preselect');
+  if (nodes.length === 0) return undefined;
+  const rows = nodes.map(({ summary = {} }) => {
+    const s = summary as Record<string, string | number | null | undefined>;
+    return [s.sample, s.process, s.kind, s.mChi1, s.mHprime, s.generated, s.generatedWeighted, s.selected, s.selectedWeighted, s.efficiency];
+  });
+  return toCsv(PRESELECTION_COLUMNS, rows);
+}
+
+type TableWriter = (outputs: SweepOutputs) => Promise<string | undefined>;
+
+/** File name -> writer; a writer returns undefined when the sweep has nothing for its table. */
+const TABLES: Record<string, TableWriter> = {
+  'summary.json': async (outputs) => summaryJson(outputs),
+  'preselection.csv': async ({ result }) => preselectionCsv(result),
+  'scan.csv': async ({ result }) => {
+    const dirs = done(result, 'scan').map(artifactDir).filter((d): d is string => Boolean(d));
+    return dirs.length > 0 ? scanCsv(await Promise.all(dirs.map(readScanFile))) : undefined;
+  },
+  'models.csv': async ({ dag, result }) => {
+    const outcomes = new Map(result.nodes.map((n) => [n.id, n]));
+    const models = dag.nodes
+      .filter((n) => n.kind === 'train')
+      .map((n) => ({ params: n.params as TrainParams, summary: outcomes.get(n.id)?.status === 'done' ? outcomes.get(n.id)?.summary : undefined }));
+    return models.length > 0 ? modelsCsv(models) : undefined;
+  },
+};
+
+/** Writes every table the sweep has data for; returns the paths written. */
+export async function writeOutputs(outDir: string, outputs: SweepOutputs): Promise<string[]> {
+  await mkdir(outDir, { recursive: true });
+  const written: string[] = [];
+  for (const [file, writer] of Object.entries(TABLES)) {
+    const text = await writer(outputs);
+    if (text === undefined) continue;
+    await writeFile(join(outDir, file), text);
+    written.push(join(outDir, file));
+  }
+  return written;
+}

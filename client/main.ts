@@ -1,0 +1,310 @@
+// The `sweep` command. Heavy modules (Temporal, workers) load only for the commands that
+// need them, so `validate`, `plan` and `--help` answer at once and without a server.
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { NODE_KINDS, type Dag } from '../definitions/dag.js';
+import type { SweepResult } from '../definitions/node-io.js';
+import { UserError } from '../activities/errors.js';
+import { loadDag, parseKind } from './definition.js';
+import type { SweepHandle } from './sweeps.js';
+import type { Session, WorkerFlags } from './session.js';
+
+const HELP = `sweep - declarative autoencoder sweeps on Temporal
+
+Usage:
+  sweep validate FILE                     check a definition; every problem with file:line:col
+  sweep plan FILE [--json|--dot|--mermaid] [--until KIND]
+                                          print the nodes and the DAG (no server needed)
+  sweep run FILE --out DIR [--until KIND] run the sweep with in-process workers, progress bars,
+                                          and write DIR/summary.json plus the result tables
+  sweep submit FILE [--until KIND]        start the sweep (or attach to it) and print its ids
+  sweep status ID [--json]                progress of a sweep (ID: sweep/<name> or <name>)
+  sweep resume ID [--out DIR] [--detach]  re-run failed nodes: live sweep -> update; closed ->
+                                          new run in which finished nodes are cache hits
+  sweep cancel ID                         cancel a sweep (running nodes are cancelled)
+  sweep server                            run the Temporal dev server (UI on http://localhost:8233)
+  sweep worker [--queues cpu,gpu] ...     run workers only (see \`sweep worker --help\`)
+
+Worker flags of run and resume: --cpu-slots N, --gpu-slots N, --backend tensorflow|wasm|cpu.
+--until KIND keeps the nodes up to that kind: ${NODE_KINDS.join(', ')}.
+
+Without TEMPORAL_ADDRESS, the embedded dev server on localhost:7233 is used (started if it is
+not running, data in .sweep/temporal.db). With it: TEMPORAL_NAMESPACE, TEMPORAL_TLS_CERT,
+TEMPORAL_TLS_KEY, TEMPORAL_TLS_CA, TEMPORAL_TLS=1, TEMPORAL_API_KEY. SWEEP_HOME moves the
+artifact store and engine state (default ./.sweep).`;
+
+class UsageError extends UserError {}
+
+const WORKER_FLAGS = {
+  'cpu-slots': { type: 'string' },
+  'gpu-slots': { type: 'string' },
+  backend: { type: 'string' },
+} as const satisfies ParseArgsConfig['options'];
+
+function parse<O extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: O, usage: string) {
+  const parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
+  if (parsed.positionals.length !== 1) throw new UsageError(`usage: sweep ${usage}`);
+  return { values: parsed.values, target: parsed.positionals[0]! };
+}
+
+function slots(value: string | boolean | undefined, flag: string): number | undefined {
+  if (value === undefined || typeof value === 'boolean') return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} must be a whole number >= 1, got "${value}"`);
+  return n;
+}
+
+function workerFlags(values: Record<string, string | boolean | undefined>): WorkerFlags {
+  return {
+    cpuSlots: slots(values['cpu-slots'], '--cpu-slots'),
+    gpuSlots: slots(values['gpu-slots'], '--gpu-slots'),
+    backend: typeof values.backend === 'string' ? values.backend : undefined,
+  };
+}
+
+async function validate(args: string[]): Promise<number> {
+  const { target } = parse(args, {}, 'validate FILE');
+  const { dag } = await loadDag(target);
+  const counts = NODE_KINDS.map((kind) => `${dag.nodes.filter((n) => n.kind === kind).length} ${kind}`).filter((c) => !c.startsWith('0 '));
+  console.log(`${target}: valid, ${dag.nodes.length} nodes (${counts.join(', ')})`);
+  return 0;
+}
+
+async function plan(args: string[]): Promise<number> {
+  const { values, target } = parse(
+    args,
+    { json: { type: 'boolean' }, dot: { type: 'boolean' }, mermaid: { type: 'boolean' }, until: { type: 'string' } },
+    'plan FILE [--json|--dot|--mermaid] [--until KIND]',
+  );
+  const { dag } = await loadDag(target, parseKind(values.until));
+  const render = await import('./plan.js');
+  if (values.json) console.log(render.renderJson(dag));
+  else if (values.dot) console.log(render.renderDot(dag));
+  else if (values.mermaid) console.log(render.renderMermaid(dag));
+  else console.log(`${render.renderTable(dag)}\n\n${render.renderMermaid(dag)}`);
+  return 0;
+}
+
+async function run(args: string[]): Promise<number> {
+  const { values, target } = parse(args, { out: { type: 'string' }, until: { type: 'string' }, ...WORKER_FLAGS }, 'run FILE --out DIR [--until KIND]');
+  if (!values.out) throw new UsageError('sweep run needs --out DIR: where summary.json and the result tables go');
+  const { spec, dag } = await loadDag(target, parseKind(values.until));
+  const { openSession, missingKinds } = await import('./session.js');
+  const flags = workerFlags(values);
+  // In-process workers can run as many trainings at once as the definition allows.
+  flags.gpuSlots ??= dag.limits.maxParallel.train ?? dag.limits.maxParallel.gpu;
+  const session = await openSession({ workers: { ...flags, dataRoot: spec.dataRoot } });
+  try {
+    const missing = missingKinds(session.workers, dag.nodes.map((n) => n.kind));
+    if (missing.length > 0) {
+      console.error(`warning: this worker has no runner yet for ${missing.join(', ')}; those nodes will fail (use --until to stop earlier)`);
+    }
+    const { startSweep } = await import('./sweeps.js');
+    const { handle, runId, attached } = await startSweep(session.client, dag);
+    console.error(
+      attached
+        ? `attached to the running sweep ${handle.workflowId} (run ${runId}); it keeps the definition it was started with`
+        : `started ${handle.workflowId} (run ${runId}): ${dag.nodes.length} nodes`,
+    );
+    return await watch(session, handle, runId, values.out, attached ? undefined : dag);
+  } finally {
+    await session.close();
+  }
+}
+
+async function submit(args: string[]): Promise<number> {
+  const { values, target } = parse(args, { until: { type: 'string' } }, 'submit FILE [--until KIND]');
+  const { dag } = await loadDag(target, parseKind(values.until));
+  const { openSession } = await import('./session.js');
+  const session = await openSession({});
+  try {
+    const { startSweep } = await import('./sweeps.js');
+    const { handle, runId, attached } = await startSweep(session.client, dag);
+    console.log(`workflow id: ${handle.workflowId}`);
+    console.log(`run id:      ${runId}`);
+    if (attached) console.log('(a sweep of this name is already running: attached to it instead of starting another)');
+    if (session.uiUrl) console.log(`ui:          ${session.uiUrl}/namespaces/${session.settings.namespace}/workflows/${encodeURIComponent(handle.workflowId)}`);
+    console.log('workers execute it: `sweep worker` on this or other hosts');
+    return 0;
+  } finally {
+    await session.close();
+  }
+}
+
+async function status(args: string[]): Promise<number> {
+  const { values, target } = parse(args, { json: { type: 'boolean' } }, 'status ID [--json]');
+  const { openSession } = await import('./session.js');
+  const { describeSweep } = await import('./sweeps.js');
+  const session = await openSession({});
+  try {
+    const report = await describeSweep(session.client, target);
+    if (values.json) {
+      console.log(JSON.stringify(report, null, 2));
+      return 0;
+    }
+    const { summaryTable } = await import('./progress.js');
+    console.log(`${report.workflowId}  ${report.status}  run ${report.runId}  started ${report.startTime}`);
+    const running = report.progress?.filter((p) => p.status === 'running').map((p) => p.id) ?? [];
+    if (running.length > 0) console.log(`running: ${running.join(', ')}`);
+    if (report.result) console.log(`\n${summaryTable(report.result)}`);
+    else if (report.progress) console.log(`\n${summaryTable({ sweep: '', nodes: report.progress, failures: [] })}`);
+    else if (report.status === 'RUNNING') console.log('no worker answered: start one with `sweep worker` (or `sweep run FILE`)');
+    const unfinished = report.status !== 'RUNNING' && (report.status !== 'COMPLETED' || report.result!.failures.length > 0);
+    if (unfinished) console.log(`\nre-run what failed with \`sweep resume ${report.workflowId}\``);
+    return 0;
+  } finally {
+    await session.close();
+  }
+}
+
+async function resume(args: string[]): Promise<number> {
+  const { values, target } = parse(args, { out: { type: 'string' }, detach: { type: 'boolean' }, ...WORKER_FLAGS }, 'resume ID [--out DIR] [--detach]');
+  const { openSession } = await import('./session.js');
+  const session = await openSession({ workers: values.detach ? undefined : workerFlags(values) });
+  try {
+    const { resumeSweep } = await import('./sweeps.js');
+    const outcome = await resumeSweep(session.client, target);
+    let runId: string;
+    if (outcome.mode === 'update') {
+      const description = await outcome.handle.describe();
+      runId = description.runId;
+      console.error(outcome.reset.length > 0 ? `re-running ${outcome.reset.length} nodes: ${outcome.reset.join(', ')}` : 'nothing failed in the running sweep');
+    } else {
+      runId = outcome.runId;
+      console.error(`started run ${runId} of ${outcome.handle.workflowId} with the previous run's DAG (${outcome.nodes} nodes; finished ones are cache hits)`);
+    }
+    if (values.detach) return 0;
+    return await watch(session, outcome.handle, runId, values.out);
+  } finally {
+    await session.close();
+  }
+}
+
+async function cancel(args: string[]): Promise<number> {
+  const { target } = parse(args, {}, 'cancel ID');
+  const { openSession } = await import('./session.js');
+  const { normaliseSweepId } = await import('./sweeps.js');
+  const session = await openSession({});
+  try {
+    const id = normaliseSweepId(target);
+    await session.client.workflow.getHandle(id).cancel();
+    console.log(`cancellation requested for ${id}`);
+    return 0;
+  } finally {
+    await session.close();
+  }
+}
+
+async function server(args: string[]): Promise<number> {
+  parseArgs({ args, options: {}, strict: true });
+  const { serveForeground, DEV_SERVER_PORT, DEV_UI_PORT } = await import('./server.js');
+  const { sweepHome } = await import('../activities/store.js');
+  console.error(`Temporal dev server on localhost:${DEV_SERVER_PORT}, UI http://localhost:${DEV_UI_PORT}`);
+  const { alreadyRunning, exitCode } = await serveForeground(sweepHome());
+  if (alreadyRunning) console.error('already running (started by `sweep run` or another `sweep server`); nothing to do');
+  return exitCode;
+}
+
+/** Follows a sweep to its end with progress bars; prints the summary, writes `out`. */
+async function watch(session: Session, handle: SweepHandle, runId: string, out?: string, dag?: Dag): Promise<number> {
+  const { ProgressView, summaryTable } = await import('./progress.js');
+  const { followSweep, dagOfRun } = await import('./sweeps.js');
+  if (session.uiUrl) console.error(`watch it in the Temporal UI: ${session.uiUrl}`);
+  const view = new ProgressView();
+  const stopped = session.workers?.done.then(() => 'stopped' as const);
+  process.once('SIGINT', () => console.error('\nstopping the workers (running nodes get a grace period to checkpoint) ...'));
+  let result: SweepResult | 'stopped';
+  try {
+    result = await Promise.race([followSweep(handle, (p) => view.update(p)), ...(stopped ? [stopped] : [])]);
+  } catch (err) {
+    const { WorkflowFailedError } = await import('@temporalio/client');
+    if (err instanceof WorkflowFailedError) {
+      throw new UserError(`sweep ${handle.workflowId} ended without a result: ${err.cause?.message ?? err.message}; \`sweep resume ${handle.workflowId}\` starts it again`);
+    }
+    throw err;
+  }
+  if (result === 'stopped') {
+    console.error(`workers stopped; the sweep continues on the server. Attach again with \`sweep resume ${handle.workflowId}\` or \`sweep run\`.`);
+    return 130;
+  }
+  view.update(result.nodes);
+  console.log(`\n${summaryTable(result)}`);
+  if (out) {
+    const { writeOutputs } = await import('./export.js');
+    const fullDag = dag ?? (await dagOfRun(session.client, handle.workflowId, runId));
+    const written = await writeOutputs(out, { dag: fullDag, result, workflowId: handle.workflowId, runId });
+    console.log(`\nwrote ${written.join(', ')}`);
+  }
+  if (result.failures.length > 0) {
+    console.error(
+      `\n${result.failures.length} node(s) failed. Fix the cause, then \`sweep resume ${handle.workflowId}\` ` +
+        '(re-runs them; finished nodes are cache hits), or `sweep run FILE` again if the fix is in the definition.',
+    );
+    return 1;
+  }
+  return 0;
+}
+
+const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
+  validate,
+  plan,
+  run,
+  submit,
+  status,
+  resume,
+  cancel,
+  server,
+  worker: async (args) => {
+    const { workerMain } = await import('../worker.js');
+    await workerMain(args);
+    return 0;
+  },
+};
+
+/** Errors that are the user's to fix: message only, no stack trace. */
+async function isUserFacing(err: unknown): Promise<boolean> {
+  if (!(err instanceof Error)) return false;
+  if (err instanceof UserError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) return true;
+  const kinds = await Promise.all([
+    import('./connection.js').then((m) => m.ConnectionSettingsError),
+    import('./server.js').then((m) => m.ServerError),
+    import('./session.js').then((m) => m.TemporalUnreachableError),
+    import('./sweeps.js').then((m) => m.SweepNotFoundError),
+    import('../worker.js').then((m) => m.WorkerUsageError),
+  ]);
+  return kinds.some((kind) => err instanceof kind);
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...args] = argv;
+  if (!command || command === '--help' || command === '-h' || command === 'help') {
+    console.log(HELP);
+    return 0;
+  }
+  const handler = COMMANDS[command];
+  if (!handler) throw new UsageError(`unknown command "${command}"; \`sweep --help\` lists the commands`);
+  if (args.includes('--help') || args.includes('-h')) {
+    if (command === 'worker') return handler(args);
+    console.log(HELP);
+    return 0;
+  }
+  return handler(args);
+}
+
+// Exit only once stdout has drained: a large `plan --json` into a pipe is otherwise cut short.
+function exitAfterFlush(code: number): void {
+  process.stdout.write('', () => process.exit(code));
+}
+
+main(process.argv.slice(2)).then(
+  exitAfterFlush,
+  async (err: unknown) => {
+    if (await isUserFacing(err)) {
+      const messages = (err as { messages?: string[] }).messages ?? [(err as Error).message];
+      for (const message of messages) console.error(`sweep: ${message}`);
+    } else {
+      console.error('sweep: unexpected error (a bug; please report it with the lines below)');
+      console.error(err);
+    }
+    exitAfterFlush(1);
+  },
+);

@@ -1,0 +1,160 @@
+// Client-side operations on sweep workflows: start (or attach to) a sweep, resume one,
+// follow its progress until it ends. Used by the CLI and by the engine tests alike.
+import { defaultPayloadConverter, WorkflowIdConflictPolicy } from '@temporalio/common';
+import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
+import type { Dag } from '../definitions/dag.js';
+import type { NodeProgress, SweepResult } from '../definitions/node-io.js';
+import { progressQuery, retryFailedUpdate, sweepWorkflowId, taskQueueName, WORKFLOW_TASK_QUEUE } from '../workflows/api.js';
+import type { sweep } from '../workflows/sweep.js';
+
+export type SweepHandle = WorkflowHandle<typeof sweep>;
+
+export class SweepNotFoundError extends Error {}
+
+/** Accepts `sweep/<name>` or just `<name>`. */
+export function normaliseSweepId(id: string): string {
+  return id.startsWith('sweep/') ? id : sweepWorkflowId(id);
+}
+
+/**
+ * Starts the sweep `sweep/<name>` with this Dag, or attaches to the run already in progress
+ * (a second submission of a running definition must not start a second sweep).
+ */
+export async function startSweep(
+  client: Client,
+  dag: Dag,
+  options: { taskQueue?: string } = {},
+): Promise<{ handle: SweepHandle; runId: string; attached: boolean }> {
+  const workflowId = sweepWorkflowId(dag.sweep);
+  const running = await runningRunId(client, workflowId);
+  if (running) return { handle: client.workflow.getHandle(workflowId, running), runId: running, attached: true };
+  // USE_EXISTING also covers a submission racing ours between the check above and this start.
+  const handle = await client.workflow.start<typeof sweep>('sweep', {
+    workflowId,
+    taskQueue: options.taskQueue ?? taskQueueName(process.env.SWEEP_TASK_QUEUE_PREFIX ?? '', WORKFLOW_TASK_QUEUE),
+    args: [dag],
+    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+    staticSummary: `sweep ${dag.sweep}: ${dag.nodes.length} nodes`,
+  });
+  const runId = handle.firstExecutionRunId;
+  return { handle: client.workflow.getHandle(workflowId, runId), runId, attached: false };
+}
+
+async function runningRunId(client: Client, workflowId: string): Promise<string | undefined> {
+  try {
+    const description = await client.workflow.getHandle(workflowId).describe();
+    return description.status.name === 'RUNNING' ? description.runId : undefined;
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return undefined;
+    throw err;
+  }
+}
+
+export type ResumeOutcome =
+  | { mode: 'update'; handle: SweepHandle; reset: string[] }
+  | { mode: 'new-run'; handle: SweepHandle; runId: string; nodes: number };
+
+/**
+ * Re-runs what failed: a running sweep gets the `retryFailed` update; a closed one is
+ * started again with the Dag of its last run, so every node that finished is a cache hit.
+ */
+export async function resumeSweep(client: Client, id: string): Promise<ResumeOutcome> {
+  const workflowId = normaliseSweepId(id);
+  const latest = client.workflow.getHandle<typeof sweep>(workflowId);
+  let description;
+  try {
+    description = await latest.describe();
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) throw new SweepNotFoundError(`no sweep with id ${workflowId}; \`sweep submit FILE\` starts one`);
+    throw err;
+  }
+  if (description.status.name === 'RUNNING') {
+    const reset = await latest.executeUpdate(retryFailedUpdate);
+    return { mode: 'update', handle: latest, reset };
+  }
+  const dag = await dagOfRun(client, workflowId, description.runId);
+  // The new run goes to the task queue of the old one, where its workers are.
+  const { handle, runId } = await startSweep(client, dag, { taskQueue: description.taskQueue });
+  return { mode: 'new-run', handle, runId, nodes: dag.nodes.length };
+}
+
+/** The Dag a run was started with: the input of its first history event. */
+export async function dagOfRun(client: Client, workflowId: string, runId: string): Promise<Dag> {
+  const page = await client.workflowService.getWorkflowExecutionHistory({
+    namespace: client.options.namespace,
+    execution: { workflowId, runId },
+    maximumPageSize: 1,
+  });
+  const payload = page.history?.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+  if (!payload) throw new Error(`run ${runId} of ${workflowId} has no recorded input`);
+  return defaultPayloadConverter.fromPayload<Dag>(payload);
+}
+
+export interface SweepReport {
+  workflowId: string;
+  runId: string;
+  status: string;
+  startTime: string;
+  closeTime?: string;
+  /** Live progress (running sweeps, when a worker answers). */
+  progress?: NodeProgress[];
+  /** The outcome of a completed sweep. */
+  result?: SweepResult;
+}
+
+/** Where a sweep stands: its latest run's status plus progress or result. */
+export async function describeSweep(client: Client, id: string): Promise<SweepReport> {
+  const workflowId = normaliseSweepId(id);
+  const handle = client.workflow.getHandle<typeof sweep>(workflowId);
+  let description;
+  try {
+    description = await handle.describe();
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) throw new SweepNotFoundError(`no sweep with id ${workflowId}`);
+    throw err;
+  }
+  const report: SweepReport = {
+    workflowId,
+    runId: description.runId,
+    status: description.status.name,
+    startTime: description.startTime.toISOString(),
+    closeTime: description.closeTime?.toISOString(),
+  };
+  if (report.status === 'RUNNING') report.progress = await queryProgress(handle, 3_000);
+  if (report.status === 'COMPLETED') report.result = await handle.result();
+  return report;
+}
+
+/** Latest progress of a sweep, or undefined when no worker answers the query in time. */
+export async function queryProgress(handle: SweepHandle, timeoutMs = 5_000): Promise<NodeProgress[] | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), timeoutMs)));
+  try {
+    return await Promise.race([handle.query(progressQuery), timeout]);
+  } catch {
+    return undefined;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Waits for the sweep's result, calling `onProgress` with fresh progress every `intervalMs`. */
+export async function followSweep(
+  handle: SweepHandle,
+  onProgress: (progress: NodeProgress[]) => void,
+  intervalMs = 500,
+): Promise<SweepResult> {
+  let finished = false;
+  const result = handle.result().finally(() => {
+    finished = true;
+  });
+  const poll = async () => {
+    while (!finished) {
+      const progress = await queryProgress(handle, 2_000);
+      if (progress && !finished) onProgress(progress);
+      await Promise.race([result.catch(() => undefined), new Promise((r) => setTimeout(r, intervalMs))]);
+    }
+  };
+  const [outcome] = await Promise.all([result, poll()]);
+  return outcome;
+}

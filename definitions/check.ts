@@ -1,0 +1,219 @@
+// Semantic checks that JSON Schema cannot express, run on a definition that passed the
+// schema. Each problem names the place (a path into the YAML) so the loader can give its
+// line and column. Together with the schema these guarantee that compile() succeeds.
+import path from 'node:path';
+import type { RetrySettings } from './dag.js';
+import { ALL_BACKGROUND, expandModels, hasSeveralSets, modelName } from './matrix.js';
+import { DEFAULT_RETRY } from './presets.js';
+import { isKinematicallyOpen, SQRT_S } from './idmdh.js';
+import { expandSignals, parseWhere, WHERE_EXPECTED, type SignalPoint } from './signals.js';
+import type { ModelSelector, Spec } from './spec.js';
+import { didYouMean } from './suggest.js';
+
+export type YamlPath = (string | number)[];
+
+export interface Problem {
+  path: YamlPath;
+  message: string;
+  /** Point at the key itself rather than its value (e.g. a misnamed key). */
+  atKey?: boolean;
+}
+
+export function checkSemantics(spec: Spec): Problem[] {
+  const problems: Problem[] = [];
+  const report = (path: YamlPath, message: string, atKey = false) => problems.push({ path, message, atKey });
+  // Without a readable `where` there is no grid; the checks that need it are skipped.
+  const signals = checkSignals(spec, report);
+  checkBackground(spec, signals ?? [], report);
+  checkCuts(spec, report);
+  checkTrainingSets(spec, signals ?? [], report);
+  checkModelsAndScan(spec, report);
+  checkRetries(spec, report);
+  return problems;
+}
+
+type Report = (path: YamlPath, message: string, atKey?: boolean) => void;
+
+/** Paths must stay inside data.root, so a definition cannot read arbitrary files. */
+function isInsideRoot(file: string): boolean {
+  const normal = path.posix.normalize(file.replaceAll('\\', '/'));
+  return !path.posix.isAbsolute(normal) && !/^[A-Za-z]:/.test(normal) && normal !== '..' && !normal.startsWith('../');
+}
+
+function checkSource(at: YamlPath, source: { generate?: unknown; file?: string }, report: Report) {
+  if ((source.generate === undefined) === (source.file === undefined)) {
+    report(at, 'give exactly one of `generate: {events: N}` (embedded generator) and `file: path.parquet` (your ntuple)');
+  }
+  if (source.file !== undefined && !isInsideRoot(source.file)) {
+    report([...at, 'file'], `"${source.file}" must be a relative path inside data.root (no leading / and no ..)`);
+  }
+}
+
+function checkBackground(spec: Spec, signals: SignalPoint[], report: Report) {
+  const firstIndex = new Map<string, number>();
+  spec.samples.background.forEach((sample, i) => {
+    const at = ['samples', 'background', i];
+    checkSource(at, sample, report);
+    if (sample.weight !== undefined && sample.file === undefined) {
+      report([...at, 'weight'], '`weight` only applies to file samples; generated samples are weighted by the generator');
+    }
+    const first = firstIndex.get(sample.name);
+    if (first !== undefined) report([...at, 'name'], `duplicate sample name "${sample.name}" (also samples.background[${first}]); names must be unique`);
+    else if (signals.some((s) => s.name === sample.name)) report([...at, 'name'], `"${sample.name}" is also the name of a signal sample; rename it`);
+    firstIndex.set(sample.name, first ?? i);
+  });
+}
+
+function checkSignals(spec: Spec, report: Report): SignalPoint[] | undefined {
+  const { signal } = spec.samples;
+  checkSource(['samples', 'signal'], signal, report);
+  if (signal.file !== undefined) {
+    const unknown = [...signal.file.matchAll(/\{([^}]*)\}/g)].map((m) => m[1]).filter((p) => !['name', 'm_chi1', 'm_hprime'].includes(p));
+    if (unknown.length > 0) report(['samples', 'signal', 'file'], `unknown placeholder {${unknown[0]}}; use {name}, {m_chi1} and {m_hprime}`);
+    else if (!signal.file.includes('{name}') && !(signal.file.includes('{m_chi1}') && signal.file.includes('{m_hprime}'))) {
+      report(['samples', 'signal', 'file'], 'every grid point needs its own file: use {name}, or both {m_chi1} and {m_hprime}');
+    }
+  }
+  const where = signal.where === undefined ? undefined : parseWhere(signal.where);
+  if (where && !where.ok) {
+    report(['samples', 'signal', 'where'], `${where.error} (expected: ${WHERE_EXPECTED})`);
+    return undefined;
+  }
+  const points = expandSignals(signal);
+  if (points.length === 0) report(['samples', 'signal', 'where'], 'keeps no point of the mass grid; loosen it or extend the grid');
+  const closed = signal.file === undefined ? points.filter((p) => !isKinematicallyOpen(p.mChi1, p.mHprime)) : [];
+  if (closed.length > 0) {
+    report(
+      ['samples', 'signal', 'where'],
+      `cannot generate ${closed.map((p) => `(m_chi1 ${p.mChi1}, m_hprime ${p.mHprime})`).join(', ')}: ` +
+        `m_chi1 + m_chi2 + m_hprime must stay below sqrt(s) = ${SQRT_S} GeV (thesis Eq. 3.7, m_chi2 from Eq. 3.3); ` +
+        `add "&& m_chi1 + m_chi2 + m_hprime < ${SQRT_S}" to where`,
+    );
+  }
+  for (const [name, example] of Object.entries(signal.examples)) {
+    if (!points.some((p) => p.mChi1 === example.m_chi1 && p.mHprime === example.m_hprime)) {
+      report(
+        ['samples', 'signal', 'examples', name],
+        `example "${name}" (m_chi1 ${example.m_chi1}, m_hprime ${example.m_hprime}) is not a signal sample: pick a point of the grid that satisfies \`where\``,
+      );
+    }
+  }
+  return points;
+}
+
+function checkCuts(spec: Spec, report: Report) {
+  const seen = new Set<string>();
+  spec.preselection.cuts.forEach((cut, i) => {
+    const at = ['preselection', 'cuts', i];
+    if (seen.has(cut.name)) report([...at, 'name'], `duplicate cut name "${cut.name}"; the cut-flow table needs unique names`);
+    seen.add(cut.name);
+    if (cut.expr.trim() === '') report([...at, 'expr'], 'the expression is empty; write a condition such as "nExtraTracks == 0", or remove the cut');
+    else if (cut.forEach && !cut.expr.includes('{p}')) {
+      report([...at, 'expr'], 'the cut has forEach but its expression has no {p}; write e.g. "{p}_nCDCHits > 20", or drop forEach');
+    } else if (!cut.forEach && cut.expr.includes('{p}')) {
+      report([...at, 'expr'], 'the expression uses {p} but the cut has no forEach; add e.g. `forEach: [eminus, eplus, muminus, muplus]`');
+    }
+  });
+}
+
+function checkTrainingSets(spec: Spec, signals: SignalPoint[], report: Report) {
+  const backgroundNames = spec.samples.background.map((s) => s.name);
+  const signalNames = new Set(signals.map((s) => s.name));
+  for (const [set, samples] of Object.entries(spec.trainingSets)) {
+    if (set === ALL_BACKGROUND) report(['trainingSets', set], '`all` is built in (every background sample); give this set another name', true);
+    samples.forEach((sample, i) => {
+      if (backgroundNames.includes(sample)) return;
+      const why = signalNames.has(sample)
+        ? 'is a signal sample; training sets hold background samples only'
+        : `is not a background sample${didYouMean(sample, backgroundNames)} (defined: ${backgroundNames.join(', ')})`;
+      report(['trainingSets', set, i], `"${sample}" ${why}`);
+    });
+  }
+}
+
+function checkSetReference(value: string | string[] | undefined, at: YamlPath, sets: string[], report: Report) {
+  const list = value === undefined ? [] : Array.isArray(value) ? value : [value];
+  list.forEach((set, i) => {
+    if (!sets.includes(set)) {
+      report(Array.isArray(value) ? [...at, i] : at, `no training set named "${set}"${didYouMean(set, sets)} (defined: ${sets.join(', ')}); define it under trainingSets`);
+    }
+  });
+}
+
+function checkModelsAndScan(spec: Spec, report: Report) {
+  const { models: modelsSpec } = spec;
+  const sets = [ALL_BACKGROUND, ...Object.keys(spec.trainingSets)];
+  modelsSpec.matrix?.background.forEach((set, i) => checkSetReference(set, ['models', 'matrix', 'background', i], sets, report));
+  const selectors: [string, ModelSelector[]][] = [
+    ['exclude', modelsSpec.exclude],
+    ['include', modelsSpec.include],
+  ];
+  for (const [list, entries] of selectors) {
+    entries.forEach((entry, i) => checkSetReference(entry.background, ['models', list, i, 'background'], sets, report));
+  }
+
+  const expansion = expandModels(modelsSpec);
+  for (const i of expansion.excludesMatchingNothing) {
+    report(['models', 'exclude', i], 'matches no model of the matrix; fix its values or remove it');
+  }
+  for (const i of expansion.includesAddingNothing) {
+    report(['models', 'include', i], 'adds no model: every combination it names is already in the matrix; remove it');
+  }
+  const models = expansion.models;
+  if (models.length === 0) {
+    report(['models'], 'defines no model; add a matrix (architecture, latentDim) or include entries');
+    return;
+  }
+  for (const model of models) {
+    if (model.architecture !== 'DVAE' || model.latentDim >= 2) continue;
+    const why = 'DVAE needs latentDim >= 2 (its Dirichlet latent space is undefined for one dimension)';
+    if (model.origin.from === 'include') {
+      report(['models', 'include', model.origin.index], `${why}; remove latentDim ${model.latentDim} from this entry`);
+    } else {
+      const at = modelsSpec.matrix!.latentDim.indexOf(model.latentDim);
+      report(
+        ['models', 'matrix', 'latentDim', at],
+        `${why}, but the matrix makes DVAE with latentDim ${model.latentDim}; add \`{architecture: DVAE, latentDim: ${model.latentDim}}\` to models.exclude`,
+      );
+    }
+  }
+
+  const severalSets = hasSeveralSets(models);
+  const names = models.map((m) => modelName(m, severalSets));
+  const heatmapModel = spec.report.heatmapModel;
+  if (heatmapModel !== undefined && !names.includes(heatmapModel)) {
+    report(['report', 'heatmapModel'], `no model named "${heatmapModel}"${didYouMean(heatmapModel, names)} (models: ${names.join(', ')})`);
+  }
+
+  const latent = /^latent:(\d+)$/.exec(spec.scan.score);
+  if (latent) {
+    const index = Number(latent[1]);
+    const smallest = models.reduce((a, b) => (b.latentDim < a.latentDim ? b : a));
+    if (index >= smallest.latentDim) {
+      report(
+        ['scan', 'score'],
+        `latent:${index} needs every model to have latentDim >= ${index + 1} (coordinates count from 0), but ${modelName(smallest, severalSets)} has ${smallest.latentDim}`,
+      );
+    }
+  }
+  const [low, high] = spec.scan.quantiles;
+  if (low >= high) report(['scan', 'quantiles'], `the low quantile (${low}) must be below the high one (${high})`);
+}
+
+function checkRetries(spec: Spec, report: Report) {
+  const policies: [YamlPath, Partial<RetrySettings> | undefined, RetrySettings][] = [
+    [['training', 'retry'], spec.training.retry, DEFAULT_RETRY.train],
+    ...Object.entries(spec.execution.retry).map(([kind, retry]): [YamlPath, Partial<RetrySettings>, RetrySettings] => [
+      ['execution', 'retry', kind],
+      retry,
+      DEFAULT_RETRY.cpu,
+    ]),
+  ];
+  for (const [at, given, defaults] of policies) {
+    if (!given) continue;
+    const merged = { ...defaults, ...given };
+    if (merged.maximumIntervalSeconds < merged.initialIntervalSeconds) {
+      report(at, `maximumIntervalSeconds (${merged.maximumIntervalSeconds}) is below initialIntervalSeconds (${merged.initialIntervalSeconds}); raise it`);
+    }
+  }
+}

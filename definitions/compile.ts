@@ -1,0 +1,193 @@
+// Compiles a loaded definition into the DAG the workflow runs. Pure: no I/O, same input,
+// same output (cache keys included), so the client can plan without a server.
+import { createHash } from 'node:crypto';
+import {
+  NODE_KINDS,
+  type Dag,
+  type DagNode,
+  type NodeKind,
+  type NodeParamsByKind,
+  type RetrySettings,
+  type SampleParams,
+  type TaskQueue,
+  type TrainingSettings,
+} from './dag.js';
+import { ALL_BACKGROUND, expandModels, hasSeveralSets, modelName } from './matrix.js';
+import { DEFAULT_RETRY, PRESETS } from './presets.js';
+import { expandSignals, signalFile } from './signals.js';
+import { CPU_KINDS, type CutSpec, type Spec } from './spec.js';
+
+export interface CompileOptions {
+  /** Hash of each kind's code; part of its nodes' cache keys, so new code re-runs them. */
+  codeVersions: Record<NodeKind, string>;
+  /** Keep only nodes whose kind comes at or before this one in NODE_KINDS. */
+  until?: NodeKind;
+}
+
+/** JSON with object keys sorted at every level, so equal values hash equally. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/** A 31-bit seed for one named consumer; independent of every other name. */
+export function deriveSeed(seed: number, label: string): number {
+  return parseInt(sha256(`${seed}/${label}`).slice(0, 8), 16) & 0x7fffffff;
+}
+
+/** forEach cuts become one cut: the expression per prefix, parenthesised and ANDed. */
+export function expandCut(cut: CutSpec): { name: string; expr: string } {
+  if (!cut.forEach) return { name: cut.name, expr: cut.expr };
+  return { name: cut.name, expr: cut.forEach.map((p) => `(${cut.expr.replaceAll('{p}', p)})`).join(' && ') };
+}
+
+export function trainingSettings(spec: Spec, seed: number): TrainingSettings {
+  const { preset, retry: _retry, plateau, earlyStopping, dirichletAlpha, ...flat } = spec.training;
+  const base = PRESETS[preset];
+  return {
+    ...base,
+    ...flat,
+    plateau: { ...base.plateau, ...plateau },
+    earlyStopping: { ...base.earlyStopping, ...earlyStopping },
+    dirichletAlpha: { ...base.dirichletAlpha, ...dirichletAlpha },
+    seed: flat.seed ?? seed,
+  };
+}
+
+function retrySettings(spec: Spec): Record<NodeKind, RetrySettings> {
+  const retry = { train: { ...DEFAULT_RETRY.train, ...spec.training.retry } } as Record<NodeKind, RetrySettings>;
+  for (const kind of CPU_KINDS) retry[kind] = { ...DEFAULT_RETRY.cpu, ...spec.execution.retry[kind] };
+  return retry;
+}
+
+function samples(spec: Spec): { background: SampleParams[]; signal: SampleParams[] } {
+  const luminosityFb = spec.luminosity;
+  const generated = (name: string, events: number) => ({ generate: { events, seed: deriveSeed(spec.seed, `generate/${name}`) } });
+  const background = spec.samples.background.map(
+    (b): SampleParams => ({
+      name: b.name,
+      kind: 'background',
+      process: b.process,
+      source: b.generate ? generated(b.name, b.generate.events) : { file: b.file!, ...(b.weight !== undefined && { weight: b.weight }) },
+      luminosityFb,
+    }),
+  );
+  const { signal: s } = spec.samples;
+  const signal = expandSignals(s).map(
+    (point): SampleParams => ({
+      name: point.name,
+      kind: 'signal',
+      process: s.process,
+      mChi1: point.mChi1,
+      mHprime: point.mHprime,
+      source: s.generate ? generated(point.name, s.generate.events) : { file: signalFile(s.file!, point) },
+      luminosityFb,
+    }),
+  );
+  return { background, signal };
+}
+
+export function compile(spec: Spec, options: CompileOptions): Dag {
+  const nodes: DagNode[] = [];
+  const keys = new Map<string, string>();
+  function add<K extends NodeKind>(kind: K, id: string, dependsOn: string[], params: NodeParamsByKind[K], summary: string) {
+    const dependencyKeys = dependsOn.map((d) => keys.get(d)!).sort();
+    const cacheKey = sha256(canonicalJson({ kind, params, dependencies: dependencyKeys, code: options.codeVersions[kind] }));
+    const queue: TaskQueue = kind === 'train' ? 'gpu' : 'cpu';
+    keys.set(id, cacheKey);
+    nodes.push({ id, kind, queue, dependsOn, params, cacheKey, summary } as DagNode);
+  }
+
+  const { background, signal } = samples(spec);
+  const preselectId = (sample: string) => `preselect/${sample}`;
+  const cuts = spec.preselection.cuts.map(expandCut);
+  for (const sample of [...background, ...signal]) {
+    // File samples have no generate node: their preselection reads the user's ntuple.
+    const inputs: string[] = [];
+    if ('generate' in sample.source) {
+      inputs.push(`generate/${sample.name}`);
+      add('generate', inputs[0], [], { sample }, `generate ${sample.source.generate.events} events of ${sample.name}`);
+    }
+    add(
+      'preselect',
+      preselectId(sample.name),
+      inputs,
+      {
+        sample,
+        cuts,
+        bestCandidate: spec.preselection.bestCandidate,
+        features: spec.features,
+        columns: spec.columns,
+        testFraction: spec.preselection.testFraction,
+        seed: deriveSeed(spec.seed, preselectId(sample.name)),
+      },
+      `preselect ${sample.name}: ${cuts.length} cuts, best candidate by lowest ${spec.preselection.bestCandidate.minimise}`,
+    );
+  }
+
+  const models = expandModels(spec.models).models;
+  const severalSets = hasSeveralSets(models);
+  const setSamples = (set: string) => (set === ALL_BACKGROUND ? background.map((b) => b.name) : spec.trainingSets[set]);
+  for (const set of new Set(models.map((m) => m.background))) {
+    const members = setSamples(set);
+    add('fitScaler', `fitScaler/${set}`, members.map(preselectId), { background: set, samples: members, features: spec.features }, `fit the feature scaler on ${set} (${members.length} samples)`);
+  }
+
+  const allPreselects = [...background, ...signal].map((s) => preselectId(s.name));
+  const signalPreselects = signal.map((s) => preselectId(s.name));
+  const modelNames: string[] = [];
+  const lastStage: string[] = [];
+  for (const combo of models) {
+    const { background: set, architecture, latentDim } = combo;
+    const model = modelName(combo, severalSets);
+    const suffix = `${set}/${architecture}-l${latentDim}`;
+    const members = setSamples(set);
+    const base = { model, architecture, latentDim, background: set };
+    modelNames.push(model);
+    add(
+      'train',
+      `train/${suffix}`,
+      [`fitScaler/${set}`, ...members.map(preselectId)],
+      { ...base, samples: members, features: spec.features, training: trainingSettings(spec, deriveSeed(spec.seed, `train/${suffix}`)) },
+      `train ${architecture} latentDim ${latentDim} on ${set}`,
+    );
+    add('score', `score/${suffix}`, [`train/${suffix}`, `fitScaler/${set}`, ...allPreselects], base, `score ${allPreselects.length} samples with ${model}`);
+    // The signal preselections give the scan each signal's mass point and generated count.
+    add(
+      'scan',
+      `scan/${suffix}`,
+      [`score/${suffix}`, ...signalPreselects],
+      { ...base, score: spec.scan.score, punziA: spec.scan.punziA, quantiles: spec.scan.quantiles, steps: spec.scan.steps },
+      `scan ${spec.scan.score} of ${model} for ${signal.length} signals`,
+    );
+    lastStage.push(`train/${suffix}`, `scan/${suffix}`);
+  }
+
+  add(
+    'report',
+    'report',
+    lastStage,
+    {
+      sweep: spec.name,
+      luminosityFb: spec.luminosity,
+      examples: Object.entries(spec.samples.signal.examples).map(([name, p]) => ({ name, mChi1: p.m_chi1, mHprime: p.m_hprime })),
+      heatmapModel: spec.report.heatmapModel ?? modelNames[0],
+    },
+    `report of ${spec.name}: ${models.length} models, ${signal.length} signals`,
+  );
+
+  // Grouped by kind in pipeline order, which is also a topological order.
+  const rank = (n: DagNode) => NODE_KINDS.indexOf(n.kind);
+  const until = NODE_KINDS.indexOf(options.until ?? 'report');
+  return {
+    sweep: spec.name,
+    nodes: nodes.filter((n) => rank(n) <= until).sort((a, b) => rank(a) - rank(b)),
+    limits: { maxParallel: { ...spec.execution.maxParallel } },
+    retry: retrySettings(spec),
+  };
+}

@@ -1,0 +1,188 @@
+// Loads a sweep definition: YAML (with positions) -> JSON Schema (ajv, all errors) ->
+// semantic checks. Every problem of the file is reported at once, one line each:
+//   file:line:col  /json/pointer  message (what was expected)
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
+import { checkSemantics, type Problem, type YamlPath } from './check.js';
+import { DefinitionError } from './errors.js';
+import type { Spec } from './spec.js';
+import { didYouMean } from './suggest.js';
+import schema from './sweep.schema.json' with { type: 'json' };
+
+export { DefinitionError } from './errors.js';
+
+let validator: ValidateFunction | undefined;
+function validate(data: unknown): ErrorObject[] {
+  // verbose: errors carry the failing schema and data, which the messages quote.
+  validator ??= new Ajv({ allErrors: true, useDefaults: true, verbose: true }).compile(schema);
+  return validator(data) ? [] : (validator.errors ?? []);
+}
+
+export function loadSpec(file: string): Spec {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new DefinitionError([`${file}: cannot read the definition (${(error as NodeJS.ErrnoException).code ?? String(error)})`]);
+  }
+  return loadSpecText(text, file);
+}
+
+export function loadSpecText(text: string, fileName: string): Spec {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: true });
+  const position = (offset: number) => {
+    const { line, col } = lineCounter.linePos(offset);
+    return `${fileName}:${line}:${col}`;
+  };
+  if (doc.errors.length > 0) {
+    throw new DefinitionError(
+      doc.errors.map((e) => {
+        const at = e.linePos ? `${fileName}:${e.linePos[0].line}:${e.linePos[0].col}` : position(e.pos[0]);
+        return `${at}  -  YAML syntax: ${e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`;
+      }),
+    );
+  }
+  const data: unknown = doc.toJS() ?? null;
+  const format = (problems: Problem[]) => {
+    const located = problems.map((p) => ({ offset: offsetOf(doc, p.path, p.atKey ?? false), text: `${pointer(p.path)}  ${p.message}` }));
+    located.sort((a, b) => a.offset - b.offset);
+    return [...new Set(located.map((l) => `${position(l.offset)}  ${l.text}`))];
+  };
+
+  const schemaErrors = validate(data);
+  if (schemaErrors.length > 0) throw new DefinitionError(format(describeSchemaErrors(schemaErrors)));
+
+  const raw = data as Omit<Spec, 'file' | 'dataRoot'>;
+  const spec: Spec = { ...raw, file: fileName, dataRoot: path.resolve(path.dirname(fileName), raw.data.root) };
+  const problems = checkSemantics(spec);
+  if (problems.length > 0) throw new DefinitionError(format(problems));
+  return spec;
+}
+
+function pointer(at: YamlPath): string {
+  return at.length === 0 ? '/' : at.map((s) => '/' + String(s).replaceAll('~', '~0').replaceAll('/', '~1')).join('');
+}
+
+function pathOf(instancePath: string): YamlPath {
+  if (instancePath === '') return [];
+  return instancePath
+    .slice(1)
+    .split('/')
+    .map((s) => s.replaceAll('~1', '/').replaceAll('~0', '~'));
+}
+
+/** Offset in the text of the node at `at`, or of its deepest existing ancestor. */
+function offsetOf(doc: Document, at: YamlPath, atKey: boolean): number {
+  let node: unknown = doc.contents;
+  let offset = (doc.contents?.range ?? [0])[0];
+  for (const [i, segment] of at.entries()) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(segment));
+      if (!pair || !isScalar(pair.key)) return offset;
+      const keyOffset = pair.key.range?.[0] ?? offset;
+      const value = pair.value;
+      // A key with no value (`name:`) has an empty scalar after it; the key is the better place.
+      const empty = isScalar(value) && value.source === '';
+      if ((atKey && i === at.length - 1) || !value || empty) return keyOffset;
+      node = value;
+      offset = (value as { range?: [number, number, number] }).range?.[0] ?? keyOffset;
+    } else if (isSeq(node)) {
+      const item = node.items[Number(segment)];
+      if (!item) return offset;
+      node = item;
+      offset = (item as { range?: [number, number, number] }).range?.[0] ?? offset;
+    } else return offset;
+  }
+  return offset;
+}
+
+function show(value: unknown): string {
+  if (value === null || value === undefined) return 'nothing';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  const text = JSON.stringify(value);
+  return text.length > 40 ? `${text.slice(0, 37)}...` : text;
+}
+
+function descriptionOf(error: ErrorObject): string | undefined {
+  return (error.parentSchema as { description?: string } | undefined)?.description?.replace(/\.$/, '');
+}
+
+/** The schema's description of what belongs there, as the "expected" part of a message. */
+function expected(error: ErrorObject): string {
+  const description = descriptionOf(error);
+  return description ? ` (expected: ${description})` : '';
+}
+
+function describeSchemaErrors(errors: ErrorObject[]): Problem[] {
+  // anyOf reports every failed branch; the user needs one message saying what fits there.
+  const anyOfs = errors.filter((e) => e.keyword === 'anyOf');
+  const beneath = (e: ErrorObject, a: ErrorObject) => e.instancePath === a.instancePath || e.instancePath.startsWith(a.instancePath + '/');
+  const branchOf = (e: ErrorObject) => anyOfs.find((a) => a !== e && beneath(e, a));
+  const problems: Problem[] = [];
+  for (const error of errors) {
+    if (error.keyword === 'if' || error.keyword === 'propertyNames' || branchOf(error)) continue;
+    problems.push(describe(error, errors.filter((e) => branchOf(e) === error)));
+  }
+  return problems;
+}
+
+function allowedValues(error: ErrorObject): string[] {
+  return (error.params as { allowedValues: unknown[] }).allowedValues.map(String);
+}
+
+function describe(error: ErrorObject, branches: ErrorObject[]): Problem {
+  const at = pathOf(error.instancePath);
+  const params = error.params as Record<string, unknown>;
+  const got = show(error.data);
+  switch (error.keyword) {
+    case 'additionalProperties': {
+      const key = String(params.additionalProperty);
+      const allowed = Object.keys((error.parentSchema as { properties?: object }).properties ?? {});
+      return {
+        path: [...at, key],
+        atKey: true,
+        message: `unknown key "${key}"${didYouMean(key, allowed)} (expected one of: ${allowed.join(', ')})`,
+      };
+    }
+    case 'required': {
+      const key = String(params.missingProperty);
+      const property = (error.parentSchema as { properties?: Record<string, { description?: string }> }).properties?.[key];
+      return { path: at, message: `missing key "${key}"${property?.description ? ` (expected: ${property.description.replace(/\.$/, '')})` : ''}` };
+    }
+    case 'enum': {
+      const allowed = allowedValues(error);
+      // A property name that failed (e.g. an unknown column in `columns`) points at the key.
+      const name = (error as { propertyName?: string }).propertyName;
+      const value = name ?? String(error.data);
+      const list = allowed.length <= 20 || !descriptionOf(error) ? ` one of: ${allowed.join(', ')}` : `: ${descriptionOf(error)}`;
+      return {
+        path: name === undefined ? at : [...at, name],
+        atKey: name !== undefined,
+        message: `"${value}" is not allowed here${didYouMean(value, allowed)} (expected${list})`,
+      };
+    }
+    case 'pattern': {
+      const name = (error as { propertyName?: string }).propertyName;
+      return {
+        path: name === undefined ? at : [...at, name],
+        atKey: name !== undefined,
+        message: `${name === undefined ? got : JSON.stringify(name)} is not allowed here${expected(error)}`,
+      };
+    }
+    case 'uniqueItems': {
+      const [i, j] = [Number(params.i), Number(params.j)];
+      return { path: [...at, Math.max(i, j)], message: `repeats item ${Math.min(i, j)}; list each value once` };
+    }
+    case 'anyOf': {
+      const enumBranch = branches.find((b) => b.keyword === 'enum' && b.instancePath === error.instancePath);
+      const hint = enumBranch ? didYouMean(String(error.data), allowedValues(enumBranch)) : '';
+      return { path: at, message: `got ${got}${hint}${expected(error)}` };
+    }
+    default:
+      return { path: at, message: `${error.message}, got ${got}${expected(error)}` };
+  }
+}

@@ -1,0 +1,59 @@
+// Training presets and retry defaults. `thesis` is thesis Table 6.1 (DESIGN.md section 6);
+// `fast` keeps the model and the procedure but converges in far fewer epochs.
+import type { RetrySettings, TrainingSettings } from './dag.js';
+
+export const PRESET_NAMES = ['thesis', 'fast'] as const;
+export type PresetName = (typeof PRESET_NAMES)[number];
+
+/** Seeds are per model (derived in compile.ts), so presets carry everything else. */
+export type TrainingPreset = Omit<TrainingSettings, 'seed'>;
+
+const thesis: TrainingPreset = {
+  epochs: 500,
+  batchSize: 256,
+  learningRate: 1e-5,
+  folds: 5,
+  swa: true,
+  clipNorm: 0.001,
+  plateau: { enabled: true, factor: 0.1, patience: 10, threshold: 1e-4, minLr: 0 },
+  earlyStopping: { enabled: true, patience: 15 },
+  hiddenLayers: [100, 100, 100],
+  beta: 0.1,
+  dirichletAlpha: { others: 0.9, last: 0.1 },
+  backend: 'auto',
+};
+
+export const PRESETS: Record<PresetName, TrainingPreset> = {
+  thesis,
+  // A 100x larger learning rate lets the same model converge in tens of epochs; the
+  // schedulers' patience shrinks with the epoch budget.
+  fast: {
+    ...thesis,
+    epochs: 40,
+    learningRate: 1e-3,
+    folds: 2,
+    plateau: { ...thesis.plateau, patience: 3 },
+    earlyStopping: { enabled: true, patience: 6 },
+  },
+};
+
+/**
+ * Trainings heartbeat every epoch, so a few silent minutes mean a dead worker; the cpu
+ * kinds may spend long stretches in one column pass, so they get a generous timeout.
+ */
+export const DEFAULT_RETRY: { train: RetrySettings; cpu: RetrySettings } = {
+  train: {
+    maximumAttempts: 3,
+    initialIntervalSeconds: 10,
+    backoffCoefficient: 2,
+    maximumIntervalSeconds: 300,
+    heartbeatTimeoutSeconds: 300,
+  },
+  cpu: {
+    maximumAttempts: 3,
+    initialIntervalSeconds: 5,
+    backoffCoefficient: 2,
+    maximumIntervalSeconds: 120,
+    heartbeatTimeoutSeconds: 900,
+  },
+};

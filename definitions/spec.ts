@@ -1,0 +1,89 @@
+// The loaded sweep definition: the YAML as the schema (sweep.schema.json) describes it, with
+// the schema's defaults filled in. Presets, derived seeds and matrices are resolved later by
+// compile.ts, so this type mirrors what the user wrote.
+import type { Architecture, NodeKind, RetrySettings, TaskQueue, TrainingSettings } from './dag.js';
+import type { PresetName } from './presets.js';
+
+export interface GenerateSpec {
+  events: number;
+}
+
+export interface BackgroundSampleSpec {
+  name: string;
+  process: string;
+  /** Exactly one of `generate` and `file` (checked by the loader). */
+  generate?: GenerateSpec;
+  file?: string;
+  weight?: number;
+}
+
+export interface MassPoint {
+  m_chi1: number;
+  m_hprime: number;
+}
+
+export interface SignalSpec {
+  process: string;
+  grid: { m_chi1: number[]; m_hprime: number[] };
+  where?: string;
+  generate?: GenerateSpec;
+  /** Per-point file template with {name}, {m_chi1}, {m_hprime}. */
+  file?: string;
+  examples: Record<string, MassPoint>;
+}
+
+export interface CutSpec {
+  name: string;
+  expr: string;
+  forEach?: string[];
+}
+
+/** One value or a list of values per axis, as in CI matrices. */
+export interface ModelSelector {
+  background?: string | string[];
+  architecture?: Architecture | Architecture[];
+  latentDim?: number | number[];
+}
+
+export interface ModelsSpec {
+  matrix?: { background: string[]; architecture: Architecture[]; latentDim: number[] };
+  exclude: ModelSelector[];
+  include: ModelSelector[];
+}
+
+/** Every TrainingSettings field may override the preset; nested objects field by field. */
+export type TrainingOverrides = Partial<
+  Omit<TrainingSettings, 'plateau' | 'earlyStopping' | 'dirichletAlpha'> & {
+    plateau: Partial<TrainingSettings['plateau']>;
+    earlyStopping: Partial<TrainingSettings['earlyStopping']>;
+    dirichletAlpha: Partial<TrainingSettings['dirichletAlpha']>;
+  }
+>;
+
+export const CPU_KINDS = ['generate', 'preselect', 'fitScaler', 'score', 'scan', 'report'] as const satisfies readonly NodeKind[];
+export type CpuKind = (typeof CPU_KINDS)[number];
+
+export interface Spec {
+  /** Path of the definition file as given to the loader (for messages). */
+  file: string;
+  /** Absolute directory that sample `file` paths resolve against (data.root, relative to the file). */
+  dataRoot: string;
+  name: string;
+  description?: string;
+  seed: number;
+  luminosity: number;
+  data: { root: string };
+  samples: { background: BackgroundSampleSpec[]; signal: SignalSpec };
+  columns: Record<string, string>;
+  preselection: { testFraction: number; cuts: CutSpec[]; bestCandidate: { minimise: string } };
+  features: string[];
+  trainingSets: Record<string, string[]>;
+  models: ModelsSpec;
+  training: TrainingOverrides & { preset: PresetName; retry?: Partial<RetrySettings> };
+  scan: { score: string; punziA: number; quantiles: [number, number]; steps: number };
+  report: { heatmapModel?: string };
+  execution: {
+    maxParallel: Partial<Record<NodeKind | TaskQueue, number>>;
+    retry: Partial<Record<CpuKind, Partial<RetrySettings>>>;
+  };
+}

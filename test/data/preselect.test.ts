@@ -1,0 +1,267 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { NodeContext, InputArtifact } from '../../activities/context.js';
+import { UserError } from '../../activities/errors.js';
+import { runFitScaler } from '../../activities/fitScaler.js';
+import { readTable, writeTable, type Table } from '../../activities/parquet.js';
+import type { NumericColumn } from '../../activities/parquet.js';
+import { compileExpression } from '../../activities/preselect/expr.js';
+import { runPreselect } from '../../activities/preselect/index.js';
+import { applyCuts, bestCandidates, indexEvents } from '../../activities/preselect/select.js';
+import type { DagNode, FitScalerParams, NodeKind, PreselectParams, SampleParams } from '../../definitions/dag.js';
+
+const root = mkdtempSync(join(tmpdir(), 'preselect-test-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+let counter = 0;
+
+function context<K extends NodeKind>(kind: K, params: DagNode<K>['params'], inputs: InputArtifact[] = []): NodeContext<K> {
+  const outDir = join(root, `out-${counter++}`);
+  mkdirSync(outDir);
+  return {
+    node: { id: `${kind}/test`, kind, queue: 'cpu', dependsOn: [], params, cacheKey: 'k', summary: '' } as DagNode<K>,
+    inputs, outDir, workDir: outDir, dataRoot: join(root, 'data'), attempt: 1, heartbeatDetails: undefined,
+    heartbeat: () => undefined, signal: new AbortController().signal, log: () => undefined,
+  };
+}
+
+/**
+ * A user's ntuple with its own column names (evt, E_miss, w): 4 events, several candidates
+ * each, events 7 and 3 interleaved so that rows of one event are not adjacent.
+ */
+const USER: Table = {
+  numRows: 9,
+  columns: {
+    evt: Int32Array.from([7, 7, 3, 7, 3, 12, 12, 40, 3]),
+    E_miss: Float64Array.from([2.0, 1.0, 5.0, 0.5, 4.0, 3.0, -1.0, 6.0, 4.5]),
+    f1: Float64Array.from([10, 11, 12, 13, 14, 15, 16, 17, 18]),
+    nHits: Int32Array.from([30, 30, 30, 10, 30, 30, 30, 5, 30]),
+    w: Float64Array.from([2, 2, 4, 2, 4, 1, 1, 8, 4]),
+    label: ['a', 'a', 'b', 'a', 'b', 'c', 'c', 'd', 'b'],
+  },
+};
+mkdirSync(join(root, 'data'));
+await writeTable(join(root, 'data', 'user.parquet'), USER);
+writeFileSync(join(root, 'data', 'notes.parquet'), 'this is not a parquet file');
+
+function userParams(overrides: Partial<PreselectParams> = {}, file = 'user.parquet', kind: SampleParams['kind'] = 'background'): PreselectParams {
+  return {
+    sample: { name: 'mine', kind, process: 'tautau', source: { file, weight: 0.5 }, luminosityFb: 100 },
+    cuts: [
+      { name: 'hits', expr: 'nHits > 20' },
+      { name: 'positiveMissE', expr: 'missE > 0' },
+    ],
+    bestCandidate: { minimise: 'missE' },
+    features: ['f1', 'missE'],
+    columns: { event: 'evt', missE: 'E_miss', weight: 'w' },
+    testFraction: 0.3,
+    seed: 5,
+    ...overrides,
+  };
+}
+
+async function preselect(params: PreselectParams) {
+  const ctx = context('preselect', params);
+  const summary = await runPreselect(ctx);
+  const events = await readTable(join(ctx.outDir, 'events.parquet'));
+  const flow = JSON.parse(readFileSync(join(ctx.outDir, 'cutflow.json'), 'utf8')) as Record<string, number | string>[];
+  return { summary, events, flow, dir: ctx.outDir };
+}
+
+async function failure(params: PreselectParams): Promise<string> {
+  try {
+    await runPreselect(context('preselect', params));
+  } catch (err) {
+    expect(err).toBeInstanceOf(UserError);
+    return (err as Error).message;
+  }
+  throw new Error('preselect succeeded');
+}
+
+describe('best candidate and cut flow', () => {
+  const event = Float64Array.from([5, 5, 9, 5, 9, 2, 2]);
+  const missE = Float64Array.from([3, NaN, 2, 1, 2, NaN, NaN]);
+  const index = indexEvents(event);
+
+  it('numbers events densely in order of appearance, adjacent or not', () => {
+    expect(index.events).toBe(3);
+    expect(Array.from(index.ofRow)).toEqual([0, 0, 1, 0, 1, 2, 2]);
+  });
+
+  it('keeps the lowest value per event; ties keep the first; NaN only when nothing else', () => {
+    const all = Int32Array.from([0, 1, 2, 3, 4, 5, 6]);
+    expect(Array.from(bestCandidates(all, 7, index, missE))).toEqual([2, 3, 5]);
+    const some = Int32Array.from([0, 1, 4]);
+    expect(Array.from(bestCandidates(some, 3, index, missE))).toEqual([0, 4]);
+  });
+
+  it('counts candidates and events kept by each cut, raw and weighted', () => {
+    const catalog = new Map([['missE', { numeric: true }], ['event', { numeric: true }]]);
+    const cuts = [
+      { name: 'finite', compiled: compileExpression('missE > -100', catalog, 'c') },
+      { name: 'small', compiled: compileExpression('missE < 2.5', catalog, 'c') },
+    ];
+    const weight = Float64Array.from([1, 1, 10, 1, 10, 100, 100]);
+    const columns: Record<string, NumericColumn> = { missE, event };
+    const { rows, count, flow } = applyCuts(cuts, (n) => columns[n], 7, index, weight);
+    expect(Array.from(rows.subarray(0, count))).toEqual([2, 3, 4]);
+    expect(flow).toEqual([
+      { cut: 'input', candidates: 7, events: 3, candidatesWeighted: 223, eventsWeighted: 111 },
+      { cut: 'finite', candidates: 4, events: 2, candidatesWeighted: 22, eventsWeighted: 11 },
+      { cut: 'small', candidates: 3, events: 2, candidatesWeighted: 21, eventsWeighted: 11 },
+    ]);
+  });
+});
+
+describe('preselect on a user ntuple', () => {
+  it('maps the columns, applies the cuts in order and keeps the lowest missE per event', async () => {
+    const { summary, events, flow } = await preselect(userParams());
+    // Event 7: rows 0 (2.0), 1 (1.0) pass; row 3 fails nHits. Event 3: rows 2, 4, 8 -> 4.0.
+    // Event 12: row 6 fails missE > 0 -> row 5. Event 40: fails nHits.
+    expect(Array.from(events.columns.event as Int32Array)).toEqual([7, 3, 12]);
+    expect(Array.from(events.columns.missE as Float64Array)).toEqual([1.0, 4.0, 3.0]);
+    expect(Array.from(events.columns.f1 as Float64Array)).toEqual([11, 14, 15]);
+    expect(Object.keys(events.columns)).toEqual(['event', 'f1', 'missE', 'weight', 'split', 'm_chi1', 'm_hprime']);
+    expect(Array.from(events.columns.m_chi1 as Float64Array).every(Number.isNaN)).toBe(true);
+    expect(flow.map((f) => [f.cut, f.candidates, f.events])).toEqual([
+      ['input', 9, 4], ['hits', 7, 3], ['positiveMissE', 6, 3], ['bestCandidate', 3, 3],
+    ]);
+    // Weights: file weight x sample weight 0.5, then / (1 - f) for train and / f for test.
+    const split = events.columns.split as Uint8Array;
+    const weight = events.columns.weight as Float64Array;
+    [2 * 0.5, 4 * 0.5, 1 * 0.5].forEach((w, k) => expect(weight[k]).toBeCloseTo(w / (split[k] ? 0.3 : 0.7), 12));
+    // Generated counts of a user file: its distinct events and their weights.
+    expect(summary).toMatchObject({ sample: 'mine', generated: 4, generatedWeighted: (2 + 4 + 1 + 8) * 0.5, selected: 3 });
+    // Selected events stand for the luminosity once, before the split rescales them.
+    expect(summary.selectedWeighted).toBeCloseTo((2 + 4 + 1) * 0.5, 12);
+    expect(summary.efficiency).toBeCloseTo(3.5 / 7.5, 12);
+  });
+
+  it('splits by a hash of event id and seed: stable when cuts change, about testFraction held out', async () => {
+    const n = 4000;
+    const big: Table = {
+      numRows: n,
+      columns: {
+        evt: Int32Array.from({ length: n }, (_, i) => 100 + i),
+        E_miss: Float64Array.from({ length: n }, (_, i) => (i % 10) / 10),
+        f1: Float64Array.from({ length: n }, (_, i) => i),
+        nHits: new Int32Array(n).fill(30),
+        w: new Float64Array(n).fill(1),
+      },
+    };
+    await writeTable(join(root, 'data', 'big.parquet'), big);
+    const loose = await preselect(userParams({}, 'big.parquet'));
+    const tight = await preselect(userParams({ cuts: [{ name: 'half', expr: 'missE >= 0.5' }] }, 'big.parquet'));
+    const again = await preselect(userParams({}, 'big.parquet'));
+    expect(again.events.columns.split).toEqual(loose.events.columns.split);
+    const splitOf = new Map(Array.from(loose.events.columns.event as Int32Array, (e, k) => [e, (loose.events.columns.split as Uint8Array)[k]]));
+    (tight.events.columns.event as Int32Array).forEach((e, k) => expect((tight.events.columns.split as Uint8Array)[k]).toBe(splitOf.get(e)));
+    const held = (loose.events.columns.split as Uint8Array).reduce((s, v) => s + v, 0) / loose.events.numRows;
+    expect(held).toBeGreaterThan(0.27);
+    expect(held).toBeLessThan(0.33);
+    // Each half alone stands for the whole sample.
+    const sum = (table: Table, half: number) =>
+      (table.columns.weight as Float64Array).reduce((s, w, k) => s + ((table.columns.split as Uint8Array)[k] === half ? w : 0), 0);
+    expect(sum(loose.events, 0) / (n * 0.5 * 0.9)).toBeCloseTo(1, 1);
+    expect(sum(loose.events, 1) / (n * 0.5 * 0.9)).toBeCloseTo(1, 1);
+    const reseeded = await preselect(userParams({ seed: 6 }, 'big.parquet'));
+    expect(reseeded.events.columns.split).not.toEqual(loose.events.columns.split);
+  });
+
+  it('holds every signal event out for the scans and keeps its weight', async () => {
+    const { events } = await preselect(userParams({}, 'user.parquet', 'signal'));
+    expect(Array.from(events.columns.split as Uint8Array)).toEqual([1, 1, 1]);
+    expect(Array.from(events.columns.weight as Float64Array)).toEqual([1, 2, 0.5]);
+  });
+});
+
+describe('preselect bad input', () => {
+  it('a missing file: names the path and the fix', async () => {
+    const message = await failure(userParams({}, 'missing/ntuple.parquet'));
+    expect(message).toContain(`Parquet file not found: ${join(root, 'data', 'missing/ntuple.parquet')}`);
+    expect(message).toContain('relative to the data root');
+  });
+
+  it('a file that is not Parquet', async () => {
+    expect(await failure(userParams({}, 'notes.parquet'))).toContain('notes.parquet is not a Parquet file');
+  });
+
+  it('a path that leaves the data root', async () => {
+    expect(await failure(userParams({}, '../outside.parquet'))).toContain("file '../outside.parquet' is outside the data root");
+    expect(await failure(userParams({}, '/etc/passwd'))).toContain('is outside the data root');
+  });
+
+  it('a cut naming a column that does not exist: lists the columns, suggests the closest', async () => {
+    const message = await failure(userParams({ cuts: [{ name: 'hits', expr: 'nHit > 20' }] }));
+    expect(message).toContain("sample mine, preselection cut 'hits': unknown column 'nHit'");
+    expect(message).toContain('did you mean "nHits"?');
+    expect(message).toContain('Available columns: event, missE, f1, nHits, weight, label');
+  });
+
+  it('a cut with a syntax error: the expression with a caret under the position', async () => {
+    const message = await failure(userParams({ cuts: [{ name: 'broken', expr: 'nHits > > 20' }] }));
+    expect(message).toContain("preselection cut 'broken': syntax error");
+    expect(message.split('\n').slice(-2)).toEqual(['  nHits > > 20', `  ${' '.repeat(8)}^`]);
+  });
+
+  it('a non-numeric column in a cut', async () => {
+    const message = await failure(userParams({ cuts: [{ name: 'byLabel', expr: 'label > 0' }] }));
+    expect(message).toContain("column 'label' holds text, but cuts compute with numbers");
+  });
+
+  it('a feature or best-candidate column that does not exist or holds text', async () => {
+    expect(await failure(userParams({ features: ['f1', 'f2'] }))).toContain("feature 'f2' is not a column of the ntuple; did you mean \"f1\"?");
+    expect(await failure(userParams({ bestCandidate: { minimise: 'label' } }))).toContain("preselection.bestCandidate.minimise 'label' holds text");
+  });
+});
+
+describe('fitScaler', () => {
+  async function preselected(name: string, rows: { f1: number; missE: number; weight: number; split: number }[]): Promise<InputArtifact> {
+    const dir = join(root, `pre-${name}`);
+    mkdirSync(dir);
+    await writeTable(join(dir, 'events.parquet'), {
+      numRows: rows.length,
+      columns: {
+        event: Int32Array.from(rows, (_, i) => i),
+        f1: Float64Array.from(rows, (r) => r.f1),
+        missE: Float64Array.from(rows, (r) => r.missE),
+        weight: Float64Array.from(rows, (r) => r.weight),
+        split: Uint8Array.from(rows, (r) => r.split),
+      },
+    });
+    return { nodeId: `preselect/${name}`, kind: 'preselect', params: userParams(), dir, summary: { sample: name } };
+  }
+
+  it('takes the weighted mean and std over the training split of the listed samples only', async () => {
+    const a = await preselected('a', [
+      { f1: 1, missE: 5, weight: 1, split: 0 },
+      { f1: 3, missE: 5, weight: 3, split: 0 },
+      { f1: 1000, missE: 1000, weight: 1, split: 1 },
+    ]);
+    const b = await preselected('b', [{ f1: 5, missE: 7, weight: 4, split: 0 }]);
+    const other = await preselected('other', [{ f1: -1000, missE: 0, weight: 1, split: 0 }]);
+    const params: FitScalerParams = { background: 'all', samples: ['a', 'b'], features: ['f1', 'missE'] };
+    const ctx = context('fitScaler', params, [a, b, other]);
+    expect(await runFitScaler(ctx)).toEqual({ events: 3 });
+    const scaler = JSON.parse(readFileSync(join(ctx.outDir, 'scaler.json'), 'utf8'));
+    // f1: values 1, 3, 5 with weights 1, 3, 4.
+    const mean = (1 * 1 + 3 * 3 + 5 * 4) / 8;
+    const std = Math.sqrt((1 * (1 - mean) ** 2 + 3 * (3 - mean) ** 2 + 4 * (5 - mean) ** 2) / 8);
+    expect(scaler.features).toEqual(['f1', 'missE']);
+    expect(scaler.mean[0]).toBeCloseTo(mean, 12);
+    expect(scaler.std[0]).toBeCloseTo(std, 12);
+    expect(scaler.mean[1]).toBeCloseTo((5 * 4 + 7 * 4) / 8, 12);
+    expect(scaler.std[1]).toBeCloseTo(1, 12);
+  });
+
+  it('refuses a feature with zero spread, naming it', async () => {
+    const flat = await preselected('flat', [
+      { f1: 1, missE: 2, weight: 1, split: 0 },
+      { f1: 2, missE: 2, weight: 1, split: 0 },
+    ]);
+    const ctx = context('fitScaler', { background: 'all', samples: ['flat'], features: ['f1', 'missE'] }, [flat]);
+    await expect(runFitScaler(ctx)).rejects.toThrow(UserError);
+    await expect(runFitScaler(ctx)).rejects.toThrow("training set all: feature 'missE' has zero spread over the training events (every value is 2)");
+  });
+});

@@ -1,0 +1,123 @@
+// The pure scheduling rules the sweep workflow runs: readiness, limits, skipping, resets.
+import { describe, expect, it } from 'vitest';
+import type { Dag } from '../../definitions/dag.js';
+import type { NodeActivityResult } from '../../definitions/node-io.js';
+import { dagProblems, SweepState } from '../../definitions/schedule.js';
+import { testDag, type TestNodeSpec } from '../helpers/dags.js';
+
+const T = '2024-01-01T00:00:00.000Z';
+
+function result(id: string, cacheHit = false): NodeActivityResult {
+  return { artifact: { uri: `file:///x/${id}`, hash: `h-${id}`, cacheKey: id }, cacheHit, summary: { id }, attempt: 1 };
+}
+
+function ids(nodes: { id: string }[]): string[] {
+  return nodes.map((n) => n.id);
+}
+
+// a -> b -> d, a -> c -> d, e independent
+const DIAMOND: TestNodeSpec[] = [
+  { id: 'a', kind: 'generate' },
+  { id: 'b', deps: ['a'] },
+  { id: 'c', deps: ['a'] },
+  { id: 'd', kind: 'fitScaler', deps: ['b', 'c'] },
+  { id: 'e', kind: 'generate' },
+];
+
+describe('SweepState', () => {
+  it('starts roots first, then whatever has all dependencies done', () => {
+    const state = new SweepState(testDag('s', DIAMOND));
+    expect(ids(state.ready())).toEqual(['a', 'e']);
+    state.start('a', T);
+    state.start('e', T);
+    expect(state.ready()).toEqual([]);
+    state.succeed('a', result('a'), T);
+    expect(ids(state.ready())).toEqual(['b', 'c']);
+    state.start('b', T);
+    state.start('c', T);
+    state.succeed('b', result('b'), T);
+    expect(state.ready()).toEqual([]); // d still waits for c
+    state.succeed('c', result('c'), T);
+    expect(ids(state.ready())).toEqual(['d']);
+    expect(Object.keys(state.inputsOf('d'))).toEqual(['b', 'c']);
+    expect(state.inputsOf('d').b).toMatchObject({ kind: 'preselect', ref: { cacheKey: 'b' }, summary: { id: 'b' } });
+  });
+
+  it('respects per-kind and per-queue limits, counting running nodes', () => {
+    const specs: TestNodeSpec[] = [
+      ...['p1', 'p2', 'p3'].map((id) => ({ id })),
+      ...['t1', 't2', 't3'].map((id) => ({ id, kind: 'train' as const, params: { latentDim: Number(id[1]) } })),
+      { id: 'g1', kind: 'generate' },
+    ];
+    const state = new SweepState(testDag('s', specs, { maxParallel: { preselect: 2, train: 1, cpu: 2 } }));
+    // cpu allows 2: p1, p2 (preselect limit 2 as well); g1 would be the third cpu node.
+    const first = ids(state.ready());
+    expect(first).toEqual(['p1', 'p2', 't1']);
+    for (const id of first) state.start(id, T);
+    expect(state.ready()).toEqual([]);
+    state.succeed('p1', result('p1'), T);
+    state.succeed('t1', result('t1'), T);
+    expect(ids(state.ready())).toEqual(['p3', 't2']);
+  });
+
+  it('skips every node downstream of a failure and nothing else', () => {
+    const state = new SweepState(testDag('s', DIAMOND));
+    for (const id of ['a', 'e']) state.start(id, T);
+    state.succeed('a', result('a'), T);
+    state.start('b', T);
+    state.start('c', T);
+    expect(state.fail('b', 'boom', 3, T)).toEqual(['d']);
+    expect(state.finished()).toBe(false); // c and e still run
+    state.succeed('c', result('c'), T);
+    state.succeed('e', result('e'), T);
+    expect(state.ready()).toEqual([]);
+    expect(state.finished()).toBe(true);
+    const { failures, nodes } = state.result();
+    expect(failures).toEqual([{ id: 'b', error: 'boom' }]);
+    expect(nodes.find((n) => n.id === 'b')).toMatchObject({ status: 'failed', attempts: 3 });
+    expect(nodes.find((n) => n.id === 'd')).toMatchObject({ status: 'skipped', error: 'skipped: depends on failed node b' });
+    expect(nodes.find((n) => n.id === 'c')).toMatchObject({ status: 'done', artifact: { cacheKey: 'c' } });
+  });
+
+  it('resets failed and skipped nodes to pending and runs them again', () => {
+    const state = new SweepState(testDag('s', DIAMOND));
+    for (const id of ['a', 'e']) state.start(id, T);
+    state.succeed('a', result('a'), T);
+    state.succeed('e', result('e', true), T);
+    state.start('b', T);
+    state.start('c', T);
+    state.fail('b', 'boom', 1, T);
+    state.succeed('c', result('c'), T);
+    expect(state.resetFailed()).toEqual(['b', 'd']);
+    expect(state.finished()).toBe(false);
+    expect(ids(state.ready())).toEqual(['b']);
+    expect(state.counts()).toEqual({ pending: 2, running: 0, done: 3, failed: 0, skipped: 0, cacheHits: 1 });
+    expect(state.snapshot().find((n) => n.id === 'b')).not.toHaveProperty('error');
+  });
+
+  it('describes what runs for the Temporal UI', () => {
+    const state = new SweepState(testDag('s', DIAMOND));
+    state.start('a', T);
+    expect(state.describe()).toBe('0/5 done (0 cached) · running: a');
+  });
+});
+
+describe('dagProblems', () => {
+  it('accepts a well-formed Dag', () => {
+    expect(dagProblems(testDag('s', DIAMOND))).toEqual([]);
+  });
+
+  it('reports unknown dependencies, duplicate ids and bad limits', () => {
+    const dag: Dag = testDag('s', [{ id: 'a' }, { id: 'b', deps: ['a', 'ghost'] }, { id: 'a' }], { maxParallel: { train: 0 } });
+    expect(dagProblems(dag)).toEqual([
+      'node id "a" appears twice',
+      'node "b" depends on unknown node "ghost"',
+      'limits.maxParallel.train must be a whole number >= 1, got 0',
+    ]);
+  });
+
+  it('reports a dependency cycle with its path', () => {
+    const dag = testDag('s', [{ id: 'a', deps: ['c'] }, { id: 'b', deps: ['a'] }, { id: 'c', deps: ['b'] }]);
+    expect(dagProblems(dag)).toEqual(['dependency cycle: a -> c -> b -> a']);
+  });
+});

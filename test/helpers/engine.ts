@@ -1,0 +1,76 @@
+// Helpers for engine tests against the real dev server of the global setup: in-process
+// workers with the test runners, a client, temporary homes.
+import { randomUUID } from 'node:crypto';
+import { inject } from 'vitest';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import type { Dag } from '../../definitions/dag.js';
+import { startSweep } from '../../client/sweeps.js';
+import { taskQueueName, WORKFLOW_TASK_QUEUE } from '../../workflows/api.js';
+import { installRuntime, startWorkers, type RunningWorkers, type StartWorkersOptions } from '../../worker.js';
+import { testRunners } from './runners.js';
+import { tempDir } from './temp.js';
+export { testDag, type TestNodeSpec } from './dags.js';
+
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${randomUUID().slice(0, 8)}`;
+}
+
+/** A fresh SWEEP_HOME, removed by removeTempDirs. */
+export function tempHome(): Promise<string> {
+  return tempDir('sweep-test');
+}
+
+export async function testClient(): Promise<Client> {
+  return new Client({ connection: await Connection.connect({ address: inject('temporalAddress') }) });
+}
+
+/** A private task queue prefix, so test files running at once never serve each other's nodes. */
+export function testQueuePrefix(): string {
+  return `${uniqueName('t')}/`;
+}
+
+export interface TestEngine {
+  client: Client;
+  workers: RunningWorkers;
+  /** The workflow task queue these workers serve; sweeps of this engine start there. */
+  taskQueue: string;
+  start(dag: Dag): ReturnType<typeof startSweep>;
+  close(): Promise<void>;
+}
+
+/**
+ * In-process workers on the test server of the global setup, on task queues of their own,
+ * plus a client. Test runners by default; pass `{ runners: undefined }` for the product
+ * runners (end-to-end tests of the science kinds).
+ */
+export async function startTestEngine(home: string, options: Partial<StartWorkersOptions> = {}): Promise<TestEngine> {
+  installRuntime('ERROR');
+  const taskQueuePrefix = testQueuePrefix();
+  const connection = await NativeConnection.connect({ address: inject('temporalAddress') });
+  const workers = await startWorkers({
+    connection,
+    queues: ['cpu', 'gpu'],
+    cpuSlots: 8,
+    gpuSlots: 2,
+    runners: testRunners,
+    home,
+    workflowBundlePath: inject('workflowBundlePath'),
+    shutdownGraceTime: '1s',
+    taskQueuePrefix,
+    ...options,
+  });
+  const client = await testClient();
+  const taskQueue = taskQueueName(taskQueuePrefix, WORKFLOW_TASK_QUEUE);
+  return {
+    client,
+    workers,
+    taskQueue,
+    start: (dag) => startSweep(client, dag, { taskQueue }),
+    async close() {
+      await workers.shutdown();
+      await connection.close();
+      await client.connection.close();
+    },
+  };
+}

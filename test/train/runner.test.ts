@@ -1,0 +1,138 @@
+// runTrain as the engine calls it: a real child process, real Parquet inputs, checkpoints
+// in the work directory, heartbeats, cancellation, and a kill in the middle of a training.
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { InputArtifact } from '../../activities/context.js';
+import { CHECKPOINT_FILE, loadModel, runTrain } from '../../activities/train/index.js';
+import { trainContext, writeInputs, type RecordingContext } from './fixtures.js';
+
+let inputs: InputArtifact[];
+beforeAll(async () => {
+  inputs = await writeInputs(1200, 3);
+});
+
+/** The saved model's weights, encoder then decoder. */
+async function savedWeights(outDir: string): Promise<Float32Array> {
+  const parts = await Promise.all(['encoder', 'decoder'].map((p) => readFile(join(outDir, 'model', p, 'weights.bin'))));
+  const bytes = Buffer.concat(parts);
+  return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+}
+
+function maxDifference(a: Float32Array, b: Float32Array): number {
+  expect(a.length).toBe(b.length);
+  return a.reduce((max, v, i) => Math.max(max, Math.abs(v - b[i]!)), 0);
+}
+
+/** Training child processes of this test process (the test kills one like a crash would). */
+function trainingChildren(): number[] {
+  const out = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(process.pid)], { encoding: 'utf8' });
+  return out.split('\n').filter((line) => line.includes('train/child.ts')).map((line) => Number(line.trim().split(/\s+/)[0]));
+}
+
+const RESUMABLE = { epochs: 4, folds: 3, batchSize: 64, earlyStopping: { enabled: false, patience: 1 } };
+
+let uninterrupted: Promise<{ ctx: RecordingContext; summary: Record<string, unknown> }> | undefined;
+function uninterruptedRun() {
+  uninterrupted ??= trainContext(inputs, { training: RESUMABLE }).then(async (ctx) => ({ ctx, summary: await runTrain(ctx) }));
+  return uninterrupted;
+}
+
+describe('runTrain', () => {
+  it('trains AE, VAE and DVAE in a child process and writes model, history and summary', async () => {
+    const { ctx, summary } = await uninterruptedRun();
+    const runs = [{ ctx, summary }];
+    for (const architecture of ['VAE', 'DVAE'] as const) {
+      const c = await trainContext(inputs, { architecture, latentDim: 2, training: { epochs: 2 } });
+      runs.push({ ctx: c, summary: await runTrain(c) });
+    }
+    for (const { ctx: c, summary: s } of runs) {
+      const { architecture, latentDim } = c.node.params;
+      expect(s).toMatchObject({ architecture, latentDim, backend: 'wasm', attempts: 1, events: 1800 });
+      for (const key of ['bestEpoch', 'valLoss', 'valMse', 'valKl', 'epochs', 'seconds']) expect(Number.isFinite(s[key])).toBe(true);
+      expect(JSON.parse(await readFile(join(c.outDir, 'summary.json'), 'utf8'))).toEqual(s);
+      const history = JSON.parse(await readFile(join(c.outDir, 'history.json'), 'utf8')) as Record<string, number>[];
+      expect(history).toHaveLength(s.epochs as number);
+      expect(Object.keys(history[0]!).sort()).toEqual(
+        ['backend', 'epoch', 'lr', 'seconds', 'trainKl', 'trainLoss', 'trainMse', 'valKl', 'valLoss', 'valMse'].sort(),
+      );
+      if (architecture !== 'AE') expect(history.every((row) => row.valKl! > 0 && row.trainKl! > 0)).toBe(true);
+      expect(c.heartbeats.at(-1)).toEqual({ epoch: s.epochs, bestLoss: s.valLoss, checkpoint: join(c.workDir, CHECKPOINT_FILE) });
+      const model = await loadModel(c.outDir);
+      expect(model.descriptor).toMatchObject({ architecture, latentDim, trainedWith: { backend: 'wasm', bestEpoch: s.bestEpoch } });
+      expect(model.descriptor.scaler.artifact).toBe('fitScaler/all');
+      model.dispose();
+    }
+  });
+
+  it('rejects bad hyperparameters before any epoch, with every problem in one message', async () => {
+    const ctx = await trainContext(inputs, { architecture: 'DVAE', latentDim: 1, training: { learningRate: 0, folds: 1 } });
+    await expect(runTrain(ctx)).rejects.toMatchObject({
+      name: 'UserError',
+      message: expect.stringMatching(/DVAE needs latentDim >= 2.*learningRate must be > 0.*folds must be a whole number >= 2/),
+    });
+    expect(ctx.heartbeats).toEqual([]);
+    expect(await readdir(ctx.workDir)).toEqual([]);
+  });
+
+  it('fails non-retryably, naming model, epoch and remedy, when the loss is not finite', async () => {
+    const ctx = await trainContext(inputs, { training: { learningRate: 1e30, clipNorm: 0 } });
+    await expect(runTrain(ctx)).rejects.toMatchObject({
+      name: 'UserError',
+      message: expect.stringMatching(/^model AE-l3: the training loss is (NaN|Infinity) in epoch 1 .*lower training\.learningRate/),
+    });
+  });
+
+  it('rejects an invalid --backend flag (SWEEP_BACKEND), naming it', async () => {
+    const previous = process.env.SWEEP_BACKEND;
+    process.env.SWEEP_BACKEND = 'gpu';
+    try {
+      await expect(runTrain(await trainContext(inputs))).rejects.toMatchObject({ name: 'UserError', message: expect.stringMatching(/SWEEP_BACKEND.*"gpu"/) });
+    } finally {
+      if (previous === undefined) delete process.env.SWEEP_BACKEND;
+      else process.env.SWEEP_BACKEND = previous;
+    }
+  });
+
+  it('continues after its child is killed in epoch k > 1 and ends with the weights of an uninterrupted run', async () => {
+    const reference = await uninterruptedRun();
+    const ctx = await trainContext(inputs, { training: RESUMABLE });
+    let killed = false;
+    const heartbeat = ctx.heartbeat;
+    ctx.heartbeat = (details) => {
+      heartbeat(details);
+      if (!killed && (details as { epoch: number }).epoch >= 2) {
+        killed = true;
+        for (const pid of trainingChildren()) process.kill(pid, 'SIGKILL');
+      }
+    };
+    await expect(runTrain(ctx)).rejects.toThrow(/ended \(SIGKILL\) before finishing; a retry resumes from its last checkpoint/);
+    expect(existsSync(join(ctx.workDir, CHECKPOINT_FILE))).toBe(true);
+
+    const retry = await trainContext(inputs, { training: RESUMABLE, workDir: ctx.workDir, attempt: 2 });
+    const summary = await runTrain(retry);
+    expect(retry.logs.join('\n')).toMatch(/resuming after epoch [23]/);
+    expect(retry.logs.join('\n')).not.toMatch(/epoch 1\/4/);
+    expect(summary).toMatchObject({ attempts: 2, epochs: 4, bestEpoch: reference.summary.bestEpoch });
+    expect(maxDifference(await savedWeights(retry.outDir), await savedWeights(reference.ctx.outDir))).toBeLessThanOrEqual(1e-6);
+  });
+
+  it('on cancellation checkpoints mid-epoch, stops with the abort reason, and a retry finishes identically', async () => {
+    const reference = await uninterruptedRun();
+    const ctx = await trainContext(inputs, { training: RESUMABLE });
+    const reason = new Error('cancelled by the test');
+    const heartbeat = ctx.heartbeat;
+    ctx.heartbeat = (details) => {
+      heartbeat(details);
+      if ((details as { epoch: number }).epoch >= 1) ctx.abort.abort(reason);
+    };
+    await expect(runTrain(ctx)).rejects.toBe(reason);
+    expect(ctx.logs.join('\n')).toMatch(/stopped in epoch 2 before step \d+ of fold \d; the checkpoint holds everything up to there/);
+
+    const retry = await trainContext(inputs, { training: RESUMABLE, workDir: ctx.workDir, attempt: 2 });
+    await runTrain(retry);
+    expect(maxDifference(await savedWeights(retry.outDir), await savedWeights(reference.ctx.outDir))).toBeLessThanOrEqual(1e-6);
+  });
+});

@@ -1,0 +1,112 @@
+// The one generic workflow: interprets any Dag. Every node whose dependencies are done
+// starts (within the Dag's limits); a failed node skips what depends on it and the sweep
+// still finishes, returning the failures instead of throwing.
+import {
+  allHandlersFinished,
+  ApplicationFailure,
+  condition,
+  executeChild,
+  isCancellation,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Dag, DagNode, NodeKind, TrainParams } from '../definitions/dag.js';
+import type { NodeActivityInput, NodeActivityResult, SweepResult } from '../definitions/node-io.js';
+import { dagProblems, SweepState } from '../definitions/schedule.js';
+import {
+  Architecture,
+  LatentDim,
+  progressQuery,
+  retryFailedUpdate,
+  Stage,
+  SweepName,
+  taskQueuePrefix,
+  trainingWorkflowId,
+} from './api.js';
+import { describeFailure } from './failures.js';
+import { nodeActivityOptions } from './options.js';
+import { training } from './training.js';
+
+type NodeActivities = Record<NodeKind, (input: NodeActivityInput) => Promise<NodeActivityResult>>;
+
+export async function sweep(dag: Dag): Promise<SweepResult> {
+  const problems = dagProblems(dag);
+  if (problems.length > 0) throw ApplicationFailure.nonRetryable(`invalid DAG: ${problems.join('; ')}`, 'InvalidDag');
+
+  const state = new SweepState(dag);
+  const queuePrefix = taskQueuePrefix(workflowInfo().taskQueue);
+  // Bumped whenever a node settles or an update resets nodes, to wake the scheduling loop.
+  let changes = 0;
+  setHandler(progressQuery, () => state.snapshot());
+  setHandler(retryFailedUpdate, () => {
+    const reset = state.resetFailed();
+    changes += 1;
+    return reset;
+  });
+  upsertSearchAttributes([
+    { key: SweepName, value: dag.sweep },
+    { key: Stage, value: 'running' },
+  ]);
+
+  const launch = (node: DagNode) => {
+    state.start(node.id, now());
+    const input: NodeActivityInput = { node, inputs: state.inputsOf(node.id) };
+    runNode(dag, input, queuePrefix)
+      .then((result) => state.succeed(node.id, result, now()))
+      .catch((err: unknown) => {
+        // A cancelled sweep ends through the loop below; do not record that as node failures.
+        if (isCancellation(err)) return;
+        const failure = describeFailure(err);
+        state.fail(node.id, failure.message, failure.attempts, now());
+      })
+      .finally(() => {
+        changes += 1;
+      });
+  };
+
+  try {
+    for (;;) {
+      for (const node of state.ready()) launch(node);
+      setCurrentDetails(state.describe());
+      // The retryFailed handler bumps `changes`, so a reset arriving now keeps the loop going.
+      if (state.finished() && allHandlersFinished()) break;
+      const seen = changes;
+      await condition(() => changes !== seen);
+    }
+  } catch (err) {
+    if (isCancellation(err)) upsertSearchAttributes([{ key: Stage, value: 'cancelled' }]);
+    throw err;
+  }
+
+  const result = state.result();
+  upsertSearchAttributes([{ key: Stage, value: result.failures.length > 0 ? 'failed' : 'done' }]);
+  return result;
+}
+
+function now(): string {
+  return new Date().toISOString();
+}
+
+/** Training runs as its own child workflow (its own page and search attributes in the UI). */
+function runNode(dag: Dag, input: NodeActivityInput, queuePrefix: string): Promise<NodeActivityResult> {
+  const { node } = input;
+  if (node.kind === 'train') {
+    const params = node.params as TrainParams;
+    return executeChild(training, {
+      workflowId: trainingWorkflowId(dag.sweep, params),
+      args: [{ input, options: nodeActivityOptions(dag, node, queuePrefix) }],
+      staticSummary: node.summary,
+      typedSearchAttributes: [
+        { key: SweepName, value: dag.sweep },
+        { key: Architecture, value: params.architecture },
+        { key: LatentDim, value: params.latentDim },
+        { key: Stage, value: 'training' },
+      ],
+    });
+  }
+  const activities = proxyActivities<NodeActivities>(nodeActivityOptions(dag, node, queuePrefix));
+  return activities[node.kind](input);
+}
