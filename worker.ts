@@ -18,6 +18,7 @@ import { REPO_ROOT, sourceTreeHash } from './activities/code-version.js';
 import { nodeActivities } from './activities/node-activity.js';
 import { loadRunners, type RunnerRegistry } from './activities/runners.js';
 import { ArtifactStore, sweepHome } from './activities/store.js';
+import { hasGpuBackend } from './activities/train/backend.js';
 import { taskQueueName, WORKFLOW_TASK_QUEUE } from './workflows/api.js';
 import { connectionSettings, connectWorker, describeTarget } from './client/connection.js';
 
@@ -203,10 +204,19 @@ export async function workerMain(argv: string[]): Promise<void> {
     shutdownGraceTime: (positiveInt(values.grace, '--grace') ?? 30) * 1000,
   });
   console.error(`worker: serving ${[...(values['no-workflows'] ? [] : [WORKFLOW_TASK_QUEUE]), ...queues].join(', ')} on ${describeTarget(settings)}`);
+  if (queues.includes('gpu') && !(await hasGpuBackend())) console.error(NO_GPU_WARNING);
   if (workers.missing.length > 0) console.error(`worker: no runner yet for ${workers.missing.join(', ')}; such nodes fail with a clear message`);
   await workers.done;
   await connection.close();
 }
+
+const NO_GPU_WARNING = [
+  '',
+  '!!! worker: serving the gpu queue, but no GPU backend loads on this host !!!',
+  '!!! @tensorflow/tfjs-node-gpu is missing or cannot find CUDA; trainings will run on the CPU. !!!',
+  '!!! Fix: `npm run setup:native -- --gpu` on a CUDA host (docs/native-backend.md), or serve only --queues cpu. !!!',
+  '',
+].join('\n');
 
 function positiveInt(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;

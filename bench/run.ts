@@ -14,6 +14,7 @@ const BENCHES: Record<string, () => Promise<{ bench(): Promise<Row[]> }>> = {
   data: () => import('./data.js'),
   scan: () => import('./scan.js'),
   score: () => import('./score.js'),
+  train: () => import('./train.js'),
 };
 
 function formatValue(value: number): string {

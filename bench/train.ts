@@ -2,7 +2,7 @@
 //  - the hand-written loop (flat Adam, transpose-free dense gradients, JS-side batches)
 //    against the same thesis loop written the plain tfjs way (per-variable tf.train.adam,
 //    tfjs's own matMul gradients, gather per batch), same backend, same process;
-//  - AE, VAE and DVAE (latentDim 8) on the backend `auto` picks;
+//  - AE, VAE and DVAE (latentDim 8) on the backend `auto` picks, and on wasm;
 //  - what a whole `train` node costs on top of its epochs (child process, data, model files).
 // Events per second = events through an optimiser step per second of epoch wall time.
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -92,9 +92,13 @@ export async function bench(): Promise<Row[]> {
   rows.push({ name: 'train: activities/train loop, AE l8 b256, wasm', value: ours, unit: 'events/s' });
   rows.push({ name: 'train: activities/train / plain tfjs loop (wasm)', value: ours / naive, unit: 'x' });
 
-  const backend = await useBackend('auto');
-  for (const architecture of ['AE', 'VAE', 'DVAE'] as const) {
-    rows.push({ name: `train: ${architecture} l8 b256 on ${backend}`, value: await trainerRate(architecture, data, backend), unit: 'events/s', note: '8000 events, 5 folds' });
+  const auto = await useBackend('auto');
+  for (const backend of new Set([auto, 'wasm'] as const)) {
+    await useBackend(backend === 'wasm' ? 'wasm' : 'auto');
+    for (const architecture of ['AE', 'VAE', 'DVAE'] as const) {
+      const note = `8000 events, 5 folds${backend === auto ? ', the backend auto picks' : ''}`;
+      rows.push({ name: `train: ${architecture} l8 b256 on ${backend}`, value: await trainerRate(architecture, data, backend), unit: 'events/s', note });
+    }
   }
 
   // A whole node: child process start, Parquet inputs, 2 short epochs, model files.

@@ -61,7 +61,10 @@ export interface TrainingSettings {
   plateau: { enabled: boolean; factor: number; patience: number; threshold: number; minLr: number };
   earlyStopping: { enabled: boolean; patience: number };
   hiddenLayers: number[];
+  /** Weight of the VAE's KL term (thesis: 0.1). */
   beta: number;
+  /** Weight of the DVAE's KL term; see the `thesis` preset for why it differs from beta. */
+  dvaeBeta: number;
   dirichletAlpha: { others: number; last: number };
   backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
   seed: number;

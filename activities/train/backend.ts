@@ -78,7 +78,7 @@ export async function useBackend(setting: BackendSetting = 'auto'): Promise<Back
   }
   throw new UserError(
     `backend "${request.setting}", requested by ${request.source}, is not available on this host (${reasons.join('; ')}). ` +
-      `Install it (npm install ${request.setting === 'tensorflow' ? '@tensorflow/tfjs-node' : '@tensorflow/tfjs-backend-wasm'}) ` +
+      `Install it (${request.setting === 'tensorflow' ? 'npm run setup:native' : 'npm install @tensorflow/tfjs-backend-wasm'}) ` +
       `or set the backend to auto.`,
   );
 }

@@ -37,6 +37,7 @@ export function validateTrainParams(params: TrainParams): void {
   check(wholeAtLeast(t.earlyStopping.patience, 1), `training.earlyStopping.patience must be a whole number >= 1 (got ${t.earlyStopping.patience})`);
   check(t.hiddenLayers.every((n) => wholeAtLeast(n, 1)), `training.hiddenLayers must be whole numbers >= 1 (got [${t.hiddenLayers.join(', ')}])`);
   check(finite(t.beta) && t.beta >= 0, `training.beta must be >= 0 (got ${t.beta})`);
+  check(finite(t.dvaeBeta) && t.dvaeBeta >= 0, `training.dvaeBeta must be >= 0 (got ${t.dvaeBeta})`);
   check(
     finite(t.dirichletAlpha.others) && t.dirichletAlpha.others > 0 && finite(t.dirichletAlpha.last) && t.dirichletAlpha.last > 0,
     `training.dirichletAlpha values must be > 0 (got others ${t.dirichletAlpha.others}, last ${t.dirichletAlpha.last})`,

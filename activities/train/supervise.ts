@@ -1,14 +1,12 @@
 // Runs one training in a child process (child.ts) and turns its IPC reports into
 // heartbeats and log lines; on abort it asks the child to checkpoint and stop.
 import { fork } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { UserError } from '../errors.js';
+import { TSX_LOADER } from '../isolate.js';
 import type { ChildMessage, ParentMessage, TrainJob, TrainResult } from './protocol.js';
 
 const CHILD_ENTRY = fileURLToPath(new URL('./child.ts', import.meta.url));
-/** tsx's ESM loader, so the child runs TypeScript without a build step. */
-const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 /** How long a stopping child may take to write its last checkpoint before it is killed. */
 const STOP_GRACE_MS = 60_000;
 const STDERR_TAIL = 4000;
@@ -36,7 +34,13 @@ export function trainInChild(job: TrainJob, supervisor: Supervisor): Promise<Tra
       execArgv: ['--import', TSX_LOADER],
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       // TensorFlow's info lines would crowd the real error out of the stderr tail we keep.
-      env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: process.env.TF_CPP_MIN_LOG_LEVEL ?? '2' },
+      // One intra-op thread: tfjs issues many small kernels, so TensorFlow's thread pool costs
+      // more than it gains, and one training per core is how a host's slots are sized.
+      env: {
+        ...process.env,
+        TF_CPP_MIN_LOG_LEVEL: process.env.TF_CPP_MIN_LOG_LEVEL ?? '2',
+        TF_NUM_INTRAOP_THREADS: process.env.TF_NUM_INTRAOP_THREADS ?? '1',
+      },
     });
     let stderr = '';
     let result: TrainResult | undefined;

@@ -114,6 +114,7 @@ export class Trainer {
   private readonly prior: PriorTensors | null;
   /** Batch objective = sum(objective * [sum w*mse, sum w*kl, sum w]) / batch size. */
   private readonly objective: tf.Tensor1D;
+  private readonly klWeight: number;
   private readonly params: tf.Variable;
   private readonly adam: FlatAdam;
   private readonly average: WeightAverage;
@@ -146,7 +147,8 @@ export class Trainer {
             : standardNormal(config.latentDim),
         )
       : null;
-    this.objective = tf.tensor1d([1, this.prior ? settings.beta : 0, 0]);
+    this.klWeight = klWeight(config.architecture, settings);
+    this.objective = tf.tensor1d([1, this.klWeight, 0]);
     const meta = restored?.meta;
     const arrays = restored?.arrays ?? {};
     this.rng = meta ? Rng.fromState(meta.rng) : Rng.fromSeed(settings.seed);
@@ -352,10 +354,10 @@ export class Trainer {
     const [valMse, valKl] = meanTerms(await this.valSums.data());
     const row: HistoryRow = {
       epoch: this.epochsDone + 1,
-      trainLoss: trainMse + settings.beta * trainKl,
+      trainLoss: trainMse + this.klWeight * trainKl,
       trainMse,
       trainKl,
-      valLoss: valMse + settings.beta * valKl,
+      valLoss: valMse + this.klWeight * valKl,
       valMse,
       valKl,
       lr: this.lr,
@@ -437,6 +439,12 @@ export class Trainer {
 type Restored = { meta: CheckpointMeta; arrays: Record<string, Float32Array | Int32Array> };
 
 /** Weighted means of mse and kl from [sum w*mse, sum w*kl, sum w]. */
+/** Weight of the KL term in the loss: none for the AE, beta for the VAE, dvaeBeta for the DVAE. */
+function klWeight(architecture: Architecture, settings: TrainingSettings): number {
+  if (architecture === 'DVAE') return settings.dvaeBeta;
+  return architecture === 'VAE' ? settings.beta : 0;
+}
+
 function meanTerms(sums: ArrayLike<number>): [number, number] {
   return [sums[0]! / sums[2]!, sums[1]! / sums[2]!];
 }

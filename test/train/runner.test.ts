@@ -111,7 +111,11 @@ describe('runTrain', () => {
     await expect(runTrain(ctx)).rejects.toThrow(/ended \(SIGKILL\) before finishing; a retry resumes from its last checkpoint/);
     expect(existsSync(join(ctx.workDir, CHECKPOINT_FILE))).toBe(true);
 
-    const retry = await trainContext(inputs, { training: RESUMABLE, workDir: ctx.workDir, attempt: 2 });
+    // The retry runs elsewhere (a fresh work directory): the checkpoint named in the last
+    // heartbeat is taken over.
+    const retry = await trainContext(inputs, { training: RESUMABLE, attempt: 2 });
+    retry.heartbeatDetails = ctx.heartbeats.at(-1);
+    expect(retry.heartbeatDetails).toMatchObject({ checkpoint: join(ctx.workDir, CHECKPOINT_FILE) });
     const summary = await runTrain(retry);
     expect(retry.logs.join('\n')).toMatch(/resuming after epoch [23]/);
     expect(retry.logs.join('\n')).not.toMatch(/epoch 1\/4/);

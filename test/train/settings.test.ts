@@ -21,6 +21,7 @@ describe('training settings', () => {
     ['fractional epochs', { epochs: 2.5 }, {}, /training\.epochs must be a whole number >= 1/],
     ['alpha <= 0', { dirichletAlpha: { others: 0.9, last: 0 } }, {}, /dirichletAlpha values must be > 0 \(got others 0\.9, last 0\)/],
     ['negative beta', { beta: -0.1 }, {}, /training\.beta must be >= 0/],
+    ['negative dvaeBeta', { dvaeBeta: -1 }, {}, /training\.dvaeBeta must be >= 0/],
     ['negative clipNorm', { clipNorm: -1 }, {}, /training\.clipNorm must be >= 0.*0 turns clipping off/],
     ['plateau factor >= 1', { plateau: { enabled: true, factor: 1, patience: 10, threshold: 1e-4, minLr: 0 } }, {}, /plateau\.factor must be between 0 and 1/],
     ['early-stopping patience 0', { earlyStopping: { enabled: true, patience: 0 } }, {}, /earlyStopping\.patience must be a whole number >= 1/],

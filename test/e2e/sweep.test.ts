@@ -1,0 +1,193 @@
+// End to end: a tiny but complete sweep (tiny.yaml) with the product runners through the real
+// dev server of the global setup, its `--out` tables written by the same code `sweep run`
+// uses, and the science checked on what a user would open: the preselection table and the
+// scaler (issue 3), the scan and model tables and the report (issue 5), and the trainings of
+// all three architectures (issue 4). One sweep run is shared by every test below.
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Dag } from '../../definitions/dag.js';
+import type { NodeOutcome, SweepResult } from '../../definitions/node-io.js';
+import { loadDag } from '../../client/definition.js';
+import { writeOutputs } from '../../client/export.js';
+import { startTestEngine, tempHome, type TestEngine } from '../helpers/engine.js';
+import { removeTempDirs, tempDir } from '../helpers/temp.js';
+
+const DEFINITION = join(import.meta.dirname, 'tiny.yaml');
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+let engine: TestEngine | undefined;
+let dag: Dag;
+let result: SweepResult;
+let history: { activityId: string; completed: boolean }[];
+let out: string;
+
+type Row = Record<string, string>;
+
+/** The tables hold numbers and plain names only, so a comma split reads them exactly. */
+async function readCsv(file: string): Promise<{ columns: string[]; rows: Row[] }> {
+  const text = await readFile(join(out, file), 'utf8');
+  expect(text, `${file} has quoted cells this reader cannot split`).not.toContain('"');
+  const [columns, ...lines] = text.trimEnd().split('\n').map((line) => line.split(','));
+  return { columns: columns!, rows: lines.map((cells) => Object.fromEntries(columns!.map((c, i) => [c, cells[i] ?? '']))) };
+}
+
+function node(id: string): NodeOutcome {
+  const found = result.nodes.find((n) => n.id === id);
+  if (!found) throw new Error(`no node ${id} in the sweep result`);
+  return found;
+}
+
+function artifactDir(id: string): string {
+  const { artifact } = node(id);
+  if (!artifact) throw new Error(`node ${id} has no artifact`);
+  return fileURLToPath(artifact.uri);
+}
+
+const idsOf = (kind: string) => dag.nodes.filter((n) => n.kind === kind).map((n) => n.id);
+
+function expectFiniteCells(row: Row, columns: string[], where: string): void {
+  for (const column of columns) {
+    expect(row[column], `${where}: ${column} is empty`).not.toBe('');
+    expect(Number.isFinite(Number(row[column])), `${where}: ${column} = ${row[column]} is not a finite number`).toBe(true);
+  }
+}
+
+beforeAll(async () => {
+  const home = await tempHome();
+  out = await tempDir('sweep-e2e-out');
+  const loaded = await loadDag(DEFINITION);
+  dag = loaded.dag;
+  // runners: undefined -> the product runners (as `sweep run` has them), on private queues.
+  engine = await startTestEngine(home, { runners: undefined, dataRoot: loaded.spec.dataRoot });
+  const { handle, runId } = await engine.start(dag);
+  result = await handle.result();
+  const events = (await handle.fetchHistory()).events ?? [];
+  const scheduled = new Map<string, string>();
+  const completed = new Set<string>();
+  for (const event of events) {
+    const attrs = event.activityTaskScheduledEventAttributes;
+    if (attrs?.activityId) scheduled.set(String(event.eventId), attrs.activityId);
+    const done = event.activityTaskCompletedEventAttributes;
+    if (done) completed.add(String(done.scheduledEventId));
+  }
+  history = [...scheduled].map(([eventId, activityId]) => ({ activityId, completed: completed.has(eventId) }));
+  await writeOutputs(out, { dag, result, workflowId: handle.workflowId, runId });
+}, 600_000);
+
+afterAll(async () => {
+  await engine?.close();
+  await removeTempDirs();
+});
+
+describe('a tiny sweep end to end, with the product runners', () => {
+  it('finishes every node of the definition, none from a cache, and writes the --out tables', async () => {
+    expect(result.failures, 'failed nodes').toEqual([]);
+    expect(result.nodes.map((n) => n.id).sort()).toEqual(dag.nodes.map((n) => n.id).sort());
+    for (const n of result.nodes) {
+      expect(n.status, `${n.id}: ${n.error ?? ''}`).toBe('done');
+      expect(n.cacheHit, `${n.id} came from a cache in a fresh home`).toBe(false);
+    }
+    for (const file of ['summary.json', 'preselection.csv', 'scan.csv', 'models.csv']) {
+      expect(existsSync(join(out, file)), `${file} in --out`).toBe(true);
+    }
+    const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8')) as { nodes: { id: string; status: string }[] };
+    expect(summary.nodes.filter((n) => n.status === 'done')).toHaveLength(dag.nodes.length);
+  });
+
+  it('issue 3: generates, preselects and fits the scaler as activities of the sweep workflow', () => {
+    for (const id of [...idsOf('generate'), ...idsOf('preselect'), ...idsOf('fitScaler')]) {
+      expect(history.find((a) => a.activityId === id), `${id} was not scheduled as an activity on the server`).toBeDefined();
+      expect(history.some((a) => a.activityId === id && a.completed), `${id} never completed on the server`).toBe(true);
+    }
+  });
+
+  it('issue 3: preselection.csv has a row per sample, signal efficiencies between 0.25 and 0.75', async () => {
+    const { columns, rows } = await readCsv('preselection.csv');
+    expect(columns).toEqual(['sample', 'process', 'kind', 'm_chi1', 'm_hprime', 'generated', 'generated_weighted', 'selected', 'selected_weighted', 'efficiency']);
+    const samples = dag.nodes.filter((n) => n.kind === 'preselect').map((n) => n.id.slice('preselect/'.length));
+    expect(rows.map((r) => r.sample).sort()).toEqual(samples.sort());
+    const signals = rows.filter((r) => r.kind === 'signal');
+    expect(signals, 'signal rows').toHaveLength(2);
+    for (const row of rows) {
+      expectFiniteCells(row, ['generated', 'generated_weighted', 'selected', 'selected_weighted', 'efficiency'], `preselection.csv ${row.sample}`);
+      expect(Number(row.selected), `${row.sample}: nothing selected`).toBeGreaterThan(0);
+    }
+    for (const row of signals) {
+      expectFiniteCells(row, ['m_chi1', 'm_hprime'], `preselection.csv ${row.sample}`);
+      expect(Number(row.efficiency), `${row.sample} efficiency`).toBeGreaterThan(0.25);
+      expect(Number(row.efficiency), `${row.sample} efficiency`).toBeLessThan(0.75);
+    }
+    const selectedBackground = rows.filter((r) => r.kind === 'background').reduce((sum, r) => sum + Number(r.selected), 0);
+    expect(selectedBackground, 'background events after the preselection (the training set)').toBeGreaterThan(2000);
+  });
+
+  it('issue 3: the scaler has a finite mean and a positive std for each of the 20 features', async () => {
+    const [fitScaler] = idsOf('fitScaler');
+    const scaler = JSON.parse(await readFile(join(artifactDir(fitScaler!), 'scaler.json'), 'utf8')) as { features: string[]; mean: number[]; std: number[] };
+    expect(scaler.features).toEqual(dag.nodes.find((n) => n.kind === 'fitScaler')!.params.features);
+    expect(scaler.features).toHaveLength(20);
+    expect(scaler.mean).toHaveLength(20);
+    expect(scaler.std).toHaveLength(20);
+    scaler.features.forEach((feature, i) => {
+      expect(Number.isFinite(scaler.mean[i]), `mean of ${feature}`).toBe(true);
+      expect(scaler.std[i], `std of ${feature}`).toBeGreaterThan(0);
+      expect(Number.isFinite(scaler.std[i]), `std of ${feature}`).toBe(true);
+    });
+  });
+
+  it('issue 5: scan.csv has a finite maximum with positive PFOM for every model and signal', async () => {
+    const { columns, rows } = await readCsv('scan.csv');
+    expect(columns).toEqual(['model', 'architecture', 'latentDim', 'background', 'signal', 'm_chi1', 'm_hprime', 'max_pfom', 'eff_selected', 'eff_generated', 'threshold', 'n_background_above']);
+    const models = idsOf('train').map((id) => id.split('/').at(-1)!);
+    const signals = (await readCsv('preselection.csv')).rows.filter((r) => r.kind === 'signal').map((r) => r.sample);
+    const pairs = rows.map((r) => `${r.model} ${r.signal}`).sort();
+    expect(pairs).toEqual(models.flatMap((m) => signals.map((s) => `${m} ${s}`)).sort());
+    for (const row of rows) {
+      const where = `scan.csv ${row.model} ${row.signal}`;
+      expectFiniteCells(row, ['latentDim', 'm_chi1', 'm_hprime', 'max_pfom', 'eff_selected', 'eff_generated', 'threshold', 'n_background_above'], where);
+      expect(Number(row.max_pfom), `${where}: max_pfom`).toBeGreaterThan(0);
+    }
+  });
+
+  it('issue 5: models.csv has one row per model with its training summary', async () => {
+    const { columns, rows } = await readCsv('models.csv');
+    expect(columns).toEqual(['model', 'architecture', 'latentDim', 'background', 'best_epoch', 'val_loss', 'val_mse', 'val_kl', 'epochs', 'seconds', 'backend', 'attempts']);
+    expect(rows.map((r) => r.model).sort()).toEqual(['AE-l1', 'AE-l10', 'DVAE-l2', 'VAE-l2']);
+    for (const row of rows) {
+      const where = `models.csv ${row.model}`;
+      expectFiniteCells(row, ['latentDim', 'best_epoch', 'val_loss', 'val_mse', 'epochs', 'seconds', 'attempts'], where);
+      expect(row.backend, `${where}: backend`).not.toBe('');
+      if (row.architecture === 'AE') expect(row.val_kl, `${where}: an AE has no KL term`).toBe('');
+      else expectFiniteCells(row, ['val_kl'], where);
+    }
+  });
+
+  it('issue 5: the report links only PNG images that exist', async () => {
+    const [report] = idsOf('report');
+    const dir = artifactDir(report!);
+    const html = await readFile(join(dir, 'index.html'), 'utf8');
+    const images = [...new Set([...html.matchAll(/<img src="([^"]+)"/g)].map((m) => decodeURIComponent(m[1]!)))];
+    expect(images.length, 'images in index.html').toBeGreaterThan(3);
+    for (const image of images) {
+      const path = join(dir, image);
+      expect(existsSync(path), `${image} referenced by index.html is missing`).toBe(true);
+      const bytes = await readFile(path);
+      expect(bytes.length, `${image} is empty`).toBeGreaterThan(PNG_SIGNATURE.length);
+      expect(bytes.subarray(0, PNG_SIGNATURE.length).equals(PNG_SIGNATURE), `${image} is not a PNG file`).toBe(true);
+    }
+  });
+
+  it('issue 4: trains AE, VAE and DVAE, and the AE reconstructs clearly better with 10 latent dimensions than with 1', async () => {
+    const { rows } = await readCsv('models.csv');
+    expect(new Set(rows.map((r) => r.architecture))).toEqual(new Set(['AE', 'VAE', 'DVAE']));
+    for (const id of idsOf('train')) {
+      const dir = artifactDir(id);
+      for (const file of ['model/model.json', 'history.json']) expect(existsSync(join(dir, file)), `${id}: ${file}`).toBe(true);
+    }
+    const loss = (model: string) => Number(rows.find((r) => r.model === model)!.val_loss);
+    expect(loss('AE-l10'), `AE validation loss: latentDim 10 ${loss('AE-l10')} vs latentDim 1 ${loss('AE-l1')}`).toBeLessThan(0.8 * loss('AE-l1'));
+  });
+});
