@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { Dag, TrainParams } from '../definitions/dag.js';
 import type { NodeOutcome, SweepResult } from '../definitions/node-io.js';
 import { toCsv } from '../activities/csv.js';
+import type { BestModel } from '../activities/report/index.js';
 import { modelsCsv, readScanFile, scanCsv } from './tables.js';
 
 export interface SweepOutputs {
@@ -91,4 +92,21 @@ export async function writeOutputs(outDir: string, outputs: SweepOutputs): Promi
     written.push(join(outDir, file));
   }
   return written;
+}
+
+/**
+ * Where the report is and the sweep's answer (best model per example signal), as lines for
+ * the terminal; undefined while the sweep has no finished report.
+ */
+export function reportAnswer(result: SweepResult): string | undefined {
+  const [report] = done(result, 'report');
+  const dir = report && artifactDir(report);
+  if (!dir) return undefined;
+  const page = String((report.summary as { page?: string } | undefined)?.page ?? 'index.html');
+  const best = ((report.summary as { best?: BestModel[] } | undefined)?.best ?? []).map(
+    (b) =>
+      `  ${b.example.padEnd(10)} (m_chi1 ${b.mChi1}, m_hprime ${b.mHprime}): ${b.model.padEnd(8)} max PFOM ${b.maxPfom.toPrecision(4)} ` +
+      `(no cut ${b.noCutPfom.toPrecision(4)}), eff ${b.effGenerated.toFixed(3)}, threshold ${b.threshold.toPrecision(4)}`,
+  );
+  return [`report: ${join(dir, page)}`, ...(best.length > 0 ? ['best model per example signal:', ...best] : [])].join('\n');
 }

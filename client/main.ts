@@ -18,6 +18,7 @@ Usage:
                                           and write DIR/summary.json plus the result tables
   sweep submit FILE [--until KIND]        start the sweep (or attach to it) and print its ids
   sweep status ID [--json]                progress of a sweep (ID: sweep/<name> or <name>)
+  sweep report ID                         where the report is, and the best model per example signal
   sweep resume ID [--out DIR] [--detach]  re-run failed nodes: live sweep -> update; closed ->
                                           new run in which finished nodes are cache hits
   sweep cancel ID                         cancel a sweep (running nodes are cancelled)
@@ -156,6 +157,23 @@ async function status(args: string[]): Promise<number> {
   }
 }
 
+async function report(args: string[]): Promise<number> {
+  const { target } = parse(args, {}, 'report ID');
+  const { openSession } = await import('./session.js');
+  const { describeSweep } = await import('./sweeps.js');
+  const { reportAnswer } = await import('./export.js');
+  const session = await openSession({});
+  try {
+    const described = await describeSweep(session.client, target);
+    const answer = described.result && reportAnswer(described.result);
+    if (!answer) throw new UserError(`${described.workflowId} has no finished report yet (${described.status}); \`sweep status ${described.workflowId}\` shows how far it is`);
+    console.log(answer);
+    return 0;
+  } finally {
+    await session.close();
+  }
+}
+
 async function resume(args: string[]): Promise<number> {
   const { values, target } = parse(args, { out: { type: 'string' }, detach: { type: 'boolean' }, ...WORKER_FLAGS }, 'resume ID [--out DIR] [--detach]');
   const { openSession } = await import('./session.js');
@@ -234,6 +252,9 @@ async function watch(session: Session, handle: SweepHandle, runId: string, out?:
     const written = await writeOutputs(out, { dag: fullDag, result, workflowId: handle.workflowId, runId });
     console.log(`\nwrote ${written.join(', ')}`);
   }
+  const { reportAnswer } = await import('./export.js');
+  const answer = reportAnswer(result);
+  if (answer) console.log(`\n${answer}`);
   if (result.failures.length > 0) {
     console.error(
       `\n${result.failures.length} node(s) failed. Fix the cause, then \`sweep resume ${handle.workflowId}\` ` +
@@ -250,6 +271,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   run,
   submit,
   status,
+  report,
   resume,
   cancel,
   server,

@@ -29,6 +29,7 @@ export const runReport: NodeRunner<'report'> = async (ctx) => {
   const scans = [...inputs.scans].sort(compareModels);
   const { found: examples, missing } = matchExamples(scans, params.examples);
   const heatmap = pickHeatmapModel(scans, params.heatmapModel);
+  const best = bestModelPerExample(scans, examples);
   const figures = new Map<string, PlannedFigure>();
   const plan = (file: string, caption: string, spec: () => TopLevelSpec): Figure => {
     const figure = { file, caption, spec: spec() };
@@ -39,7 +40,7 @@ export const runReport: NodeRunner<'report'> = async (ctx) => {
   const body: string[] = [`<h1>Sweep ${escapeHtml(params.sweep)}</h1>`, overview(params, inputs, scans)];
   if (missing.length) body.push(`<p class="note">Example signals not in the mass grid (not shown): ${escapeHtml(missing.join('; '))}</p>`);
   if (scans.length > 0) {
-    body.push('<h2>Best model per example signal</h2>', bestPerExample(scans, examples));
+    body.push('<h2>Best model per example signal</h2>', bestPerExampleTable(best, examples));
     body.push('<h2>Sensitivity over the latent dimension</h2>');
     body.push(figureHtml(plan('max-pfom-vs-latent-dim.png', 'Maximal PFOM of each example signal for every model; dashed: PFOM with no autoencoder cut.', () => maxPfomVsLatentDimSpec(scans, examples))));
     if (heatmap.scan) {
@@ -73,7 +74,7 @@ export const runReport: NodeRunner<'report'> = async (ctx) => {
     ctx.heartbeat({ figures: ++done, of: figures.size });
   }
   await writeFile(join(ctx.outDir, REPORT_FILE), pageHtml(`Sweep ${params.sweep}`, body.join('\n')));
-  return { page: REPORT_FILE, figures: figures.size, models: inputs.models.length, scans: scans.length };
+  return { page: REPORT_FILE, figures: figures.size, models: inputs.models.length, scans: scans.length, best };
 };
 
 function overview(params: ReportParams, inputs: ReportInputs, scans: ScanFile[]): string {
@@ -90,13 +91,42 @@ function overview(params: ReportParams, inputs: ReportInputs, scans: ScanFile[])
   );
 }
 
-function bestPerExample(scans: ScanFile[], examples: Example[]): string {
-  const rows = examples.map((example) => {
+/** The answer of the sweep: per example signal, the model with the highest max PFOM. */
+export interface BestModel {
+  example: string;
+  mChi1: number | null;
+  mHprime: number | null;
+  model: string;
+  maxPfom: number;
+  noCutPfom: number;
+  effSelected: number;
+  effGenerated: number;
+  threshold: number;
+  nBackgroundAbove: number;
+}
+
+function bestModelPerExample(scans: ScanFile[], examples: Example[]): BestModel[] {
+  return examples.map((example) => {
     const candidates = scans.flatMap((scan) => scan.signals.filter((s) => s.sample === example.sample).map((signal) => ({ scan, signal })));
     const best = candidates.reduce((top, c) => (c.signal.maximum.pfom > top.signal.maximum.pfom ? c : top), candidates[0]);
     const m = best.signal.maximum;
-    return [example.label, best.scan.model, m.pfom, best.signal.noCut.pfom, m.effSelected, m.effGenerated, m.threshold, m.nBackgroundAbove];
+    return {
+      example: example.name,
+      mChi1: best.signal.mChi1 ?? null,
+      mHprime: best.signal.mHprime ?? null,
+      model: best.scan.model,
+      maxPfom: m.pfom,
+      noCutPfom: best.signal.noCut.pfom,
+      effSelected: m.effSelected,
+      effGenerated: m.effGenerated,
+      threshold: m.threshold,
+      nBackgroundAbove: m.nBackgroundAbove,
+    };
   });
+}
+
+function bestPerExampleTable(best: BestModel[], examples: Example[]): string {
+  const rows = best.map((b, i) => [examples[i].label, b.model, b.maxPfom, b.noCutPfom, b.effSelected, b.effGenerated, b.threshold, b.nBackgroundAbove]);
   return tableHtml(['example', 'best model', 'max PFOM', 'PFOM without cut', 'ε (preselected)', 'ε (generated)', 'threshold', 'B above'], rows);
 }
 

@@ -23,6 +23,7 @@ let dag: Dag;
 let result: SweepResult;
 let history: { activityId: string; completed: boolean }[];
 let out: string;
+let loadedFeatures: string[];
 
 type Row = Record<string, string>;
 
@@ -60,6 +61,7 @@ beforeAll(async () => {
   out = await tempDir('sweep-e2e-out');
   const loaded = await loadDag(DEFINITION);
   dag = loaded.dag;
+  loadedFeatures = loaded.spec.features;
   // runners: undefined -> the product runners (as `sweep run` has them), on private queues.
   engine = await startTestEngine(home, { runners: undefined, dataRoot: loaded.spec.dataRoot });
   const { handle, runId } = await engine.start(dag);
@@ -127,7 +129,7 @@ describe('a tiny sweep end to end, with the product runners', () => {
   it('issue 3: the scaler has a finite mean and a positive std for each of the 20 features', async () => {
     const [fitScaler] = idsOf('fitScaler');
     const scaler = JSON.parse(await readFile(join(artifactDir(fitScaler!), 'scaler.json'), 'utf8')) as { features: string[]; mean: number[]; std: number[] };
-    expect(scaler.features).toEqual(dag.nodes.find((n) => n.kind === 'fitScaler')!.params.features);
+    expect(scaler.features, 'the features of the definition, in order').toEqual(loadedFeatures);
     expect(scaler.features).toHaveLength(20);
     expect(scaler.mean).toHaveLength(20);
     expect(scaler.std).toHaveLength(20);
