@@ -1,7 +1,7 @@
 // The files of a `scan` artifact: the contract between scan, the report and the CLI tables.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Architecture } from '../definitions/dag.js';
+import type { ScanParams } from '../definitions/dag.js';
 import type { StepRule } from './pfom.js';
 
 export const SCAN_FILE = 'scan.json';
@@ -56,14 +56,8 @@ export interface LatentSample {
   signals: Record<string, number[][]>;
 }
 
-export interface ScanFile {
-  model: string;
-  architecture: Architecture;
-  latentDim: number;
-  background: string;
-  /** `mse` or `latent:<i>`. */
-  score: string;
-  punziA: number;
+/** Names the scan node's params it was made with; the grid settings go under `grid`. */
+export interface ScanFile extends Omit<ScanParams, 'quantiles' | 'steps'> {
   grid: {
     quantiles: [number, number];
     steps: number;

@@ -5,6 +5,7 @@ import { backgroundCurve, signalCurve, thresholdAt, type BackgroundCurve } from 
 import type { LatentSample, ScanFile, ScanSignal } from './scan-format.js';
 import { histogram, histogramEdges } from './score-histogram.js';
 import type { SampleInfo } from './score-format.js';
+import { concatArrays } from './typed-arrays.js';
 
 /** The events of one sample as the scan needs them; background holds its test split only. */
 export interface ScoredSample {
@@ -31,8 +32,8 @@ export function buildScan(params: ScanParams, samples: ScoredSample[]): ScanFile
     .filter((s) => s.info.kind === 'signal')
     .sort((x, y) => (x.info.mChi1 ?? 0) - (y.info.mChi1 ?? 0) || (x.info.mHprime ?? 0) - (y.info.mHprime ?? 0));
   const pooled = {
-    scores: concat(background.map((s) => s.scores)),
-    weights: concat(background.map((s) => s.weights)),
+    scores: concatArrays(background.map((s) => s.scores), Float64Array),
+    weights: concatArrays(background.map((s) => s.weights), Float64Array),
   };
   const bg = backgroundCurve(pooled, { quantiles: params.quantiles, steps: params.steps });
   const thresholds = Array.from({ length: bg.grid.count }, (_, k) => thresholdAt(bg.grid, k));
@@ -125,15 +126,6 @@ function thinned(sample: ScoredSample, stride: number): number[][] {
   return Array.from({ length: kept[0]?.length ?? 0 }, (_, row) => kept.map((values) => values[row]));
 }
 
-function concat(arrays: Float64Array[]): Float64Array {
-  const out = new Float64Array(arrays.reduce((n, a) => n + a.length, 0));
-  let offset = 0;
-  for (const a of arrays) {
-    out.set(a, offset);
-    offset += a.length;
-  }
-  return out;
-}
 
 /** Rounds to CURVE_DIGITS significant digits (for arrays spanning decades: thresholds, B). */
 function roundSignificant(x: number): number {

@@ -13,7 +13,7 @@ import { useBackend } from '../activities/train/backend.js';
 import { clipByGlobalNorm } from '../activities/train/clip.js';
 import { foldSplit } from '../activities/train/folds.js';
 import { runTrain } from '../activities/train/index.js';
-import { Rng } from '../activities/train/rng.js';
+import { Rng } from '../activities/rng.js';
 import { Trainer, type TrainingData } from '../activities/train/trainer.js';
 import type { Architecture, TrainingSettings } from '../definitions/dag.js';
 import { PRESETS } from '../definitions/presets.js';

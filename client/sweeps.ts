@@ -1,7 +1,7 @@
 // Client-side operations on sweep workflows: start (or attach to) a sweep, resume one,
 // follow its progress until it ends. Used by the CLI and by the engine tests alike.
 import { defaultPayloadConverter, WorkflowIdConflictPolicy } from '@temporalio/common';
-import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client, type WorkflowExecutionDescription, type WorkflowHandle } from '@temporalio/client';
 import type { Dag } from '../definitions/dag.js';
 import type { NodeProgress, SweepResult } from '../definitions/node-io.js';
 import { progressQuery, retryFailedUpdate, sweepWorkflowId, taskQueueName, WORKFLOW_TASK_QUEUE } from '../workflows/api.js';
@@ -41,9 +41,18 @@ export async function startSweep(
 }
 
 async function runningRunId(client: Client, workflowId: string): Promise<string | undefined> {
+  const description = (await latestRun(client, workflowId))?.description;
+  return description?.status.name === 'RUNNING' ? description.runId : undefined;
+}
+
+/** The sweep's latest run and its description; undefined when no sweep has this id. */
+async function latestRun(
+  client: Client,
+  workflowId: string,
+): Promise<{ handle: SweepHandle; description: WorkflowExecutionDescription } | undefined> {
+  const handle = client.workflow.getHandle<typeof sweep>(workflowId);
   try {
-    const description = await client.workflow.getHandle(workflowId).describe();
-    return description.status.name === 'RUNNING' ? description.runId : undefined;
+    return { handle, description: await handle.describe() };
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) return undefined;
     throw err;
@@ -60,17 +69,12 @@ export type ResumeOutcome =
  */
 export async function resumeSweep(client: Client, id: string): Promise<ResumeOutcome> {
   const workflowId = normaliseSweepId(id);
-  const latest = client.workflow.getHandle<typeof sweep>(workflowId);
-  let description;
-  try {
-    description = await latest.describe();
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) throw new SweepNotFoundError(`no sweep with id ${workflowId}; \`sweep submit FILE\` starts one`);
-    throw err;
-  }
+  const latest = await latestRun(client, workflowId);
+  if (!latest) throw new SweepNotFoundError(`no sweep with id ${workflowId}; \`sweep submit FILE\` starts one`);
+  const { description } = latest;
   if (description.status.name === 'RUNNING') {
-    const reset = await latest.executeUpdate(retryFailedUpdate);
-    return { mode: 'update', handle: latest, reset };
+    const reset = await latest.handle.executeUpdate(retryFailedUpdate);
+    return { mode: 'update', handle: latest.handle, reset };
   }
   const dag = await dagOfRun(client, workflowId, description.runId);
   // The new run goes to the task queue of the old one, where its workers are.
@@ -105,14 +109,9 @@ export interface SweepReport {
 /** Where a sweep stands: its latest run's status plus progress or result. */
 export async function describeSweep(client: Client, id: string): Promise<SweepReport> {
   const workflowId = normaliseSweepId(id);
-  const handle = client.workflow.getHandle<typeof sweep>(workflowId);
-  let description;
-  try {
-    description = await handle.describe();
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) throw new SweepNotFoundError(`no sweep with id ${workflowId}`);
-    throw err;
-  }
+  const latest = await latestRun(client, workflowId);
+  if (!latest) throw new SweepNotFoundError(`no sweep with id ${workflowId}`);
+  const { handle, description } = latest;
   const report: SweepReport = {
     workflowId,
     runId: description.runId,

@@ -5,7 +5,7 @@ import { GOOD_PHOTON, type Clusters, type Tracks } from './detector.js';
 import { cmE, cmPz, SQRT_S } from './kinematics.js';
 import { COL, type NtupleBuilder } from './ntuple.js';
 import { MASS } from './particles.js';
-import type { Rng } from './rng.js';
+import type { Rng } from '../rng.js';
 import { fitVertex } from './vertex.js';
 
 /**

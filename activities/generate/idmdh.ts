@@ -4,7 +4,7 @@ import { idmdhMasses, isKinematicallyOpen, type IdmdhMasses } from '../../defini
 import { UserError } from '../errors.js';
 import { phaseSpaceDecay, SQRT_S } from './kinematics.js';
 import { Kind, MASS, type Particles } from './particles.js';
-import type { Rng } from './rng.js';
+import type { Rng } from '../rng.js';
 
 export function checkMassPoint(sample: string, mChi1: number | undefined, mHprime: number | undefined): IdmdhMasses {
   if (mChi1 === undefined || mHprime === undefined || !(mChi1 > 0) || !(mHprime > 0)) {

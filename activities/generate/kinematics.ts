@@ -1,6 +1,6 @@
 // Beam, boosts and phase-space decays. Physics is generated in the e+e- CM frame; the
 // detector works in the lab, where the CM moves along +z (the 7 GeV electron direction).
-import type { Rng } from './rng.js';
+import type { Rng } from '../rng.js';
 import { Kind, type Particles } from './particles.js';
 
 const E_ELECTRON_BEAM = 7;

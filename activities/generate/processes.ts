@@ -5,7 +5,7 @@
 import { decayInto, decayShortLived, decayTau, tauProngs, TAU_MODES, type TauMode } from './decays.js';
 import { backToBack, clusterDecay, phaseSpaceDecay, SQRT_S, twoBodyMomentum } from './kinematics.js';
 import { Kind, MASS, type Particles } from './particles.js';
-import type { Rng } from './rng.js';
+import type { Rng } from '../rng.js';
 
 export interface ProcessModel {
   /** Cross section in fb: Table 4.1 events / simulated luminosity. */

@@ -9,7 +9,7 @@ import { checkMassPoint, generateIdmdh } from './idmdh.js';
 import { NtupleBuilder } from './ntuple.js';
 import { Particles } from './particles.js';
 import { PROCESSES, type ProcessModel } from './processes.js';
-import { Rng } from './rng.js';
+import { Rng } from '../rng.js';
 
 export interface GenerateOptions {
   events: number;
@@ -40,7 +40,7 @@ export async function generateSample(sample: Sample, options: GenerateOptions): 
   const signal = sample.kind === 'signal';
   const masses = signal ? checkMassPoint(sample.name, sample.mChi1, sample.mHprime) : undefined;
   const model = signal ? undefined : processModel(sample);
-  const rng = new Rng(options.seed);
+  const rng = Rng.fromSeed(options.seed);
   const ev = new Particles();
   const tracks = new Tracks();
   const clusters = new Clusters();

@@ -12,6 +12,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { Architecture } from '../../definitions/dag.js';
+import { concatArrays } from '../typed-arrays.js';
 import { ensureBackend } from './backend.js';
 import type { Scaler } from './data.js';
 import { decoderInput, isVariational, type DenseShape, type NetworkShape } from './network.js';
@@ -154,7 +155,7 @@ export async function loadModel(dir: string): Promise<TrainedModel> {
       keys.forEach((key, i) => parts[i]!.push(outputs[key].dataSync() as Float32Array));
       tf.dispose(Object.values(outputs) as tf.Tensor[]);
     }
-    return Object.fromEntries(keys.map((key, i) => [key, concatenate(parts[i]!)])) as Record<K, Float32Array>;
+    return Object.fromEntries(keys.map((key, i) => [key, concatArrays(parts[i]!, Float32Array)])) as Record<K, Float32Array>;
   }
 
   const latentMean = (x: tf.Tensor2D) => {
@@ -187,12 +188,3 @@ export async function loadModel(dir: string): Promise<TrainedModel> {
   };
 }
 
-function concatenate(parts: Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((n, a) => n + a.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Architecture } from '../../definitions/dag.js';
 import { gaussianKl, type PriorTensors } from './kl.js';
-import type { Rng } from './rng.js';
+import type { Rng } from '../rng.js';
 
 export interface DenseShape {
   name: string;

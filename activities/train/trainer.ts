@@ -17,7 +17,7 @@ import { disposePrior, priorTensors, type PriorTensors } from './kl.js';
 import { initialWeights, isVariational, lossTerms, networkShape, type LossTerms, type NetworkShape } from './network.js';
 import { PlateauScheduler, type PlateauState } from './plateau.js';
 import { dirichletAlpha, laplaceDirichlet, standardNormal } from './prior.js';
-import { Rng, type RngState } from './rng.js';
+import { Rng, type RngState } from '../rng.js';
 import { WeightAverage } from './swa.js';
 import { readFloat32 } from './tensors.js';
 

@@ -5,7 +5,7 @@ import { generateIdmdh } from '../../activities/generate/idmdh.js';
 import { BETA_CM, GAMMA_CM, labE, labPz, SQRT_S } from '../../activities/generate/kinematics.js';
 import { Kind, Particles } from '../../activities/generate/particles.js';
 import { PROCESSES } from '../../activities/generate/processes.js';
-import { Rng } from '../../activities/generate/rng.js';
+import { Rng } from '../../activities/rng.js';
 import { generateSample } from '../../activities/generate/sample.js';
 import { numericColumn } from '../../activities/parquet.js';
 
@@ -34,7 +34,7 @@ describe('beam and boost', () => {
 describe('generated events conserve four-momentum', () => {
   for (const [process, model] of Object.entries(PROCESSES)) {
     it(`${process}: the final state adds up to (sqrt(s), 0, 0, 0)`, () => {
-      const rng = new Rng(11);
+      const rng = Rng.fromSeed(11);
       const ev = new Particles();
       let checked = 0;
       for (let k = 0; k < 300; k++) {
@@ -57,7 +57,7 @@ describe('generated events conserve four-momentum', () => {
   }
 
   it('idmdh: the final state adds up to (sqrt(s), 0, 0, 0) and holds mu+ mu- e+ e- and two chi1', () => {
-    const rng = new Rng(5);
+    const rng = Rng.fromSeed(5);
     const ev = new Particles();
     const masses = idmdhMasses(1.5, 1);
     for (let k = 0; k < 300; k++) {

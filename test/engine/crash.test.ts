@@ -1,47 +1,25 @@
 // Crash test: SIGKILL the only worker process while nodes are writing, start a new one;
 // the sweep completes, every artifact is committed exactly once (commits.log) and intact.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, expect, inject, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import type { Client } from '@temporalio/client';
-import { REPO_ROOT } from '../../activities/code-version.js';
 import { ArtifactStore } from '../../activities/store.js';
 import { startSweep } from '../../client/sweeps.js';
 import { taskQueueName, WORKFLOW_TASK_QUEUE } from '../../workflows/api.js';
 import { tempHome, testClient, testDag, testQueuePrefix, uniqueName } from '../helpers/engine.js';
 import { OUTPUT_FILE } from '../helpers/runners.js';
 import { removeTempDirs } from '../helpers/temp.js';
+import { killWorkerProcesses, spawnWorkerProcess } from '../helpers/worker-process.js';
 
-const children: ChildProcess[] = [];
+const WORKER = 'test/helpers/crash-worker.ts';
 let client: Client | undefined;
 
 afterAll(async () => {
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  killWorkerProcesses();
   await client?.connection.close();
   await removeTempDirs();
 });
-
-function startWorkerProcess(home: string, taskQueuePrefix: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'test/helpers/crash-worker.ts')], {
-    cwd: REPO_ROOT,
-    env: {
-      ...process.env,
-      TEMPORAL_ADDRESS: inject('temporalAddress'),
-      SWEEP_HOME: home,
-      SWEEP_WORKFLOW_BUNDLE: inject('workflowBundlePath'),
-      SWEEP_TASK_QUEUE_PREFIX: taskQueuePrefix,
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('ready')) resolve(child);
-    });
-    child.once('exit', (code) => reject(new Error(`worker process exited early with code ${code}`)));
-  });
-}
 
 function commitLines(store: ArtifactStore): string[] {
   const log = join(store.root, 'commits.log');
@@ -78,7 +56,7 @@ it('survives a SIGKILLed worker: the sweep completes and every node is committed
   );
 
   const prefix = testQueuePrefix();
-  const first = await startWorkerProcess(home, prefix);
+  const { child: first } = await spawnWorkerProcess(WORKER, home, { SWEEP_TASK_QUEUE_PREFIX: prefix });
   client = await testClient();
   const { handle } = await startSweep(client, dag, { taskQueue: taskQueueName(prefix, WORKFLOW_TASK_QUEUE) });
 
@@ -92,7 +70,7 @@ it('survives a SIGKILLed worker: the sweep completes and every node is committed
   const committedBeforeKill = commitLines(store).length;
   expect(committedBeforeKill).toBeLessThan(dag.nodes.length);
 
-  await startWorkerProcess(home, prefix);
+  await spawnWorkerProcess(WORKER, home, { SWEEP_TASK_QUEUE_PREFIX: prefix });
   const result = await handle.result();
 
   expect(result.failures).toEqual([]);

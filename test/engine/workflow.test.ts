@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@temporalio/client';
 import { ArtifactStore } from '../../activities/store.js';
 import type { NodeOutcome, SweepResult } from '../../definitions/node-io.js';
-import { followSweep, queryProgress, resumeSweep, startSweep } from '../../client/sweeps.js';
+import { describeSweep, followSweep, queryProgress, resumeSweep, startSweep, SweepNotFoundError } from '../../client/sweeps.js';
 import { trainingWorkflowId } from '../../workflows/api.js';
 import { startTestEngine, tempHome, testDag, uniqueName, type TestEngine } from '../helpers/engine.js';
 import { testRunners } from '../helpers/runners.js';
@@ -150,5 +150,12 @@ describe('sweep workflow', () => {
     expect(nodes.b!.cacheHit).toBe(false);
     expect(nodes.c!.cacheHit).toBe(false);
     expect(seen.length).toBeGreaterThan(0);
+  });
+
+  it('names a sweep id that does not exist, for resume and status alike', async () => {
+    const name = uniqueName('never-submitted');
+    await expect(resumeSweep(client, name)).rejects.toThrow(SweepNotFoundError);
+    await expect(resumeSweep(client, name)).rejects.toThrow(`no sweep with id sweep/${name}; \`sweep submit FILE\` starts one`);
+    await expect(describeSweep(client, name)).rejects.toThrow(`no sweep with id sweep/${name}`);
   });
 });

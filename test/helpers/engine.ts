@@ -3,12 +3,11 @@
 import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
 import type { Dag } from '../../definitions/dag.js';
 import { startSweep } from '../../client/sweeps.js';
 import { taskQueueName, WORKFLOW_TASK_QUEUE } from '../../workflows/api.js';
-import { installRuntime, startWorkers, type RunningWorkers, type StartWorkersOptions } from '../../worker.js';
-import { testRunners } from './runners.js';
+import type { RunningWorkers, StartWorkersOptions } from '../../worker.js';
+import { startTestWorkers } from './test-workers.js';
 import { tempDir } from './temp.js';
 export { testDag, type TestNodeSpec } from './dags.js';
 
@@ -45,15 +44,10 @@ export interface TestEngine {
  * runners (end-to-end tests of the science kinds).
  */
 export async function startTestEngine(home: string, options: Partial<StartWorkersOptions> = {}): Promise<TestEngine> {
-  installRuntime('ERROR');
   const taskQueuePrefix = testQueuePrefix();
-  const connection = await NativeConnection.connect({ address: inject('temporalAddress') });
-  const workers = await startWorkers({
-    connection,
-    queues: ['cpu', 'gpu'],
+  const { connection, workers } = await startTestWorkers(inject('temporalAddress'), {
     cpuSlots: 8,
     gpuSlots: 2,
-    runners: testRunners,
     home,
     workflowBundlePath: inject('workflowBundlePath'),
     shutdownGraceTime: '1s',

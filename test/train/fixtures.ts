@@ -8,7 +8,7 @@ import type { DagNode, PreselectParams, TrainingSettings, Architecture } from '.
 import { PRESETS } from '../../definitions/presets.js';
 import type { InputArtifact, NodeContext } from '../../activities/context.js';
 import { writeTable } from '../../activities/parquet.js';
-import { Rng } from '../../activities/train/rng.js';
+import { Rng } from '../../activities/rng.js';
 import type { TrainingData } from '../../activities/train/trainer.js';
 
 export const FEATURES = Array.from({ length: 20 }, (_, i) => `f${i}`);

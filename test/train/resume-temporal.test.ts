@@ -1,56 +1,27 @@
 // Through the real dev server: SIGKILL the worker while a training is in epoch k > 1, start
 // a new worker; the retried activity resumes after the last checkpointed epoch (not from
 // epoch 1) and ends with the weights of an uninterrupted run with the same seed.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { afterAll, expect, inject, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import type { Client } from '@temporalio/client';
-import { REPO_ROOT } from '../../activities/code-version.js';
 import { ArtifactStore } from '../../activities/store.js';
 import { readCheckpointFile } from '../../activities/train/checkpoint-file.js';
 import { CHECKPOINT_FILE, runTrain } from '../../activities/train/index.js';
 import { startSweep } from '../../client/sweeps.js';
 import { NODE_KINDS, type Dag, type DagNode, type RetrySettings } from '../../definitions/dag.js';
 import { tempHome, testClient, uniqueName } from '../helpers/engine.js';
+import { killWorkerProcesses, spawnWorkerProcess } from '../helpers/worker-process.js';
 import { FEATURES, settings, trainContext, writeInputs } from './fixtures.js';
 
-const children: ChildProcess[] = [];
+const WORKER = 'test/train/temporal-worker.ts';
 let client: Client | undefined;
 
 afterAll(async () => {
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  killWorkerProcesses();
   await client?.connection.close();
 });
-
-interface WorkerProcess {
-  child: ChildProcess;
-  output: string[];
-}
-
-function startWorkerProcess(home: string, fixtures: string): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'test/train/temporal-worker.ts')], {
-    cwd: REPO_ROOT,
-    env: {
-      ...process.env,
-      TEMPORAL_ADDRESS: inject('temporalAddress'),
-      SWEEP_HOME: home,
-      SWEEP_WORKFLOW_BUNDLE: inject('workflowBundlePath'),
-      TRAIN_FIXTURES: fixtures,
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  children.push(child);
-  const output: string[] = [];
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output.push(...chunk.toString().split('\n').filter(Boolean));
-      if (output.includes('ready')) resolve({ child, output });
-    });
-    child.once('exit', (code) => reject(new Error(`worker process exited early with code ${code}`)));
-  });
-}
 
 const RETRY: RetrySettings = { maximumAttempts: 4, initialIntervalSeconds: 0.1, backoffCoefficient: 1, maximumIntervalSeconds: 0.5, heartbeatTimeoutSeconds: 3 };
 const TRAINING = { epochs: 6, folds: 3, batchSize: 64, earlyStopping: { enabled: false, patience: 1 } };
@@ -79,7 +50,7 @@ it('resumes a training from its checkpoint after the worker is killed in epoch k
   const home = await tempHome();
   const checkpoint = join(home, 'work', trainNode.cacheKey, CHECKPOINT_FILE);
 
-  const first = await startWorkerProcess(home, fixtures);
+  const first = await spawnWorkerProcess(WORKER, home, { TRAIN_FIXTURES: fixtures });
   client = await testClient();
   const { handle } = await startSweep(client, dag);
   const deadline = Date.now() + 90_000;
@@ -95,7 +66,7 @@ it('resumes a training from its checkpoint after the worker is killed in epoch k
   expect(killedAfter).toBeGreaterThanOrEqual(2);
   expect(killedAfter).toBeLessThan(TRAINING.epochs);
 
-  const second = await startWorkerProcess(home, fixtures);
+  const second = await spawnWorkerProcess(WORKER, home, { TRAIN_FIXTURES: fixtures });
   const result = await handle.result();
   expect(result.failures).toEqual([]);
   const trained = result.nodes.find((n) => n.id === trainNode.id)!;

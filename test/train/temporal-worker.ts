@@ -1,14 +1,13 @@
 // A worker process for resume-temporal.test.ts: the real train runner, and preselect and
 // fitScaler runners that hand out the fixture files in TRAIN_FIXTURES. Every line the
 // train runner logs (and each attempt's start) goes to stdout for the test to read.
-// Env: TEMPORAL_ADDRESS, SWEEP_HOME, SWEEP_WORKFLOW_BUNDLE, TRAIN_FIXTURES.
+// Env: TRAIN_FIXTURES, plus what serveWorkerProcess reads.
 import { copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { NativeConnection } from '@temporalio/worker';
 import type { PreselectParams } from '../../definitions/dag.js';
 import type { NodeRunner } from '../../activities/context.js';
 import { runTrain } from '../../activities/train/index.js';
-import { installRuntime, startWorkers } from '../../worker.js';
+import { serveWorkerProcess } from '../helpers/test-workers.js';
 
 const fixtures = process.env.TRAIN_FIXTURES!;
 const preselect: NodeRunner<'preselect'> = async (ctx) => {
@@ -25,16 +24,4 @@ const train: NodeRunner<'train'> = (ctx) => {
   return runTrain({ ...ctx, log: (message) => console.log(message) });
 };
 
-installRuntime('ERROR');
-const connection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS! });
-const workers = await startWorkers({
-  connection,
-  queues: ['cpu', 'gpu'],
-  runners: { preselect, fitScaler, train },
-  home: process.env.SWEEP_HOME!,
-  workflowBundlePath: process.env.SWEEP_WORKFLOW_BUNDLE!,
-  stickyQueueScheduleToStartTimeout: '1s',
-});
-console.log('ready');
-await workers.done;
-await connection.close();
+await serveWorkerProcess({ runners: { preselect, fitScaler, train } });
