@@ -15,6 +15,7 @@ const BENCHES: Record<string, () => Promise<{ bench(): Promise<Row[]> }>> = {
   scan: () => import('./scan.js'),
   score: () => import('./score.js'),
   train: () => import('./train.js'),
+  native: () => import('./native.js'),
 };
 
 function formatValue(value: number): string {

@@ -6,7 +6,7 @@ import type { SweepResult } from '../definitions/node-io.js';
 import { UserError } from '../activities/errors.js';
 import { loadDag, parseKind } from './definition.js';
 import type { SweepHandle } from './sweeps.js';
-import type { Session, WorkerFlags } from './session.js';
+import type { Session, SessionOptions, WorkerFlags } from './session.js';
 
 const HELP = `sweep - declarative autoencoder sweeps on Temporal
 
@@ -85,16 +85,26 @@ async function plan(args: string[]): Promise<number> {
   return 0;
 }
 
+/** Opens a session (server connection, optional in-process workers), uses it, always closes it. */
+async function withSession<T>(options: SessionOptions, use: (session: Session) => Promise<T>): Promise<T> {
+  const { openSession } = await import('./session.js');
+  const session = await openSession(options);
+  try {
+    return await use(session);
+  } finally {
+    await session.close();
+  }
+}
+
 async function run(args: string[]): Promise<number> {
   const { values, target } = parse(args, { out: { type: 'string' }, until: { type: 'string' }, ...WORKER_FLAGS }, 'run FILE --out DIR [--until KIND]');
   if (!values.out) throw new UsageError('sweep run needs --out DIR: where summary.json and the result tables go');
   const { spec, dag } = await loadDag(target, parseKind(values.until));
-  const { openSession, missingKinds } = await import('./session.js');
+  const { missingKinds } = await import('./session.js');
   const flags = workerFlags(values);
   // In-process workers can run as many trainings at once as the definition allows.
   flags.gpuSlots ??= dag.limits.maxParallel.train ?? dag.limits.maxParallel.gpu;
-  const session = await openSession({ workers: { ...flags, dataRoot: spec.dataRoot } });
-  try {
+  return withSession({ workers: { ...flags, dataRoot: spec.dataRoot } }, async (session) => {
     const missing = missingKinds(session.workers, dag.nodes.map((n) => n.kind));
     if (missing.length > 0) {
       console.error(`warning: this worker has no runner yet for ${missing.join(', ')}; those nodes will fail (use --until to stop earlier)`);
@@ -106,18 +116,14 @@ async function run(args: string[]): Promise<number> {
         ? `attached to the running sweep ${handle.workflowId} (run ${runId}); it keeps the definition it was started with`
         : `started ${handle.workflowId} (run ${runId}): ${dag.nodes.length} nodes`,
     );
-    return await watch(session, handle, runId, values.out, attached ? undefined : dag);
-  } finally {
-    await session.close();
-  }
+    return watch(session, handle, runId, values.out, attached ? undefined : dag);
+  });
 }
 
 async function submit(args: string[]): Promise<number> {
   const { values, target } = parse(args, { until: { type: 'string' } }, 'submit FILE [--until KIND]');
   const { dag } = await loadDag(target, parseKind(values.until));
-  const { openSession } = await import('./session.js');
-  const session = await openSession({});
-  try {
+  return withSession({}, async (session) => {
     const { startSweep } = await import('./sweeps.js');
     const { handle, runId, attached } = await startSweep(session.client, dag);
     console.log(`workflow id: ${handle.workflowId}`);
@@ -126,17 +132,13 @@ async function submit(args: string[]): Promise<number> {
     if (session.uiUrl) console.log(`ui:          ${session.uiUrl}/namespaces/${session.settings.namespace}/workflows/${encodeURIComponent(handle.workflowId)}`);
     console.log('workers execute it: `sweep worker` on this or other hosts');
     return 0;
-  } finally {
-    await session.close();
-  }
+  });
 }
 
 async function status(args: string[]): Promise<number> {
   const { values, target } = parse(args, { json: { type: 'boolean' } }, 'status ID [--json]');
-  const { openSession } = await import('./session.js');
   const { describeSweep } = await import('./sweeps.js');
-  const session = await openSession({});
-  try {
+  return withSession({}, async (session) => {
     const report = await describeSweep(session.client, target);
     if (values.json) {
       console.log(JSON.stringify(report, null, 2));
@@ -152,33 +154,25 @@ async function status(args: string[]): Promise<number> {
     const unfinished = report.status !== 'RUNNING' && (report.status !== 'COMPLETED' || report.result!.failures.length > 0);
     if (unfinished) console.log(`\nre-run what failed with \`sweep resume ${report.workflowId}\``);
     return 0;
-  } finally {
-    await session.close();
-  }
+  });
 }
 
 async function report(args: string[]): Promise<number> {
   const { target } = parse(args, {}, 'report ID');
-  const { openSession } = await import('./session.js');
   const { describeSweep } = await import('./sweeps.js');
   const { reportAnswer } = await import('./export.js');
-  const session = await openSession({});
-  try {
+  return withSession({}, async (session) => {
     const described = await describeSweep(session.client, target);
     const answer = described.result && reportAnswer(described.result);
     if (!answer) throw new UserError(`${described.workflowId} has no finished report yet (${described.status}); \`sweep status ${described.workflowId}\` shows how far it is`);
     console.log(answer);
     return 0;
-  } finally {
-    await session.close();
-  }
+  });
 }
 
 async function resume(args: string[]): Promise<number> {
   const { values, target } = parse(args, { out: { type: 'string' }, detach: { type: 'boolean' }, ...WORKER_FLAGS }, 'resume ID [--out DIR] [--detach]');
-  const { openSession } = await import('./session.js');
-  const session = await openSession({ workers: values.detach ? undefined : workerFlags(values) });
-  try {
+  return withSession({ workers: values.detach ? undefined : workerFlags(values) }, async (session) => {
     const { resumeSweep } = await import('./sweeps.js');
     const outcome = await resumeSweep(session.client, target);
     let runId: string;
@@ -191,25 +185,19 @@ async function resume(args: string[]): Promise<number> {
       console.error(`started run ${runId} of ${outcome.handle.workflowId} with the previous run's DAG (${outcome.nodes} nodes; finished ones are cache hits)`);
     }
     if (values.detach) return 0;
-    return await watch(session, outcome.handle, runId, values.out);
-  } finally {
-    await session.close();
-  }
+    return watch(session, outcome.handle, runId, values.out);
+  });
 }
 
 async function cancel(args: string[]): Promise<number> {
   const { target } = parse(args, {}, 'cancel ID');
-  const { openSession } = await import('./session.js');
   const { normaliseSweepId } = await import('./sweeps.js');
-  const session = await openSession({});
-  try {
+  return withSession({}, async (session) => {
     const id = normaliseSweepId(target);
     await session.client.workflow.getHandle(id).cancel();
     console.log(`cancellation requested for ${id}`);
     return 0;
-  } finally {
-    await session.close();
-  }
+  });
 }
 
 async function server(args: string[]): Promise<number> {

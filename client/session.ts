@@ -27,7 +27,12 @@ export interface Session {
 
 export class TemporalUnreachableError extends Error {}
 
-export async function openSession(options: { workers?: WorkerFlags; log?: (line: string) => void }): Promise<Session> {
+export interface SessionOptions {
+  workers?: WorkerFlags;
+  log?: (line: string) => void;
+}
+
+export async function openSession(options: SessionOptions): Promise<Session> {
   const log = options.log ?? ((line: string) => console.error(line));
   const home = sweepHome();
   const settings = connectionSettings();

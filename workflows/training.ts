@@ -1,7 +1,7 @@
 // One training as its own workflow, so the Temporal UI lists every model with its
 // architecture, latent dimension and stage. It runs the `train` activity on the node's
 // queue (`gpu`) with the retry policy and heartbeat timeout of the definition.
-import { proxyActivities, upsertSearchAttributes, type ActivityOptions } from '@temporalio/workflow';
+import { proxyActivities, setCurrentDetails, upsertSearchAttributes, type ActivityOptions } from '@temporalio/workflow';
 import type { NodeActivityInput, NodeActivityResult } from '../definitions/node-io.js';
 import { Stage } from './api.js';
 
@@ -15,9 +15,18 @@ export async function training({ input, options }: TrainingInput): Promise<NodeA
   try {
     const result = await train(input);
     upsertSearchAttributes([{ key: Stage, value: result.cacheHit ? 'cached' : 'done' }]);
+    setCurrentDetails(outcomeDetails(result));
     return result;
   } catch (err) {
     upsertSearchAttributes([{ key: Stage, value: 'failed' }]);
     throw err;
   }
+}
+
+/** What the UI shows for a finished training: where it ended and on which backend. */
+function outcomeDetails({ summary, cacheHit }: NodeActivityResult): string {
+  const s = summary as { bestEpoch?: number; valLoss?: number; epochs?: number; backend?: string; seconds?: number };
+  const loss = typeof s.valLoss === 'number' ? s.valLoss.toPrecision(4) : '?';
+  return `${cacheHit ? 'cached; ' : ''}best epoch ${s.bestEpoch ?? '?'} of ${s.epochs ?? '?'}, validation loss ${loss}, ` +
+    `trained on ${s.backend ?? '?'} in ${typeof s.seconds === 'number' ? Math.round(s.seconds) : '?'} s`;
 }

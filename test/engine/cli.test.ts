@@ -5,7 +5,7 @@ import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { REPO_ROOT } from '../../activities/code-version.js';
 import { edit, lineOf, SMALL } from '../definitions/fixture.js';
 import { removeTempDirs, tempDir } from '../helpers/temp.js';
@@ -21,7 +21,9 @@ afterAll(removeTempDirs);
 
 async function sweep(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [join(REPO_ROOT, 'client/bin.js'), ...args], { cwd: dir });
+    // Commands that need a server talk to the test run's dev server, never to the embedded one.
+    const env = { ...process.env, TEMPORAL_ADDRESS: inject('temporalAddress') };
+    const { stdout, stderr } = await run(process.execPath, [join(REPO_ROOT, 'client/bin.js'), ...args], { cwd: dir, env });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const { code, stdout, stderr } = err as { code: number; stdout: string; stderr: string };
@@ -85,5 +87,9 @@ describe('sweep usage errors', () => {
   it('explains a missing --out and an unknown command in one line each', async () => {
     expectUserError(await sweep('run', 'x.yaml'), '--out DIR');
     expectUserError(await sweep('frobnicate'), 'unknown command "frobnicate"');
+  });
+
+  it('says when a sweep has no report, in one line', async () => {
+    expectUserError(await sweep('report', 'nosuch'), 'no sweep with id sweep/nosuch');
   });
 });
