@@ -20,7 +20,7 @@ import { loadRunners, type RunnerRegistry } from './activities/runners.js';
 import { ArtifactStore, sweepHome } from './activities/store.js';
 import { hasGpuBackend } from './activities/train/backend.js';
 import { taskQueueName, WORKFLOW_TASK_QUEUE } from './workflows/api.js';
-import { connectionSettings, connectWorker, describeTarget } from './client/connection.js';
+import { connectionSettings, connectWorker, describeTarget, checkoutQueuePrefix } from './client/connection.js';
 
 const WORKFLOWS_PATH = join(REPO_ROOT, 'workflows', 'index.ts');
 const TASK_QUEUES: readonly TaskQueue[] = ['cpu', 'gpu'];
@@ -95,7 +95,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
     cpu: options.cpuSlots ?? availableParallelism(),
     gpu: options.gpuSlots ?? 1,
   };
-  const prefix = options.taskQueuePrefix ?? process.env.SWEEP_TASK_QUEUE_PREFIX ?? '';
+  const prefix = options.taskQueuePrefix ?? checkoutQueuePrefix();
   const workers: Worker[] = [];
   if (options.workflows ?? true) {
     workers.push(

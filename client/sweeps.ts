@@ -6,6 +6,7 @@ import type { Dag } from '../definitions/dag.js';
 import type { NodeProgress, SweepResult } from '../definitions/node-io.js';
 import { progressQuery, retryFailedUpdate, sweepWorkflowId, taskQueueName, WORKFLOW_TASK_QUEUE } from '../workflows/api.js';
 import type { sweep } from '../workflows/sweep.js';
+import { checkoutQueuePrefix } from './connection.js';
 
 export type SweepHandle = WorkflowHandle<typeof sweep>;
 
@@ -31,7 +32,7 @@ export async function startSweep(
   // USE_EXISTING also covers a submission racing ours between the check above and this start.
   const handle = await client.workflow.start<typeof sweep>('sweep', {
     workflowId,
-    taskQueue: options.taskQueue ?? taskQueueName(process.env.SWEEP_TASK_QUEUE_PREFIX ?? '', WORKFLOW_TASK_QUEUE),
+    taskQueue: options.taskQueue ?? taskQueueName(checkoutQueuePrefix(), WORKFLOW_TASK_QUEUE),
     args: [dag],
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
     staticSummary: `sweep ${dag.sweep}: ${dag.nodes.length} nodes`,

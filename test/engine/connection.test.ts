@@ -2,7 +2,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { connectionSettings, describeTarget, EMBEDDED_ADDRESS } from '../../client/connection.js';
+import { checkoutQueuePrefix, connectionSettings, describeTarget, EMBEDDED_ADDRESS } from '../../client/connection.js';
 import { removeTempDirs, tempDir } from '../helpers/temp.js';
 
 afterAll(removeTempDirs);
@@ -29,5 +29,16 @@ describe('connectionSettings', () => {
   it('names the variable that is wrong', () => {
     expect(() => connectionSettings({ TEMPORAL_TLS_CERT: '/x.pem' })).toThrow(/both TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY/);
     expect(() => connectionSettings({ TEMPORAL_TLS_CERT: '/nope/c.pem', TEMPORAL_TLS_KEY: '/nope/k.pem' })).toThrow(/TEMPORAL_TLS_CERT=\/nope\/c.pem/);
+  });
+});
+
+describe('checkoutQueuePrefix', () => {
+  it('separates checkouts on the embedded server, not hosts of a named cluster', () => {
+    const a = checkoutQueuePrefix({ SWEEP_HOME: '/srv/a/.sweep' });
+    expect(a).toMatch(/^[0-9a-f]{8}-$/);
+    expect(checkoutQueuePrefix({ SWEEP_HOME: '/srv/a/.sweep' })).toBe(a);
+    expect(checkoutQueuePrefix({ SWEEP_HOME: '/srv/b/.sweep' })).not.toBe(a);
+    expect(checkoutQueuePrefix({ SWEEP_HOME: '/srv/a/.sweep', TEMPORAL_ADDRESS: 'temporal:7233' })).toBe('');
+    expect(checkoutQueuePrefix({ SWEEP_HOME: '/srv/a/.sweep', SWEEP_TASK_QUEUE_PREFIX: 'team-' })).toBe('team-');
   });
 });
