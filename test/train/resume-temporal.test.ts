@@ -11,7 +11,8 @@ import { readCheckpointFile } from '../../activities/train/checkpoint-file.js';
 import { CHECKPOINT_FILE, runTrain } from '../../activities/train/index.js';
 import { startSweep } from '../../client/sweeps.js';
 import { NODE_KINDS, type Dag, type DagNode, type RetrySettings } from '../../definitions/dag.js';
-import { tempHome, testClient, uniqueName } from '../helpers/engine.js';
+import { taskQueueName, WORKFLOW_TASK_QUEUE } from '../../workflows/api.js';
+import { tempHome, testClient, testQueuePrefix, uniqueName } from '../helpers/engine.js';
 import { killWorkerProcesses, spawnWorkerProcess } from '../helpers/worker-process.js';
 import { FEATURES, settings, trainContext, writeInputs } from './fixtures.js';
 
@@ -50,9 +51,12 @@ it('resumes a training from its checkpoint after the worker is killed in epoch k
   const home = await tempHome();
   const checkpoint = join(home, 'work', trainNode.cacheKey, CHECKPOINT_FILE);
 
-  const first = await spawnWorkerProcess(WORKER, home, { TRAIN_FIXTURES: fixtures });
+  // Private queues: other test files share this dev server.
+  const prefix = testQueuePrefix();
+  const workerEnv = { TRAIN_FIXTURES: fixtures, SWEEP_TASK_QUEUE_PREFIX: prefix };
+  const first = await spawnWorkerProcess(WORKER, home, workerEnv);
   client = await testClient();
-  const { handle } = await startSweep(client, dag);
+  const { handle } = await startSweep(client, dag, { taskQueue: taskQueueName(prefix, WORKFLOW_TASK_QUEUE) });
   const deadline = Date.now() + 90_000;
   let epochsDone = 0;
   while (epochsDone < 2) {
@@ -66,7 +70,7 @@ it('resumes a training from its checkpoint after the worker is killed in epoch k
   expect(killedAfter).toBeGreaterThanOrEqual(2);
   expect(killedAfter).toBeLessThan(TRAINING.epochs);
 
-  const second = await spawnWorkerProcess(WORKER, home, { TRAIN_FIXTURES: fixtures });
+  const second = await spawnWorkerProcess(WORKER, home, workerEnv);
   const result = await handle.result();
   expect(result.failures).toEqual([]);
   const trained = result.nodes.find((n) => n.id === trainNode.id)!;
