@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { NodeContext, InputArtifact } from '../../activities/context.js';
 import { UserError } from '../../activities/errors.js';
+import { isolated } from '../../activities/isolate.js';
 import { runFitScaler } from '../../activities/fitScaler.js';
 import { readTable, writeTable, type Table } from '../../activities/parquet.js';
 import type { NumericColumn } from '../../activities/parquet.js';
@@ -263,5 +264,22 @@ describe('fitScaler', () => {
     const ctx = context('fitScaler', { background: 'all', samples: ['flat'], features: ['f1', 'missE'] }, [flat]);
     await expect(runFitScaler(ctx)).rejects.toThrow(UserError);
     await expect(runFitScaler(ctx)).rejects.toThrow("training set all: feature 'missE' has zero spread over the training events (every value is 2)");
+  });
+});
+
+// Workers run every CPU node in a child process (activities/isolate.ts): the summary, the
+// files and a user error's type and message must come through it unchanged.
+describe('preselect in its own process', () => {
+  it('gives the same summary and files as in-process', async () => {
+    const ctx = context('preselect', userParams());
+    const summary = await isolated('preselect')(ctx);
+    expect(summary).toEqual((await preselect(userParams())).summary);
+    expect((await readTable(join(ctx.outDir, 'events.parquet'))).numRows).toBeGreaterThan(0);
+  });
+
+  it('keeps a user error a UserError, with its message', async () => {
+    const run = isolated('preselect')(context('preselect', userParams({}, 'missing/ntuple.parquet')));
+    await expect(run).rejects.toThrow(UserError);
+    await expect(run).rejects.toThrow(`Parquet file not found: ${join(root, 'data', 'missing/ntuple.parquet')}`);
   });
 });
