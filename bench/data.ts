@@ -10,11 +10,11 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { DuckDBInstance, DOUBLE, DuckDBDataChunk } from '@duckdb/node-api';
 import { compile } from '../definitions/compile.js';
-import { NODE_KINDS, type DagNode, type PreselectParams } from '../definitions/dag.js';
+import { NODE_KINDS, type DagNode, type PreselectParams } from '../core/dag.js';
 import { loadSpec } from '../definitions/load.js';
-import type { NodeContext } from '../activities/context.js';
+import type { NodeContext } from '../activities/engine/context.js';
 import { generateSample } from '../activities/generate/sample.js';
-import { readTable, writeTable, type Table } from '../activities/parquet.js';
+import { readTable, writeTable, type Table } from '../activities/lib/parquet.js';
 import { runPreselect } from '../activities/preselect/index.js';
 import type { Row } from './run.js';
 
@@ -72,7 +72,7 @@ async function preselectRows(dir: string): Promise<Row[]> {
     mkdirSync(outDir, { recursive: true });
     return {
       node, outDir, workDir: outDir, dataRoot: dir, attempt: 1, heartbeatDetails: undefined,
-      inputs: [{ nodeId: 'generate/tautau', kind: 'generate', params: { sample: node.params.sample }, dir: inputDir, summary: { generated: generated.generated, generatedWeighted: generated.generatedWeighted } }],
+      inputs: [{ nodeId: 'generate/tautau', kind: 'generate', dir: inputDir, summary: { generated: generated.generated, generatedWeighted: generated.generatedWeighted } }],
       heartbeat: () => undefined, signal: new AbortController().signal, log: () => undefined,
     };
   };

@@ -1,9 +1,10 @@
 // PFOM scans of the thesis sweep (29 models x 31 signals) on synthetic data of realistic size
 // (~30k background test events of 14 processes, ~12k events per signal), against the
 // brute-force loop over thresholds x events. Goal: all scans of the sweep in under 2 s.
-import { backgroundCurve, signalCurve, punzi, type BackgroundCurve, type WeightedScores } from '../activities/pfom.js';
-import { buildScan, type ScoredSample } from '../activities/scan-result.js';
-import type { Architecture, ScanParams } from '../definitions/dag.js';
+import { backgroundCurve, signalCurve, punzi, type BackgroundCurve, type WeightedScores } from '../activities/scan/pfom.js';
+import { buildScan, type ScoredSample } from '../activities/scan/result.js';
+import type { ScanParams } from '../core/dag.js';
+import type { Architecture } from '../core/models.js';
 import type { Row } from './run.js';
 
 const MODELS: { architecture: Architecture; latentDim: number }[] = [

@@ -4,10 +4,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadModel } from '../activities/train/index.js';
-import { writeModel } from '../activities/train/model-artifact.js';
+import { loadModel } from '../activities/train/format.js';
+import { writeModel } from '../activities/train/model-file.js';
 import { networkShape } from '../activities/train/network.js';
-import { standardise } from '../activities/train/data.js';
+import { standardise } from '../activities/fit-scaler/format.js';
 
 const FEATURES = Array.from({ length: 20 }, (_, i) => `f${i}`);
 const EVENTS = Number(process.env.BENCH_SCORE_EVENTS ?? 200_000);

@@ -5,7 +5,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Client, Connection, type TLSConfig } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { sweepHome } from '../activities/store.js';
+import { ConnectionError } from '../core/errors.js';
+import { sweepHome } from '../activities/engine/store.js';
 
 export const EMBEDDED_ADDRESS = 'localhost:7233';
 
@@ -18,8 +19,6 @@ export interface ConnectionSettings {
   remote: boolean;
 }
 
-export class ConnectionSettingsError extends Error {}
-
 export function connectionSettings(env: NodeJS.ProcessEnv = process.env): ConnectionSettings {
   const remote = Boolean(env.TEMPORAL_ADDRESS);
   const settings: ConnectionSettings = {
@@ -30,7 +29,7 @@ export function connectionSettings(env: NodeJS.ProcessEnv = process.env): Connec
   const cert = env.TEMPORAL_TLS_CERT;
   const key = env.TEMPORAL_TLS_KEY;
   if (Boolean(cert) !== Boolean(key)) {
-    throw new ConnectionSettingsError('set both TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY (paths to the client certificate and key), or neither');
+    throw new ConnectionError('set both TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY (paths to the client certificate and key), or neither');
   }
   if (cert && key) {
     const tls: TLSConfig = { clientCertPair: { crt: readPem(cert, 'TEMPORAL_TLS_CERT'), key: readPem(key, 'TEMPORAL_TLS_KEY') } };
@@ -52,7 +51,7 @@ function readPem(path: string, variable: string): Buffer {
   try {
     return readFileSync(path);
   } catch (err) {
-    throw new ConnectionSettingsError(`cannot read ${variable}=${path}: ${(err as Error).message}`);
+    throw new ConnectionError(`cannot read ${variable}=${path}: ${(err as Error).message}`);
   }
 }
 
@@ -75,10 +74,26 @@ export function describeTarget(settings: ConnectionSettings): string {
 }
 
 export async function connectClient(settings: ConnectionSettings): Promise<Client> {
-  const connection = await Connection.connect({ address: settings.address, tls: settings.tls, apiKey: settings.apiKey });
-  return new Client({ connection, namespace: settings.namespace });
+  try {
+    const connection = await Connection.connect({ address: settings.address, tls: settings.tls, apiKey: settings.apiKey });
+    return new Client({ connection, namespace: settings.namespace });
+  } catch (err) {
+    throw asConnectionError(err, settings);
+  }
 }
 
-export function connectWorker(settings: ConnectionSettings): Promise<NativeConnection> {
-  return NativeConnection.connect({ address: settings.address, tls: settings.tls, apiKey: settings.apiKey });
+export async function connectWorker(settings: ConnectionSettings): Promise<NativeConnection> {
+  try {
+    return await NativeConnection.connect({ address: settings.address, tls: settings.tls, apiKey: settings.apiKey });
+  } catch (err) {
+    throw asConnectionError(err, settings);
+  }
+}
+
+/** A failure to reach the server, as the one line a user needs; anything else unchanged. */
+export function asConnectionError(err: unknown, settings: ConnectionSettings): unknown {
+  if (err instanceof Error && /UNAVAILABLE|ECONNREFUSED|connect|DEADLINE|TLS|transport/i.test(err.message)) {
+    return new ConnectionError(`cannot reach Temporal at ${describeTarget(settings)}: ${err.message.split('\n')[0]}`);
+  }
+  return err;
 }

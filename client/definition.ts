@@ -1,16 +1,16 @@
 // A definition file as the engine runs it: loaded, validated and compiled against the
 // current code versions of every node kind.
-import { NODE_KINDS, type Dag, type NodeKind } from '../definitions/dag.js';
+import { NODE_KINDS, type Dag, type NodeKind } from '../core/dag.js';
 import { compile } from '../definitions/compile.js';
 import { loadSpec } from '../definitions/load.js';
 import type { Spec } from '../definitions/spec.js';
-import { codeVersions } from '../activities/code-version.js';
-import { UserError } from '../activities/errors.js';
+import { UsageError } from '../core/errors.js';
+import { codeVersions } from '../activities/registry.js';
 
 export function parseKind(value: string | undefined, flag = '--until'): NodeKind | undefined {
   if (value === undefined) return undefined;
   if (!(NODE_KINDS as readonly string[]).includes(value)) {
-    throw new UserError(`${flag} ${value}: not a node kind; use one of ${NODE_KINDS.join(', ')}`);
+    throw new UsageError(`${flag} ${value}: not a node kind; use one of ${NODE_KINDS.join(', ')}`);
   }
   return value as NodeKind;
 }

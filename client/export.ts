@@ -4,11 +4,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Dag, TrainParams } from '../definitions/dag.js';
-import type { NodeOutcome, SweepResult } from '../definitions/node-io.js';
-import { toCsv } from '../activities/csv.js';
-import type { BestModel } from '../activities/report/index.js';
-import { modelsCsv, readScanFile, scanCsv } from './tables.js';
+import type { Dag, TrainParams } from '../core/dag.js';
+import type { NodeOutcome, SweepResult } from '../core/node-io.js';
+import { toCsv } from '../activities/lib/csv.js';
+import { REPORT_FILE, type ReportSummary } from '../activities/report/format.js';
+import { readScanFile } from '../activities/scan/format.js';
+import { modelsCsv, scanCsv } from './tables.js';
 
 export interface SweepOutputs {
   dag: Dag;
@@ -102,8 +103,9 @@ export function reportAnswer(result: SweepResult): string | undefined {
   const [report] = done(result, 'report');
   const dir = report && artifactDir(report);
   if (!dir) return undefined;
-  const page = String((report.summary as { page?: string } | undefined)?.page ?? 'index.html');
-  const best = ((report.summary as { best?: BestModel[] } | undefined)?.best ?? []).map(
+  const summary = report.summary as Partial<ReportSummary> | undefined;
+  const page = summary?.page ?? REPORT_FILE;
+  const best = (summary?.best ?? []).map(
     (b) =>
       `  ${b.example.padEnd(10)} (m_chi1 ${b.mChi1}, m_hprime ${b.mHprime}): ${b.model.padEnd(8)} max PFOM ${b.maxPfom.toPrecision(4)} ` +
       `(no cut ${b.noCutPfom.toPrecision(4)}), eff ${b.effGenerated.toFixed(3)}, threshold ${b.threshold.toPrecision(4)}`,

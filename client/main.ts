@@ -1,12 +1,14 @@
 // The `sweep` command. Heavy modules (Temporal, workers) load only for the commands that
 // need them, so `validate`, `plan` and `--help` answer at once and without a server.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { NODE_KINDS, type Dag } from '../definitions/dag.js';
-import type { SweepResult } from '../definitions/node-io.js';
-import { UserError } from '../activities/errors.js';
+import { NODE_KINDS, type Dag } from '../core/dag.js';
+import { NotFoundError, UsageError, UserError } from '../core/errors.js';
+import type { SweepResult } from '../core/node-io.js';
 import { loadDag, parseKind } from './definition.js';
+import { exitWith } from './exit.js';
+import { WORKER_FLAGS, workerFlags } from './flags.js';
+import type { Session, SessionOptions } from './session.js';
 import type { SweepHandle } from './sweeps.js';
-import type { Session, SessionOptions, WorkerFlags } from './session.js';
 
 const HELP = `sweep - declarative autoencoder sweeps on Temporal
 
@@ -33,33 +35,10 @@ not running, data in .sweep/temporal.db). With it: TEMPORAL_NAMESPACE, TEMPORAL_
 TEMPORAL_TLS_KEY, TEMPORAL_TLS_CA, TEMPORAL_TLS=1, TEMPORAL_API_KEY. SWEEP_HOME moves the
 artifact store and engine state (default ./.sweep).`;
 
-class UsageError extends UserError {}
-
-const WORKER_FLAGS = {
-  'cpu-slots': { type: 'string' },
-  'gpu-slots': { type: 'string' },
-  backend: { type: 'string' },
-} as const satisfies ParseArgsConfig['options'];
-
 function parse<O extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: O, usage: string) {
   const parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
   if (parsed.positionals.length !== 1) throw new UsageError(`usage: sweep ${usage}`);
   return { values: parsed.values, target: parsed.positionals[0]! };
-}
-
-function slots(value: string | boolean | undefined, flag: string): number | undefined {
-  if (value === undefined || typeof value === 'boolean') return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} must be a whole number >= 1, got "${value}"`);
-  return n;
-}
-
-function workerFlags(values: Record<string, string | boolean | undefined>): WorkerFlags {
-  return {
-    cpuSlots: slots(values['cpu-slots'], '--cpu-slots'),
-    gpuSlots: slots(values['gpu-slots'], '--gpu-slots'),
-    backend: typeof values.backend === 'string' ? values.backend : undefined,
-  };
 }
 
 async function validate(args: string[]): Promise<number> {
@@ -100,15 +79,10 @@ async function run(args: string[]): Promise<number> {
   const { values, target } = parse(args, { out: { type: 'string' }, until: { type: 'string' }, ...WORKER_FLAGS }, 'run FILE --out DIR [--until KIND]');
   if (!values.out) throw new UsageError('sweep run needs --out DIR: where summary.json and the result tables go');
   const { spec, dag } = await loadDag(target, parseKind(values.until));
-  const { missingKinds } = await import('./session.js');
   const flags = workerFlags(values);
   // In-process workers can run as many trainings at once as the definition allows.
   flags.gpuSlots ??= dag.limits.maxParallel.train ?? dag.limits.maxParallel.gpu;
   return withSession({ workers: { ...flags, dataRoot: spec.dataRoot } }, async (session) => {
-    const missing = missingKinds(session.workers, dag.nodes.map((n) => n.kind));
-    if (missing.length > 0) {
-      console.error(`warning: this worker has no runner yet for ${missing.join(', ')}; those nodes will fail (use --until to stop earlier)`);
-    }
     const { startSweep } = await import('./sweeps.js');
     const { handle, runId, attached } = await startSweep(session.client, dag);
     console.error(
@@ -164,7 +138,7 @@ async function report(args: string[]): Promise<number> {
   return withSession({}, async (session) => {
     const described = await describeSweep(session.client, target);
     const answer = described.result && reportAnswer(described.result);
-    if (!answer) throw new UserError(`${described.workflowId} has no finished report yet (${described.status}); \`sweep status ${described.workflowId}\` shows how far it is`);
+    if (!answer) throw new NotFoundError(`${described.workflowId} has no finished report yet (${described.status}); \`sweep status ${described.workflowId}\` shows how far it is`);
     console.log(answer);
     return 0;
   });
@@ -203,7 +177,7 @@ async function cancel(args: string[]): Promise<number> {
 async function server(args: string[]): Promise<number> {
   parseArgs({ args, options: {}, strict: true });
   const { serveForeground, DEV_SERVER_PORT, DEV_UI_PORT } = await import('./server.js');
-  const { sweepHome } = await import('../activities/store.js');
+  const { sweepHome } = await import('../activities/engine/store.js');
   console.error(`Temporal dev server on localhost:${DEV_SERVER_PORT}, UI http://localhost:${DEV_UI_PORT}`);
   const { alreadyRunning, exitCode } = await serveForeground(sweepHome());
   if (alreadyRunning) console.error('already running (started by `sweep run` or another `sweep server`); nothing to do');
@@ -264,25 +238,10 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   cancel,
   server,
   worker: async (args) => {
-    const { workerMain } = await import('../worker.js');
-    await workerMain(args);
-    return 0;
+    const { workerMain } = await import('./worker-command.js');
+    return workerMain(args);
   },
 };
-
-/** Errors that are the user's to fix: message only, no stack trace. */
-async function isUserFacing(err: unknown): Promise<boolean> {
-  if (!(err instanceof Error)) return false;
-  if (err instanceof UserError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) return true;
-  const kinds = await Promise.all([
-    import('./connection.js').then((m) => m.ConnectionSettingsError),
-    import('./server.js').then((m) => m.ServerError),
-    import('./session.js').then((m) => m.TemporalUnreachableError),
-    import('./sweeps.js').then((m) => m.SweepNotFoundError),
-    import('../worker.js').then((m) => m.WorkerUsageError),
-  ]);
-  return kinds.some((kind) => err instanceof kind);
-}
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
@@ -300,21 +259,4 @@ async function main(argv: string[]): Promise<number> {
   return handler(args);
 }
 
-// Exit only once stdout has drained: a large `plan --json` into a pipe is otherwise cut short.
-function exitAfterFlush(code: number): void {
-  process.stdout.write('', () => process.exit(code));
-}
-
-main(process.argv.slice(2)).then(
-  exitAfterFlush,
-  async (err: unknown) => {
-    if (await isUserFacing(err)) {
-      const messages = (err as { messages?: string[] }).messages ?? [(err as Error).message];
-      for (const message of messages) console.error(`sweep: ${message}`);
-    } else {
-      console.error('sweep: unexpected error (a bug; please report it with the lines below)');
-      console.error(err);
-    }
-    exitAfterFlush(1);
-  },
-);
+exitWith(main(process.argv.slice(2)), 'sweep');

@@ -1,6 +1,6 @@
 // Renderings of a compiled DAG for `sweep plan`: a table, Mermaid, Graphviz dot and JSON.
 // Pure functions of the Dag; the CLI chooses one and prints it.
-import { NODE_KINDS, type Dag } from '../definitions/dag.js';
+import { NODE_KINDS, type Dag } from '../core/dag.js';
 
 const KEY_PREFIX = 12;
 

@@ -1,7 +1,7 @@
 // Progress of a running sweep in the terminal: one bar per node kind, redrawn in place on
 // a TTY; on a pipe or CI log, one line whenever the counts change.
-import { NODE_KINDS, type NodeKind } from '../definitions/dag.js';
-import type { NodeProgress, SweepResult } from '../definitions/node-io.js';
+import { NODE_KINDS, type NodeKind } from '../core/dag.js';
+import type { NodeProgress, SweepResult } from '../core/node-io.js';
 import { formatTable } from './text-table.js';
 
 const BAR_WIDTH = 24;

@@ -9,13 +9,12 @@ import { join } from 'node:path';
 import { Connection, type ConnectionLike } from '@temporalio/client';
 import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes.js';
 import { native } from '@temporalio/core-bridge';
-import { REPO_ROOT } from '../activities/code-version.js';
+import { ServerError } from '../core/errors.js';
+import { REPO_ROOT } from '../activities/engine/code-version.js';
 import { SEARCH_ATTRIBUTES } from '../workflows/api.js';
 
 export const DEV_SERVER_PORT = 7233;
 export const DEV_UI_PORT = 8233;
-
-export class ServerError extends Error {}
 
 /** TEMPORAL_CLI, then the CLI scripts/setup.js installed (PyPI, then `go install`). */
 export function findTemporalCli(env: NodeJS.ProcessEnv = process.env): string | undefined {

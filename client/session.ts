@@ -3,18 +3,11 @@
 // sweep while the command watches it.
 import type { Client } from '@temporalio/client';
 import type { LogLevel } from '@temporalio/common';
-import type { NodeKind } from '../definitions/dag.js';
-import { sweepHome } from '../activities/store.js';
-import { connectClient, connectionSettings, connectWorker, describeTarget, type ConnectionSettings } from './connection.js';
+import { sweepHome } from '../activities/engine/store.js';
+import { asConnectionError, connectClient, connectionSettings, connectWorker, type ConnectionSettings } from './connection.js';
+import type { WorkerFlags } from './flags.js';
 import { DEV_UI_PORT, ensureDevServer, ensureSearchAttributes, type EmbeddedServer } from './server.js';
-import type { RunningWorkers } from '../worker.js';
-
-export interface WorkerFlags {
-  cpuSlots?: number;
-  gpuSlots?: number;
-  backend?: string;
-  dataRoot?: string;
-}
+import type { RunningWorkers } from './workers.js';
 
 export interface Session {
   client: Client;
@@ -25,10 +18,9 @@ export interface Session {
   close(): Promise<void>;
 }
 
-export class TemporalUnreachableError extends Error {}
-
 export interface SessionOptions {
-  workers?: WorkerFlags;
+  /** In-process workers for this command, with the data root of the definition they run. */
+  workers?: WorkerFlags & { dataRoot?: string };
   log?: (line: string) => void;
 }
 
@@ -46,29 +38,23 @@ export async function openSession(options: SessionOptions): Promise<Session> {
     client = await connectClient(settings);
     await ensureSearchAttributes(client.connection, settings.namespace);
   } catch (err) {
-    if (err instanceof Error && /UNAVAILABLE|ECONNREFUSED|connect|DEADLINE/i.test(err.message)) {
-      throw new TemporalUnreachableError(`cannot reach Temporal at ${describeTarget(settings)}: ${err.message.split('\n')[0]}`);
-    }
-    throw err;
+    throw asConnectionError(err, settings);
   }
   const uiUrl = settings.remote ? undefined : `http://localhost:${DEV_UI_PORT}`;
 
   let workers: RunningWorkers | undefined;
   let workerConnection: Awaited<ReturnType<typeof connectWorker>> | undefined;
   if (options.workers) {
-    const { installRuntime, startWorkers } = await import('../worker.js');
+    const { installRuntime, startWorkers } = await import('./workers.js');
     // Progress bars own the terminal; worker chatter only when asked for.
     installRuntime((process.env.SWEEP_LOG_LEVEL as LogLevel | undefined) ?? 'ERROR');
-    if (options.workers.backend) process.env.SWEEP_BACKEND = options.workers.backend;
     workerConnection = await connectWorker(settings);
     workers = await startWorkers({
       connection: workerConnection,
       namespace: settings.namespace,
       queues: ['cpu', 'gpu'],
-      cpuSlots: options.workers.cpuSlots,
-      gpuSlots: options.workers.gpuSlots,
+      ...options.workers,
       home,
-      dataRoot: options.workers.dataRoot,
     });
   }
   return {
@@ -83,10 +69,4 @@ export async function openSession(options: SessionOptions): Promise<Session> {
       await server?.stop?.();
     },
   };
-}
-
-/** Kinds the Dag needs that this process has no runner for. */
-export function missingKinds(workers: RunningWorkers | undefined, needed: Iterable<NodeKind>): NodeKind[] {
-  const wanted = new Set(needed);
-  return (workers?.missing ?? []).filter((kind) => wanted.has(kind));
 }

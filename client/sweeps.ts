@@ -2,15 +2,14 @@
 // follow its progress until it ends. Used by the CLI and by the engine tests alike.
 import { defaultPayloadConverter, WorkflowIdConflictPolicy } from '@temporalio/common';
 import { WorkflowNotFoundError, type Client, type WorkflowExecutionDescription, type WorkflowHandle } from '@temporalio/client';
-import type { Dag } from '../definitions/dag.js';
-import type { NodeProgress, SweepResult } from '../definitions/node-io.js';
+import type { Dag } from '../core/dag.js';
+import { NotFoundError } from '../core/errors.js';
+import type { NodeProgress, SweepResult } from '../core/node-io.js';
 import { progressQuery, retryFailedUpdate, sweepWorkflowId, taskQueueName, WORKFLOW_TASK_QUEUE } from '../workflows/api.js';
 import type { sweep } from '../workflows/sweep.js';
 import { checkoutQueuePrefix } from './connection.js';
 
 export type SweepHandle = WorkflowHandle<typeof sweep>;
-
-export class SweepNotFoundError extends Error {}
 
 /** Accepts `sweep/<name>` or just `<name>`. */
 export function normaliseSweepId(id: string): string {
@@ -71,7 +70,7 @@ export type ResumeOutcome =
 export async function resumeSweep(client: Client, id: string): Promise<ResumeOutcome> {
   const workflowId = normaliseSweepId(id);
   const latest = await latestRun(client, workflowId);
-  if (!latest) throw new SweepNotFoundError(`no sweep with id ${workflowId}; \`sweep submit FILE\` starts one`);
+  if (!latest) throw new NotFoundError(`no sweep with id ${workflowId}; \`sweep submit FILE\` starts one`);
   const { description } = latest;
   if (description.status.name === 'RUNNING') {
     const reset = await latest.handle.executeUpdate(retryFailedUpdate);
@@ -111,7 +110,7 @@ export interface SweepReport {
 export async function describeSweep(client: Client, id: string): Promise<SweepReport> {
   const workflowId = normaliseSweepId(id);
   const latest = await latestRun(client, workflowId);
-  if (!latest) throw new SweepNotFoundError(`no sweep with id ${workflowId}`);
+  if (!latest) throw new NotFoundError(`no sweep with id ${workflowId}`);
   const { handle, description } = latest;
   const report: SweepReport = {
     workflowId,

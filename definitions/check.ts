@@ -2,13 +2,14 @@
 // schema. Each problem names the place (a path into the YAML) so the loader can give its
 // line and column. Together with the schema these guarantee that compile() succeeds.
 import path from 'node:path';
-import type { RetrySettings } from './dag.js';
+import type { RetrySettings } from '../core/dag.js';
 import { ALL_BACKGROUND, expandModels, hasSeveralSets, modelName } from './matrix.js';
 import { DEFAULT_RETRY } from './presets.js';
-import { isKinematicallyOpen, SQRT_S } from './idmdh.js';
+import { isKinematicallyOpen, SQRT_S } from '../core/idmdh.js';
+import { latentDimProblem } from '../core/models.js';
 import { expandSignals, parseWhere, WHERE_EXPECTED, type SignalPoint } from './signals.js';
 import type { ModelSelector, Spec } from './spec.js';
-import { didYouMean } from './suggest.js';
+import { didYouMean } from '../core/suggest.js';
 
 export type YamlPath = (string | number)[];
 
@@ -86,8 +87,8 @@ function checkSignals(spec: Spec, report: Report): SignalPoint[] | undefined {
     report(
       ['samples', 'signal', 'where'],
       `cannot generate ${closed.map((p) => `(m_chi1 ${p.mChi1}, m_hprime ${p.mHprime})`).join(', ')}: ` +
-        `m_chi1 + m_chi2 + m_hprime must stay below sqrt(s) = ${SQRT_S} GeV (thesis Eq. 3.7, m_chi2 from Eq. 3.3); ` +
-        `add "&& m_chi1 + m_chi2 + m_hprime < ${SQRT_S}" to where`,
+        `m_chi1 + m_chi2 + m_hprime must stay below sqrt(s) = ${SQRT_S.toFixed(2)} GeV (thesis Eq. 3.7, m_chi2 from Eq. 3.3); ` +
+        `add "&& m_chi1 + m_chi2 + m_hprime < ${SQRT_S.toFixed(2)}" to where`,
     );
   }
   for (const [name, example] of Object.entries(signal.examples)) {
@@ -165,15 +166,15 @@ function checkModelsAndScan(spec: Spec, report: Report) {
     return;
   }
   for (const model of models) {
-    if (model.architecture !== 'DVAE' || model.latentDim >= 2) continue;
-    const why = 'DVAE needs latentDim >= 2 (its Dirichlet latent space is undefined for one dimension)';
+    const why = latentDimProblem(model.architecture, model.latentDim);
+    if (!why) continue;
     if (model.origin.from === 'include') {
       report(['models', 'include', model.origin.index], `${why}; remove latentDim ${model.latentDim} from this entry`);
     } else {
       const at = modelsSpec.matrix!.latentDim.indexOf(model.latentDim);
       report(
         ['models', 'matrix', 'latentDim', at],
-        `${why}, but the matrix makes DVAE with latentDim ${model.latentDim}; add \`{architecture: DVAE, latentDim: ${model.latentDim}}\` to models.exclude`,
+        `${why}, but the matrix makes ${model.architecture} with latentDim ${model.latentDim}; add \`{architecture: ${model.architecture}, latentDim: ${model.latentDim}}\` to models.exclude`,
       );
     }
   }

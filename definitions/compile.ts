@@ -11,7 +11,8 @@ import {
   type SampleParams,
   type TaskQueue,
   type TrainingSettings,
-} from './dag.js';
+} from '../core/dag.js';
+import { modelId } from '../core/models.js';
 import { ALL_BACKGROUND, expandModels, hasSeveralSets, modelName } from './matrix.js';
 import { DEFAULT_RETRY, PRESETS } from './presets.js';
 import { expandSignals, signalFile } from './signals.js';
@@ -145,7 +146,7 @@ export function compile(spec: Spec, options: CompileOptions): Dag {
   for (const combo of models) {
     const { background: set, architecture, latentDim } = combo;
     const model = modelName(combo, severalSets);
-    const suffix = `${set}/${architecture}-l${latentDim}`;
+    const suffix = `${set}/${modelId(combo)}`;
     const members = setSamples(set);
     const base = { model, architecture, latentDim, background: set };
     modelNames.push(model);

@@ -6,12 +6,10 @@ import path from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import { checkSemantics, type Problem, type YamlPath } from './check.js';
-import { DefinitionError } from './errors.js';
+import { DefinitionError } from '../core/errors.js';
 import type { Spec } from './spec.js';
-import { didYouMean } from './suggest.js';
+import { didYouMean } from '../core/suggest.js';
 import schema from './sweep.schema.json' with { type: 'json' };
-
-export { DefinitionError } from './errors.js';
 
 let validator: ValidateFunction | undefined;
 function validate(data: unknown): ErrorObject[] {

@@ -1,9 +1,8 @@
 // Model matrix expansion, CI style: product over the axes, minus `exclude`, plus `include`.
 // Shared by the loader (which reports entries that do nothing) and the compiler.
-import type { Architecture } from './dag.js';
+import { ARCHITECTURES, modelId, type Architecture } from '../core/models.js';
 import type { ModelSelector, ModelsSpec } from './spec.js';
 
-export const ARCHITECTURES: readonly Architecture[] = ['AE', 'VAE', 'DVAE'];
 /** The training set every definition has: all background samples. */
 export const ALL_BACKGROUND = 'all';
 
@@ -43,7 +42,7 @@ function product(backgrounds: readonly string[], architectures: readonly Archite
   );
 }
 
-const comboKey = (c: ModelCombo) => `${c.background}/${c.architecture}-l${c.latentDim}`;
+const comboKey = (c: ModelCombo) => `${c.background}/${modelId(c)}`;
 
 export function expandModels(spec: ModelsSpec): ModelExpansion {
   const matrixBackgrounds = spec.matrix?.background ?? [ALL_BACKGROUND];
@@ -79,8 +78,7 @@ export function expandModels(spec: ModelsSpec): ModelExpansion {
 
 /** `AE-l3`, or `<set>/AE-l3` when the sweep trains on more than one background set. */
 export function modelName(combo: ModelCombo, severalSets: boolean): string {
-  const base = `${combo.architecture}-l${combo.latentDim}`;
-  return severalSets ? `${combo.background}/${base}` : base;
+  return severalSets ? `${combo.background}/${modelId(combo)}` : modelId(combo);
 }
 
 export function hasSeveralSets(models: readonly ModelCombo[]): boolean {

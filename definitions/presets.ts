@@ -1,6 +1,6 @@
-// Training presets and retry defaults. `thesis` is thesis Table 6.1 (DESIGN.md section 6);
+// Training presets and retry defaults. `thesis` is thesis Table 6.1 (Sec. 5.2);
 // `fast` keeps the model and the procedure but converges in far fewer epochs.
-import type { RetrySettings, TrainingSettings } from './dag.js';
+import type { RetrySettings, TrainingSettings } from '../core/dag.js';
 
 export const PRESET_NAMES = ['thesis', 'fast'] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];

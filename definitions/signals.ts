@@ -9,7 +9,7 @@ export interface SignalPoint {
 
 export type WhereResult = { ok: true; test: (point: MassPoint) => boolean } | { ok: false; error: string };
 
-import { idmdhMasses } from './idmdh.js';
+import { idmdhMasses } from '../core/idmdh.js';
 
 /** Masses a `where` condition may name; m_chi2 and m_Aprime follow from the grid (Eq. 3.3). */
 const VARIABLES: Record<string, (p: MassPoint) => number> = {

@@ -1,7 +1,8 @@
 // The loaded sweep definition: the YAML as the schema (sweep.schema.json) describes it, with
 // the schema's defaults filled in. Presets, derived seeds and matrices are resolved later by
 // compile.ts, so this type mirrors what the user wrote.
-import type { Architecture, NodeKind, RetrySettings, TaskQueue, TrainingSettings } from './dag.js';
+import type { NodeKind, RetrySettings, TaskQueue, TrainingSettings } from '../core/dag.js';
+import type { Architecture } from '../core/models.js';
 import type { PresetName } from './presets.js';
 
 export interface GenerateSpec {

@@ -2,8 +2,9 @@
 // query and update definitions. Pure definitions, shared by workflow code and the client.
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import type { TrainParams } from '../definitions/dag.js';
-import type { NodeProgress } from '../definitions/node-io.js';
+import type { TrainParams } from '../core/dag.js';
+import { modelId } from '../core/models.js';
+import type { NodeProgress } from '../core/node-io.js';
 
 /** Task queue that carries workflow tasks (sweeps and trainings); node activities use `cpu`/`gpu`. */
 export const WORKFLOW_TASK_QUEUE = 'sweep';
@@ -38,5 +39,5 @@ export function sweepWorkflowId(sweep: string): string {
 }
 
 export function trainingWorkflowId(sweep: string, params: Pick<TrainParams, 'background' | 'architecture' | 'latentDim'>): string {
-  return `sweep/${sweep}/${params.background}/${params.architecture}-l${params.latentDim}`;
+  return `sweep/${sweep}/${params.background}/${modelId(params)}`;
 }

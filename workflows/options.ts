@@ -1,7 +1,7 @@
 // Activity options of a node: its task queue, the retry policy and heartbeat timeout the
 // definition gives its kind, and a one-line summary for the Temporal UI.
 import type { ActivityOptions } from '@temporalio/workflow';
-import type { Dag, DagNode } from '../definitions/dag.js';
+import type { Dag, DagNode } from '../core/dag.js';
 import { taskQueueName } from './api.js';
 
 // Liveness comes from heartbeats; this only bounds a single attempt that heartbeats forever.
@@ -20,7 +20,7 @@ export function nodeActivityOptions(dag: Dag, node: DagNode, queuePrefix: string
       initialInterval: retry.initialIntervalSeconds * 1000,
       backoffCoefficient: retry.backoffCoefficient,
       maximumInterval: retry.maximumIntervalSeconds * 1000,
-      nonRetryableErrorTypes: ['UserError', 'MissingRunner', 'EngineError'],
+      nonRetryableErrorTypes: ['UserError', 'EngineError'],
     },
   };
 }

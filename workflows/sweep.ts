@@ -13,9 +13,9 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Dag, DagNode, NodeKind, TrainParams } from '../definitions/dag.js';
-import type { NodeActivityInput, NodeActivityResult, SweepResult } from '../definitions/node-io.js';
-import { dagProblems, SweepState } from '../definitions/schedule.js';
+import type { Dag, DagNode, TrainParams } from '../core/dag.js';
+import type { NodeActivities, NodeActivityInput, NodeActivityResult, SweepResult } from '../core/node-io.js';
+import { dagProblems, SweepState } from '../core/schedule.js';
 import {
   Architecture,
   LatentDim,
@@ -29,8 +29,6 @@ import {
 import { describeFailure } from './failures.js';
 import { nodeActivityOptions } from './options.js';
 import { training } from './training.js';
-
-type NodeActivities = Record<NodeKind, (input: NodeActivityInput) => Promise<NodeActivityResult>>;
 
 export async function sweep(dag: Dag): Promise<SweepResult> {
   const problems = dagProblems(dag);

@@ -2,7 +2,7 @@
 // architecture, latent dimension and stage. It runs the `train` activity on the node's
 // queue (`gpu`) with the retry policy and heartbeat timeout of the definition.
 import { proxyActivities, setCurrentDetails, upsertSearchAttributes, type ActivityOptions } from '@temporalio/workflow';
-import type { NodeActivityInput, NodeActivityResult } from '../definitions/node-io.js';
+import type { NodeActivities, NodeActivityInput, NodeActivityResult } from '../core/node-io.js';
 import { Stage } from './api.js';
 
 export interface TrainingInput {
@@ -11,7 +11,7 @@ export interface TrainingInput {
 }
 
 export async function training({ input, options }: TrainingInput): Promise<NodeActivityResult> {
-  const { train } = proxyActivities<{ train(input: NodeActivityInput): Promise<NodeActivityResult> }>(options);
+  const { train } = proxyActivities<NodeActivities>(options);
   try {
     const result = await train(input);
     upsertSearchAttributes([{ key: Stage, value: result.cacheHit ? 'cached' : 'done' }]);

@@ -2,10 +2,11 @@
 // as mu+ mu- (h' -> mu mu, chi2 -> e e), with the pair vertex fits, the event's pi0
 // candidate, extra tracks and ECL energy, and the missing four-vector in the CM frame.
 import { GOOD_PHOTON, type Clusters, type Tracks } from './detector.js';
-import { cmE, cmPz, SQRT_S } from './kinematics.js';
+import { SQRT_S } from '../../core/idmdh.js';
+import { cmE, cmPz } from './kinematics.js';
 import { COL, type NtupleBuilder } from './ntuple.js';
 import { MASS } from './particles.js';
-import type { Rng } from '../rng.js';
+import type { Rng } from '../lib/rng.js';
 import { fitVertex } from './vertex.js';
 
 /**

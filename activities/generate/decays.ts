@@ -2,7 +2,7 @@
 // rho and a1 resonances of hadronic tau decays, pi0 -> gamma gamma and K_S -> pi pi.
 import { breitWigner, displaceDaughters, phaseSpaceDecay } from './kinematics.js';
 import { CTAU, Kind, MASS, Particles } from './particles.js';
-import { cumulative, type Rng } from '../rng.js';
+import { cumulative, type Rng } from '../lib/rng.js';
 
 export enum TauMode {
   Electron,

@@ -5,7 +5,7 @@
 // overlaid. Everything here is in the lab frame; candidates.ts converts to the CM frame.
 import { labE, labPz } from './kinematics.js';
 import { Kind, Particles } from './particles.js';
-import type { Rng } from '../rng.js';
+import type { Rng } from '../lib/rng.js';
 
 const DEG = 180 / Math.PI;
 

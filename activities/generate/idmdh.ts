@@ -1,10 +1,10 @@
 // The IDMDH signal of thesis Fig. 3.1: e+e- -> h' A'*, A'* -> chi1 chi2, h' -> mu+ mu-,
 // chi2 -> chi1 e+ e- (via an off-shell A'), chi1 invisible; prompt decays.
-import { idmdhMasses, isKinematicallyOpen, type IdmdhMasses } from '../../definitions/idmdh.js';
-import { UserError } from '../errors.js';
-import { phaseSpaceDecay, SQRT_S } from './kinematics.js';
+import { idmdhMasses, isKinematicallyOpen, SQRT_S, type IdmdhMasses } from '../../core/idmdh.js';
+import { UserError } from '../../core/errors.js';
+import { phaseSpaceDecay } from './kinematics.js';
 import { Kind, MASS, type Particles } from './particles.js';
-import type { Rng } from '../rng.js';
+import type { Rng } from '../lib/rng.js';
 
 export function checkMassPoint(sample: string, mChi1: number | undefined, mHprime: number | undefined): IdmdhMasses {
   if (mChi1 === undefined || mHprime === undefined || !(mChi1 > 0) || !(mHprime > 0)) {

@@ -1,8 +1,9 @@
 // `generate` node: one Belle II-like candidate ntuple per sample (docs/generator.md).
 import { join } from 'node:path';
-import type { NodeRunner } from '../context.js';
-import { UserError } from '../errors.js';
-import { writeTable } from '../parquet.js';
+import type { NodeRunner } from '../engine/context.js';
+import { UserError } from '../../core/errors.js';
+import { writeTable } from '../lib/parquet.js';
+import { NTUPLE_FILE, type GenerateSummary } from './format.js';
 import { generateSample } from './sample.js';
 
 export const runGenerate: NodeRunner<'generate'> = async (ctx) => {
@@ -22,9 +23,9 @@ export const runGenerate: NodeRunner<'generate'> = async (ctx) => {
       await new Promise((resolve) => setImmediate(resolve));
     },
   });
-  await writeTable(join(ctx.outDir, 'ntuple.parquet'), result.table);
+  await writeTable(join(ctx.outDir, NTUPLE_FILE), result.table);
   ctx.log(`${sample.name}: ${result.generated} events, ${result.candidates} candidates in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  return {
+  const summary: GenerateSummary = {
     sample: sample.name,
     process: sample.process,
     kind: sample.kind,
@@ -32,4 +33,5 @@ export const runGenerate: NodeRunner<'generate'> = async (ctx) => {
     generatedWeighted: result.generatedWeighted,
     candidates: result.candidates,
   };
+  return { ...summary };
 };

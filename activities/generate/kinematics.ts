@@ -1,12 +1,9 @@
 // Beam, boosts and phase-space decays. Physics is generated in the e+e- CM frame; the
 // detector works in the lab, where the CM moves along +z (the 7 GeV electron direction).
-import type { Rng } from '../rng.js';
+import { E_ELECTRON_BEAM, E_POSITRON_BEAM, SQRT_S } from '../../core/idmdh.js';
+import type { Rng } from '../lib/rng.js';
 import { Kind, type Particles } from './particles.js';
 
-const E_ELECTRON_BEAM = 7;
-const E_POSITRON_BEAM = 4;
-/** sqrt(s) = 2 sqrt(7 * 4) = 10.583 GeV. */
-export const SQRT_S = 2 * Math.sqrt(E_ELECTRON_BEAM * E_POSITRON_BEAM);
 /** Velocity and Lorentz factor of the CM frame in the lab. */
 export const BETA_CM = (E_ELECTRON_BEAM - E_POSITRON_BEAM) / (E_ELECTRON_BEAM + E_POSITRON_BEAM);
 export const GAMMA_CM = (E_ELECTRON_BEAM + E_POSITRON_BEAM) / SQRT_S;

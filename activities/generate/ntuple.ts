@@ -1,6 +1,6 @@
 // The candidate ntuple the generator writes (the preselection's input): column names as in a
 // Belle II analysis ntuple, one growable typed array per column, filled row by row.
-import type { Column, Table } from '../parquet.js';
+import type { Column, Table } from '../lib/parquet.js';
 
 const LEPTONS = ['eminus', 'eplus', 'muminus', 'muplus'] as const;
 const LEPTON_FIELDS = ['E', 'px', 'py', 'pz', 'charge', 'nCDCHits', 'dr', 'dz', 'theta', 'pidEMu'] as const;

@@ -3,9 +3,10 @@
 // of events to produce a handful of candidates, the generator forces the rare ingredient
 // and carries its probability in the weights (docs/generator.md lists each filter).
 import { decayInto, decayShortLived, decayTau, tauProngs, TAU_MODES, type TauMode } from './decays.js';
-import { backToBack, clusterDecay, phaseSpaceDecay, SQRT_S, twoBodyMomentum } from './kinematics.js';
+import { SQRT_S } from '../../core/idmdh.js';
+import { backToBack, clusterDecay, phaseSpaceDecay, twoBodyMomentum } from './kinematics.js';
 import { Kind, MASS, type Particles } from './particles.js';
-import type { Rng } from '../rng.js';
+import type { Rng } from '../lib/rng.js';
 
 export interface ProcessModel {
   /** Cross section in fb: Table 4.1 events / simulated luminosity. */

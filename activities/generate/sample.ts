@@ -1,15 +1,15 @@
 // The event loop of one sample: generate, simulate the detector, write candidates, and
 // normalise the weights so the sample stands for its luminosity.
-import type { SampleParams } from '../../definitions/dag.js';
-import { UserError } from '../errors.js';
-import type { Table } from '../parquet.js';
+import type { SampleParams } from '../../core/dag.js';
+import { UserError } from '../../core/errors.js';
+import type { Table } from '../lib/parquet.js';
 import { writeCandidates } from './candidates.js';
 import { BEAM_BACKGROUND, Clusters, simulateDetector, Tracks } from './detector.js';
 import { checkMassPoint, generateIdmdh } from './idmdh.js';
 import { NtupleBuilder } from './ntuple.js';
 import { Particles } from './particles.js';
 import { PROCESSES, type ProcessModel } from './processes.js';
-import { Rng } from '../rng.js';
+import { Rng } from '../lib/rng.js';
 
 export interface GenerateOptions {
   events: number;

@@ -4,7 +4,7 @@
 // known along the pair direction when the opening angle is small, which is what makes
 // collimated pairs (light h' and chi2) fail the vertex dr cut more often.
 import type { Tracks } from './detector.js';
-import type { Rng } from '../rng.js';
+import type { Rng } from '../lib/rng.js';
 
 export interface VertexFit {
   dr: number;

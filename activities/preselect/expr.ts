@@ -3,9 +3,9 @@
 // (column slots, re-printed numbers, whitelisted operators and Math functions); no text the
 // user wrote ever reaches the JavaScript compiler.
 import jsep from 'jsep';
-import { didYouMean } from '../../definitions/suggest.js';
-import { UserError } from '../errors.js';
-import type { NumericColumn } from '../parquet.js';
+import { didYouMean } from '../../core/suggest.js';
+import { UserError } from '../../core/errors.js';
+import type { NumericColumn } from '../lib/parquet.js';
 
 const BINARY = new Set(['||', '&&', '==', '!=', '<', '<=', '>', '>=', '+', '-', '*', '/']);
 const UNARY = new Set(['-', '!']);

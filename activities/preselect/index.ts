@@ -1,13 +1,14 @@
 // `preselect` node: the thesis selection (Sec. 4.2) as YAML cut expressions, best candidate
-// per event, the 20 features, weights and the train/test split (contract in the team brief).
+// per event, the 20 features, weights and the train/test split (format.ts).
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { PreselectParams } from '../../definitions/dag.js';
-import { didYouMean } from '../../definitions/suggest.js';
-import type { NodeRunner } from '../context.js';
-import { UserError } from '../errors.js';
-import { numericColumn, readTable, writeTable, type Column, type NumericColumn, type Table } from '../parquet.js';
+import type { PreselectParams } from '../../core/dag.js';
+import { didYouMean } from '../../core/suggest.js';
+import type { NodeRunner } from '../engine/context.js';
+import { UserError } from '../../core/errors.js';
+import { numericColumn, readTable, writeTable, type Column, type NumericColumn, type Table } from '../lib/parquet.js';
 import { compileExpression, type ColumnCatalog } from './expr.js';
+import { CUTFLOW_FILE, EVENTS_FILE, type PreselectSummary } from './format.js';
 import { applyCuts, bestCandidates, indexEvents, type Cut } from './select.js';
 import { openSource } from './source.js';
 import { hashString, splitUniform } from './split.js';
@@ -45,11 +46,11 @@ export const runPreselect: NodeRunner<'preselect'> = async (ctx) => {
   flow.push({ cut: 'bestCandidate', candidates: best.length, events: best.length, candidatesWeighted: selectedWeighted, eventsWeighted: selectedWeighted });
 
   const out = eventTable(params, best, event, column, weight, optional);
-  await writeTable(join(ctx.outDir, 'events.parquet'), out);
-  await writeFile(join(ctx.outDir, 'cutflow.json'), JSON.stringify(flow, null, 2));
+  await writeTable(join(ctx.outDir, EVENTS_FILE), out);
+  await writeFile(join(ctx.outDir, CUTFLOW_FILE), JSON.stringify(flow, null, 2));
 
   const generated = source.generated ?? { events: flow[0].events, weighted: flow[0].eventsWeighted };
-  return {
+  const summary: PreselectSummary = {
     sample: sample.name,
     process: sample.process,
     kind: sample.kind,
@@ -61,6 +62,7 @@ export const runPreselect: NodeRunner<'preselect'> = async (ctx) => {
     selectedWeighted,
     efficiency: generated.weighted > 0 ? selectedWeighted / generated.weighted : 0,
   };
+  return { ...summary };
 };
 
 function requireNumeric(catalog: ColumnCatalog, name: string, what: string): void {

@@ -1,5 +1,5 @@
 // Applying the cuts in order (with the cut flow) and choosing the best candidate per event.
-import type { NumericColumn } from '../parquet.js';
+import type { NumericColumn } from '../lib/parquet.js';
 import type { CompiledExpression } from './expr.js';
 
 export interface CutFlowRow {

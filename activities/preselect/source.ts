@@ -1,9 +1,10 @@
 // Where a preselect node reads its ntuple: the generate artifact it depends on, or a user's
 // Parquet file under the data root, whose column names the YAML maps to canonical ones.
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import type { NodeContext } from '../context.js';
-import { UserError } from '../errors.js';
-import { readColumnInfo } from '../parquet.js';
+import type { NodeContext } from '../engine/context.js';
+import { UserError } from '../../core/errors.js';
+import { readColumnInfo } from '../lib/parquet.js';
+import { NTUPLE_FILE, type GenerateSummary } from '../generate/format.js';
 import type { ColumnCatalog } from './expr.js';
 
 export interface NtupleSource {
@@ -23,8 +24,9 @@ export async function openSource(ctx: NodeContext<'preselect'>): Promise<NtupleS
   }
   const input = ctx.inputs.find((i) => i.kind === 'generate');
   if (!input) throw new Error(`preselect ${sample.name}: no generate artifact among the inputs`);
-  const source = await withCatalog(join(input.dir, 'ntuple.parquet'), columns);
-  source.generated = { events: Number(input.summary.generated), weighted: Number(input.summary.generatedWeighted) };
+  const source = await withCatalog(join(input.dir, NTUPLE_FILE), columns);
+  const summary = input.summary as unknown as GenerateSummary;
+  source.generated = { events: summary.generated, weighted: summary.generatedWeighted };
   return source;
 }
 

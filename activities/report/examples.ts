@@ -1,7 +1,7 @@
 // The example signals of the definition (thesis: light, heavy, high splitting), matched to the
 // signal samples of the scans by their mass point.
-import type { ReportParams } from '../../definitions/dag.js';
-import type { ScanFile } from '../scan-format.js';
+import type { ReportParams } from '../../core/dag.js';
+import type { ScanFile } from '../scan/format.js';
 
 export interface Example {
   name: string;

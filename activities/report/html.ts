@@ -1,5 +1,5 @@
 // The report page: plain HTML with relative links to img/, so it opens from disk with no server.
-import type { Cell } from '../csv.js';
+import type { Cell } from '../lib/csv.js';
 
 export interface Figure {
   /** File name under img/. */

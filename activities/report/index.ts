@@ -3,10 +3,12 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
-import type { ReportParams } from '../../definitions/dag.js';
-import type { NodeRunner } from '../context.js';
-import { ARCHITECTURES, MODELS_CSV_COLUMNS, compareModels, modelRow } from '../model-rows.js';
-import type { ScanFile } from '../scan-format.js';
+import type { ReportParams } from '../../core/dag.js';
+import type { NodeRunner } from '../engine/context.js';
+import { ARCHITECTURES, compareModels } from '../../core/models.js';
+import { MODELS_CSV_COLUMNS, modelRow } from '../train/format.js';
+import { REPORT_FILE, type BestModel, type ReportSummary } from './format.js';
+import type { ScanFile } from '../scan/format.js';
 import { matchExamples, type Example } from './examples.js';
 import { latentPairsSpec } from './figures/latent.js';
 import { pfomCurveSpec, scoreHistogramSpec, scoreTitle } from './figures/scores.js';
@@ -16,8 +18,7 @@ import { escapeHtml, figureHtml, formatNumber, pageHtml, tableHtml, type Figure 
 import { loadReportInputs, type ReportInputs, type ReportModel } from './inputs.js';
 import { renderPng } from './render.js';
 
-export const REPORT_FILE = 'index.html';
-export const IMAGE_DIR = 'img';
+const IMAGE_DIR = 'img';
 
 interface PlannedFigure extends Figure {
   spec: TopLevelSpec;
@@ -74,7 +75,8 @@ export const runReport: NodeRunner<'report'> = async (ctx) => {
     ctx.heartbeat({ figures: ++done, of: figures.size });
   }
   await writeFile(join(ctx.outDir, REPORT_FILE), pageHtml(`Sweep ${params.sweep}`, body.join('\n')));
-  return { page: REPORT_FILE, figures: figures.size, models: inputs.models.length, scans: scans.length, best };
+  const summary: ReportSummary = { page: REPORT_FILE, figures: figures.size, models: inputs.models.length, scans: scans.length, best };
+  return { ...summary };
 };
 
 function overview(params: ReportParams, inputs: ReportInputs, scans: ScanFile[]): string {
@@ -89,20 +91,6 @@ function overview(params: ReportParams, inputs: ReportInputs, scans: ScanFile[])
     `</p>` +
     (failed.length ? `<p class="note">Not scanned (training failed or skipped): ${escapeHtml(failed.join(', '))}</p>` : '')
   );
-}
-
-/** The answer of the sweep: per example signal, the model with the highest max PFOM. */
-export interface BestModel {
-  example: string;
-  mChi1: number | null;
-  mHprime: number | null;
-  model: string;
-  maxPfom: number;
-  noCutPfom: number;
-  effSelected: number;
-  effGenerated: number;
-  threshold: number;
-  nBackgroundAbove: number;
 }
 
 function bestModelPerExample(scans: ScanFile[], examples: Example[]): BestModel[] {

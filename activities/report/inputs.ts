@@ -1,15 +1,12 @@
 // Opens what the report is made from: every scan artifact and every train artifact it depends on.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { TrainParams } from '../../definitions/dag.js';
-import type { InputArtifact } from '../context.js';
-import type { TrainedModel } from '../model-rows.js';
-import { readScanFile, type ScanFile } from '../scan-format.js';
+import type { InputArtifact } from '../engine/context.js';
+import { readScanFile, type ScanFile } from '../scan/format.js';
+import { HISTORY_FILE, type ModelOutcome, type TrainSummary } from '../train/format.js';
 import { parseHistory, type TrainingHistory } from './history.js';
 
-export const HISTORY_FILE = 'history.json';
-
-export interface ReportModel extends TrainedModel {
+export interface ReportModel extends ModelOutcome {
   history: TrainingHistory;
 }
 
@@ -23,11 +20,14 @@ export async function loadReportInputs(inputs: InputArtifact[]): Promise<ReportI
   const models = await Promise.all(
     inputs
       .filter((i) => i.kind === 'train')
-      .map(async (i) => ({
-        params: i.params as TrainParams,
-        summary: i.summary,
-        history: parseHistory(JSON.parse(await readFile(join(i.dir, HISTORY_FILE), 'utf8'))),
-      })),
+      .map(async (i) => {
+        const { model, architecture, latentDim, background } = i.summary as unknown as TrainSummary;
+        return {
+          params: { model, architecture, latentDim, background },
+          summary: i.summary,
+          history: parseHistory(JSON.parse(await readFile(join(i.dir, HISTORY_FILE), 'utf8'))),
+        };
+      }),
   );
   return { scans, models };
 }

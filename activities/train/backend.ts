@@ -1,19 +1,15 @@
 // Which TensorFlow.js backend does the numerics. At run time the best one present wins:
 // tfjs-node-gpu (CUDA), tfjs-node (TensorFlow C library), wasm (XNNPACK, single-threaded in
-// Node), then the plain JavaScript cpu backend. The worker's --backend flag (environment
-// SWEEP_BACKEND, a property of the host) overrides the definition's training.backend,
-// which overrides the automatic choice. tfjs-node(-gpu) are optional dependencies: they are
-// imported by name at run time, so a checkout without them works.
-import { execFile } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
+// Node), then the plain JavaScript cpu backend. The worker's --backend flag (a property of
+// the host) overrides the definition's training.backend, which overrides the automatic
+// choice. tfjs-node(-gpu) are optional dependencies: they are imported by name at run time,
+// so a checkout without them works.
 import * as tf from '@tensorflow/tfjs';
-import type { TrainingSettings } from '../../definitions/dag.js';
-import { UserError } from '../errors.js';
-import { BACKEND_SETTINGS } from './settings.js';
+import type { BackendSetting } from '../../core/dag.js';
+import { UserError } from '../../core/errors.js';
+import { TFJS_NODE, TFJS_NODE_GPU } from '../lib/host.js';
 
 export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
-type BackendSetting = TrainingSettings['backend'];
 
 const CANDIDATES: Record<BackendSetting, BackendName[]> = {
   auto: ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'],
@@ -22,28 +18,19 @@ const CANDIDATES: Record<BackendSetting, BackendName[]> = {
   cpu: ['cpu'],
 };
 
-const NODE_PACKAGES: Partial<Record<BackendName, string>> = {
-  'tensorflow-gpu': '@tensorflow/tfjs-node-gpu',
-  tensorflow: '@tensorflow/tfjs-node',
-};
+const NODE_PACKAGES: Partial<Record<BackendName, string>> = { 'tensorflow-gpu': TFJS_NODE_GPU, tensorflow: TFJS_NODE };
 
-/** The requested backend and who asked for it (for messages). */
-export function requestedBackend(setting: BackendSetting = 'auto'): { setting: BackendSetting; source: string } {
-  const fromEnv = process.env.SWEEP_BACKEND;
-  if (fromEnv) {
-    if (!(BACKEND_SETTINGS as readonly string[]).includes(fromEnv)) {
-      throw new UserError(`SWEEP_BACKEND (the worker's --backend) is "${fromEnv}"; use one of ${BACKEND_SETTINGS.join(', ')}.`);
-    }
-    return { setting: fromEnv as BackendSetting, source: "the worker's --backend flag (SWEEP_BACKEND)" };
-  }
-  return { setting, source: 'training.backend in the definition' };
-}
+// TensorFlow reads these when its library loads. Its info lines would crowd the real error
+// out of the output tail the engine keeps; and one intra-op thread is fastest for this small
+// network (tfjs issues many small kernels) and lets a host run one training per core.
+process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
+process.env.TF_NUM_INTRAOP_THREADS ??= '1';
 
 let selected: BackendName | undefined;
 
-/** The backend this process already selected, or else the automatic (or --backend) choice. */
+/** The backend this process already selected, or else the automatic choice. */
 export async function ensureBackend(): Promise<BackendName> {
-  return selected ?? useBackend();
+  return selected ?? useBackend('auto');
 }
 
 /** Makes one backend current; the reason it cannot be used, or undefined on success. */
@@ -62,13 +49,15 @@ async function tryBackend(name: BackendName): Promise<string | undefined> {
 }
 
 /**
- * Selects and initialises a backend in this process; returns its name. A backend asked for
+ * Selects and initialises a backend in this process; returns its name. `hostSetting` is
+ * the worker's --backend, which wins over the definition's `setting`. A backend asked for
  * explicitly but not usable here is a UserError naming who asked and the fix.
  */
-export async function useBackend(setting: BackendSetting = 'auto'): Promise<BackendName> {
-  const request = requestedBackend(setting);
+export async function useBackend(setting: BackendSetting, hostSetting?: BackendSetting): Promise<BackendName> {
+  const request = hostSetting ?? setting;
+  const source = hostSetting ? "the worker's --backend flag" : 'training.backend in the definition';
   const reasons: string[] = [];
-  for (const name of CANDIDATES[request.setting]) {
+  for (const name of CANDIDATES[request]) {
     const problem = await tryBackend(name);
     if (problem === undefined) {
       selected = name;
@@ -77,25 +66,8 @@ export async function useBackend(setting: BackendSetting = 'auto'): Promise<Back
     reasons.push(`${name}: ${problem}`);
   }
   throw new UserError(
-    `backend "${request.setting}", requested by ${request.source}, is not available on this host (${reasons.join('; ')}). ` +
-      `Install it (${request.setting === 'tensorflow' ? 'npm run setup:native' : 'npm install @tensorflow/tfjs-backend-wasm'}) ` +
+    `backend "${request}", requested by ${source}, is not available on this host (${reasons.join('; ')}). ` +
+      `Install it (${request === 'tensorflow' ? 'npm run setup:native' : 'npm install @tensorflow/tfjs-backend-wasm'}) ` +
       `or set the backend to auto.`,
   );
-}
-
-/**
- * Whether this host can train on a GPU, i.e. @tensorflow/tfjs-node-gpu loads. Probed in a
- * short-lived process so the caller (the worker) never loads TensorFlow itself.
- */
-export function hasGpuBackend(): Promise<boolean> {
-  let entry: string;
-  try {
-    entry = createRequire(import.meta.url).resolve(NODE_PACKAGES['tensorflow-gpu']!);
-  } catch {
-    return Promise.resolve(false);
-  }
-  const probe = `import(${JSON.stringify(pathToFileURL(entry).href)}).then(() => process.exit(0), () => process.exit(1))`;
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['--input-type=module', '-e', probe], { timeout: 120_000 }, (err) => resolve(err === null));
-  });
 }

@@ -1,19 +1,13 @@
 // The training data of one model: the train split (split == 0) of the preselected events of
 // its background samples, standardised with the fitted scaler (thesis Eq. 5.2), with the
 // per-event weights normalised to mean 1 so the loss scale does not depend on luminosity.
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { PreselectParams } from '../../definitions/dag.js';
-import type { InputArtifact } from '../context.js';
-import { UserError } from '../errors.js';
-import { numericColumn, readTable } from '../parquet.js';
+import { UserError } from '../../core/errors.js';
+import type { InputArtifact } from '../engine/context.js';
+import { readScaler, SCALER_FILE, standardise } from '../fit-scaler/format.js';
+import { numericColumn, readTable } from '../lib/parquet.js';
+import { EVENTS_FILE, preselectSummary } from '../preselect/format.js';
 import type { TrainingData } from './trainer.js';
-
-export interface Scaler {
-  features: string[];
-  mean: number[];
-  std: number[];
-}
 
 /** Where a training node's inputs are, found among its dependencies by kind. */
 export interface TrainingInputs {
@@ -26,7 +20,7 @@ export interface TrainingInputs {
 export function findTrainingInputs(nodeId: string, inputs: InputArtifact[]): TrainingInputs {
   const events = inputs
     .filter((input) => input.kind === 'preselect')
-    .map((input) => ({ sample: (input.params as PreselectParams).sample.name, path: join(input.dir, 'events.parquet') }))
+    .map((input) => ({ sample: preselectSummary(input).sample, path: join(input.dir, EVENTS_FILE) }))
     // A fixed order, so the same samples give the same training whatever order they arrive in.
     .sort((a, b) => (a.sample < b.sample ? -1 : a.sample > b.sample ? 1 : 0));
   const scalers = inputs.filter((input) => input.kind === 'fitScaler');
@@ -36,38 +30,7 @@ export function findTrainingInputs(nodeId: string, inputs: InputArtifact[]): Tra
         `it got ${inputs.map((i) => `${i.kind} ${i.nodeId}`).join(', ') || 'no inputs'} (a bug in the DAG compiler)`,
     );
   }
-  return { events, scalerPath: join(scalers[0]!.dir, 'scaler.json'), scalerArtifact: scalers[0]!.nodeId };
-}
-
-export async function readScaler(path: string, features: string[]): Promise<Scaler> {
-  const scaler = JSON.parse(await readFile(path, 'utf8')) as Scaler;
-  if (JSON.stringify(scaler.features) !== JSON.stringify(features)) {
-    throw new UserError(
-      `${path} scales the features [${scaler.features.join(', ')}] but the model uses [${features.join(', ')}]; ` +
-        `fit the scaler on the same features list (re-run fitScaler).`,
-    );
-  }
-  scaler.std.forEach((std, i) => {
-    if (!(std > 0) || !Number.isFinite(std) || !Number.isFinite(scaler.mean[i]!)) {
-      throw new UserError(
-        `${path}: feature ${features[i]} has mean ${scaler.mean[i]} and standard deviation ${std}; a constant or ` +
-          `non-finite feature cannot be standardised — remove it from features or fix its values in the preselection.`,
-      );
-    }
-  });
-  return scaler;
-}
-
-/** Standardises feature columns into row-major float32 rows: (x - mean) / std. */
-export function standardise(columns: ArrayLike<number>[], rows: number, scaler: Scaler): Float32Array {
-  const width = columns.length;
-  const out = new Float32Array(rows * width);
-  columns.forEach((column, j) => {
-    const mean = scaler.mean[j]!;
-    const std = scaler.std[j]!;
-    for (let r = 0; r < rows; r++) out[r * width + j] = (column[r]! - mean) / std;
-  });
-  return out;
+  return { events, scalerPath: join(scalers[0]!.dir, SCALER_FILE), scalerArtifact: scalers[0]!.nodeId };
 }
 
 export async function loadTrainingData(inputs: TrainingInputs, features: string[], folds: number): Promise<TrainingData> {

@@ -4,9 +4,9 @@
 // (per layer: kernel [in, out] row-major, then bias; encoder first) is the layout of the
 // optimiser, the weight average, the checkpoint and a Keras/tfjs Sequential model's weights.
 import * as tf from '@tensorflow/tfjs';
-import type { Architecture } from '../../definitions/dag.js';
+import { isVariational, type Architecture } from '../../core/models.js';
 import { gaussianKl, type PriorTensors } from './kl.js';
-import type { Rng } from '../rng.js';
+import type { Rng } from '../lib/rng.js';
 
 export interface DenseShape {
   name: string;
@@ -24,10 +24,6 @@ export interface NetworkShape {
   /** Sizes of the flat blocks: kernel, bias of each layer, encoder then decoder. */
   blocks: number[];
   size: number;
-}
-
-export function isVariational(architecture: Architecture): boolean {
-  return architecture !== 'AE';
 }
 
 export function networkShape(architecture: Architecture, inputDim: number, latentDim: number, hidden: number[]): NetworkShape {

@@ -7,17 +7,19 @@
 // exactly the numbers an uninterrupted one would have seen.
 import { createHash } from 'node:crypto';
 import * as tf from '@tensorflow/tfjs';
-import type { Architecture, TrainingSettings } from '../../definitions/dag.js';
-import { UserError } from '../errors.js';
+import type { TrainingSettings } from '../../core/dag.js';
+import { isVariational, type Architecture } from '../../core/models.js';
+import { UserError } from '../../core/errors.js';
+import type { EpochProgress, StopReason } from './format.js';
 import { FlatAdam } from './adam.js';
 import { readCheckpointFile, writeCheckpointFile } from './checkpoint-file.js';
 import { clipByGlobalNorm } from './clip.js';
 import { foldSplit } from './folds.js';
 import { disposePrior, priorTensors, type PriorTensors } from './kl.js';
-import { initialWeights, isVariational, lossTerms, networkShape, type LossTerms, type NetworkShape } from './network.js';
+import { initialWeights, lossTerms, networkShape, type LossTerms, type NetworkShape } from './network.js';
 import { PlateauScheduler, type PlateauState } from './plateau.js';
 import { dirichletAlpha, laplaceDirichlet, standardNormal } from './prior.js';
-import { Rng, type RngState } from '../rng.js';
+import { Rng, type RngState } from '../lib/rng.js';
 import { WeightAverage } from './swa.js';
 import { readFloat32 } from './tensors.js';
 
@@ -59,21 +61,12 @@ export interface BestEpoch {
   kl: number;
 }
 
-export type StopReason = 'max-epochs' | 'early-stopping';
-
-export interface Progress {
-  /** Epoch in progress (1-based). */
-  epoch: number;
-  fold: number;
-  step: number;
-  stepsInFold: number;
-}
 
 export interface TrainerHooks {
   /** After each epoch, once its checkpoint is on disk. */
   onEpoch?(row: HistoryRow, best: BestEpoch): void | Promise<void>;
   /** Every few seconds while an epoch runs. */
-  onProgress?(progress: Progress): void;
+  onProgress?(progress: EpochProgress): void;
   /** Asked before every optimiser step; true writes a checkpoint and returns 'stopped'. */
   shouldStop?(): boolean;
 }
@@ -278,7 +271,7 @@ export class Trainer {
     return this.epoch;
   }
 
-  private async stopRequested(hooks: TrainerHooks, progress: Progress): Promise<boolean> {
+  private async stopRequested(hooks: TrainerHooks, progress: EpochProgress): Promise<boolean> {
     const now = performance.now();
     if (now - this.lastYield >= YIELD_MS) {
       await new Promise((resolve) => setImmediate(resolve));

@@ -4,11 +4,11 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { NodeContext } from '../../activities/context.js';
+import type { NodeContext } from '../../activities/engine/context.js';
 import { runGenerate } from '../../activities/generate/index.js';
 import { runPreselect } from '../../activities/preselect/index.js';
 import { compile } from '../../definitions/compile.js';
-import { NODE_KINDS, type DagNode, type NodeKind } from '../../definitions/dag.js';
+import { NODE_KINDS, type DagNode, type NodeKind } from '../../core/dag.js';
 import { loadSpec } from '../../definitions/load.js';
 
 /** Generated events per sample: a few per mille of the thesis run for backgrounds. */
@@ -43,7 +43,7 @@ beforeAll(async () => {
     const generated = await runGenerate(genCtx);
     const pre = dag.nodes.find((n) => n.id === `preselect/${sample.name}`) as DagNode<'preselect'>;
     const preNode = { ...pre, params: { ...pre.params, sample: reduced.params.sample } };
-    const summary = await runPreselect(context(preNode, [{ nodeId: node.id, kind: 'generate', params: reduced.params, dir: genCtx.outDir, summary: generated }]));
+    const summary = await runPreselect(context(preNode, [{ nodeId: node.id, kind: 'generate', dir: genCtx.outDir, summary: generated }]));
     selected.set(sample.name, summary);
   }
 }, 300_000);

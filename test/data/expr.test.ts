@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { UserError } from '../../activities/errors.js';
-import type { NumericColumn } from '../../activities/parquet.js';
+import { UserError } from '../../core/errors.js';
+import type { NumericColumn } from '../../activities/lib/parquet.js';
 import { compileExpression, type ColumnCatalog } from '../../activities/preselect/expr.js';
 
 const a = Float64Array.from([-3, -1, 0, 1, 2, 4]);

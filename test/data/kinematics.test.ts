@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { UserError } from '../../activities/errors.js';
-import { idmdhMasses, isKinematicallyOpen } from '../../definitions/idmdh.js';
+import { UserError } from '../../core/errors.js';
+import { idmdhMasses, isKinematicallyOpen, SQRT_S } from '../../core/idmdh.js';
 import { generateIdmdh } from '../../activities/generate/idmdh.js';
-import { BETA_CM, GAMMA_CM, labE, labPz, SQRT_S } from '../../activities/generate/kinematics.js';
+import { BETA_CM, GAMMA_CM, labE, labPz } from '../../activities/generate/kinematics.js';
 import { Kind, Particles } from '../../activities/generate/particles.js';
 import { PROCESSES } from '../../activities/generate/processes.js';
-import { Rng } from '../../activities/rng.js';
+import { Rng } from '../../activities/lib/rng.js';
 import { generateSample } from '../../activities/generate/sample.js';
-import { numericColumn } from '../../activities/parquet.js';
+import { numericColumn } from '../../activities/lib/parquet.js';
 
 /** Sum of the four-momenta of everything that leaves the collision (visible or not). */
 function finalStateSum(ev: Particles): [number, number, number, number] {

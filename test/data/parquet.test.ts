@@ -3,8 +3,8 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { UserError } from '../../activities/errors.js';
-import { numericColumn, readColumnInfo, readTable, writeTable, type Table } from '../../activities/parquet.js';
+import { UserError } from '../../core/errors.js';
+import { numericColumn, readColumnInfo, readTable, writeTable, type Table } from '../../activities/lib/parquet.js';
 
 const PYTHON = join(import.meta.dirname, '../../.sweep/venv/bin/python');
 const dir = mkdtempSync(join(tmpdir(), 'parquet-test-'));

@@ -2,16 +2,17 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { NodeContext, InputArtifact } from '../../activities/context.js';
-import { UserError } from '../../activities/errors.js';
-import { isolated } from '../../activities/isolate.js';
-import { runFitScaler } from '../../activities/fitScaler.js';
-import { readTable, writeTable, type Table } from '../../activities/parquet.js';
-import type { NumericColumn } from '../../activities/parquet.js';
+import type { NodeContext, InputArtifact } from '../../activities/engine/context.js';
+import { UserError } from '../../core/errors.js';
+import { productRunners } from '../../activities/registry.js';
+import { runFitScaler } from '../../activities/fit-scaler/index.js';
+import { readTable, writeTable, type Table } from '../../activities/lib/parquet.js';
+import type { NumericColumn } from '../../activities/lib/parquet.js';
 import { compileExpression } from '../../activities/preselect/expr.js';
 import { runPreselect } from '../../activities/preselect/index.js';
 import { applyCuts, bestCandidates, indexEvents } from '../../activities/preselect/select.js';
-import type { DagNode, FitScalerParams, NodeKind, PreselectParams, SampleParams } from '../../definitions/dag.js';
+import type { DagNode, FitScalerParams, NodeKind, PreselectParams, SampleParams } from '../../core/dag.js';
+import { preselectSummary } from '../helpers/artifacts.js';
 
 const root = mkdtempSync(join(tmpdir(), 'preselect-test-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -231,7 +232,7 @@ describe('fitScaler', () => {
         split: Uint8Array.from(rows, (r) => r.split),
       },
     });
-    return { nodeId: `preselect/${name}`, kind: 'preselect', params: userParams(), dir, summary: { sample: name } };
+    return { nodeId: `preselect/${name}`, kind: 'preselect', dir, summary: preselectSummary(name) };
   }
 
   it('takes the weighted mean and std over the training split of the listed samples only', async () => {
@@ -272,13 +273,13 @@ describe('fitScaler', () => {
 describe('preselect in its own process', () => {
   it('gives the same summary and files as in-process', async () => {
     const ctx = context('preselect', userParams());
-    const summary = await isolated('preselect')(ctx);
+    const summary = await productRunners().preselect(ctx);
     expect(summary).toEqual((await preselect(userParams())).summary);
     expect((await readTable(join(ctx.outDir, 'events.parquet'))).numRows).toBeGreaterThan(0);
   });
 
   it('keeps a user error a UserError, with its message', async () => {
-    const run = isolated('preselect')(context('preselect', userParams({}, 'missing/ntuple.parquet')));
+    const run = productRunners().preselect(context('preselect', userParams({}, 'missing/ntuple.parquet')));
     await expect(run).rejects.toThrow(UserError);
     await expect(run).rejects.toThrow(`Parquet file not found: ${join(root, 'data', 'missing/ntuple.parquet')}`);
   });

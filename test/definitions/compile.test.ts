@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { canonicalJson, compile, deriveSeed, expandCut } from '../../definitions/compile.js';
-import { NODE_KINDS, type DagNode } from '../../definitions/dag.js';
+import { NODE_KINDS, type DagNode } from '../../core/dag.js';
 import { loadSpec } from '../../definitions/load.js';
 import { PRESETS } from '../../definitions/presets.js';
 import { changedKeys, CODE, compileText, downstreamOf, edit, keysById, load, SMALL } from './fixture.js';

@@ -1,7 +1,8 @@
 // A small definition for the tests, independent of the shipped YAMLs (which others tune).
 import { compile } from '../../definitions/compile.js';
-import { NODE_KINDS, type Dag, type NodeKind } from '../../definitions/dag.js';
-import { DefinitionError, loadSpecText } from '../../definitions/load.js';
+import { NODE_KINDS, type Dag, type NodeKind } from '../../core/dag.js';
+import { DefinitionError } from '../../core/errors.js';
+import { loadSpecText } from '../../definitions/load.js';
 import type { Spec } from '../../definitions/spec.js';
 
 export const SMALL = `# yaml-language-server: $schema=../../definitions/sweep.schema.json

@@ -2,8 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { UserError } from '../../activities/errors.js';
-import { DefinitionError, loadSpec } from '../../definitions/load.js';
+import { UserError } from '../../core/errors.js';
+import { DefinitionError } from '../../core/errors.js';
+import { loadSpec } from '../../definitions/load.js';
 import { compileText, edit, errorsOf, lineOf, load, SMALL } from './fixture.js';
 
 /** The single message the text raises, checked to start with `small.yaml:<line>:`. */
@@ -19,7 +20,7 @@ describe('loadSpecText: bad input, one message each with file, line and column',
     const text = edit(SMALL, 'luminosity: 100', 'luminosity: [100');
     const messages = errorsOf(text);
     expect(messages.length).toBeGreaterThan(0);
-    expect(messages[0]).toMatch(/^small\.yaml:\d+:\d+  -  YAML syntax: /);
+    expect(messages[0]).toMatch(/^small\.yaml:\d+:\d+ {2}- {2}YAML syntax: /);
     const line = Number(/^small\.yaml:(\d+):/.exec(messages[0])![1]);
     expect(line).toBeGreaterThanOrEqual(lineOf(text, 'luminosity: [100'));
   });
@@ -40,7 +41,7 @@ describe('loadSpecText: bad input, one message each with file, line and column',
   it('names a wrong type with the value it got and what was expected', () => {
     const text = edit(SMALL, 'luminosity: 100', 'luminosity: lots');
     const message = oneError(text, lineOf(text, 'luminosity: lots'));
-    expect(message).toMatch(/^small\.yaml:\d+:13  \/luminosity  must be number, got "lots" \(expected: Integrated luminosity/);
+    expect(message).toMatch(/^small\.yaml:\d+:13 {2}\/luminosity {2}must be number, got "lots" \(expected: Integrated luminosity/);
   });
 
   it('rejects DVAE with latentDim 1 and says to exclude it', () => {
@@ -212,8 +213,8 @@ describe('loadSpecText: bad input, one message each with file, line and column',
   });
 
   it('rejects an empty file and a file that is not a mapping', () => {
-    expect(errorsOf('')[0]).toMatch(/^small\.yaml:1:1  \/  must be object, got nothing/);
-    expect(errorsOf('- a\n- b\n')[0]).toMatch(/^small\.yaml:1:1  \/  must be object, got a list/);
+    expect(errorsOf('')[0]).toMatch(/^small\.yaml:1:1 {2}\/ {2}must be object, got nothing/);
+    expect(errorsOf('- a\n- b\n')[0]).toMatch(/^small\.yaml:1:1 {2}\/ {2}must be object, got a list/);
   });
 
   it('throws a DefinitionError, a UserError, so the CLI prints it without a stack', () => {

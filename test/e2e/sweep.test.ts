@@ -1,15 +1,15 @@
 // End to end: a tiny but complete sweep (tiny.yaml) with the product runners through the real
 // dev server of the global setup, its `--out` tables written by the same code `sweep run`
 // uses, and the science checked on what a user would open: the preselection table and the
-// scaler (issue 3), the scan and model tables and the report (issue 5), and the trainings of
-// all three architectures (issue 4). One sweep run is shared by every test below.
+// scaler, the scan and model tables and the report, and the trainings of
+// all three architectures. One sweep run is shared by every test below.
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Dag } from '../../definitions/dag.js';
-import type { NodeOutcome, SweepResult } from '../../definitions/node-io.js';
+import type { Dag } from '../../core/dag.js';
+import type { NodeOutcome, SweepResult } from '../../core/node-io.js';
 import { loadDag } from '../../client/definition.js';
 import { writeOutputs } from '../../client/export.js';
 import { startTestEngine, tempHome, type TestEngine } from '../helpers/engine.js';
@@ -99,14 +99,14 @@ describe('a tiny sweep end to end, with the product runners', () => {
     expect(summary.nodes.filter((n) => n.status === 'done')).toHaveLength(dag.nodes.length);
   });
 
-  it('issue 3: generates, preselects and fits the scaler as activities of the sweep workflow', () => {
+  it('generates, preselects and fits the scaler as activities of the sweep workflow', () => {
     for (const id of [...idsOf('generate'), ...idsOf('preselect'), ...idsOf('fitScaler')]) {
       expect(history.find((a) => a.activityId === id), `${id} was not scheduled as an activity on the server`).toBeDefined();
       expect(history.some((a) => a.activityId === id && a.completed), `${id} never completed on the server`).toBe(true);
     }
   });
 
-  it('issue 3: preselection.csv has a row per sample, signal efficiencies between 0.25 and 0.75', async () => {
+  it('preselection.csv has a row per sample, signal efficiencies between 0.25 and 0.75', async () => {
     const { columns, rows } = await readCsv('preselection.csv');
     expect(columns).toEqual(['sample', 'process', 'kind', 'm_chi1', 'm_hprime', 'generated', 'generated_weighted', 'selected', 'selected_weighted', 'efficiency']);
     const samples = dag.nodes.filter((n) => n.kind === 'preselect').map((n) => n.id.slice('preselect/'.length));
@@ -126,7 +126,7 @@ describe('a tiny sweep end to end, with the product runners', () => {
     expect(selectedBackground, 'background events after the preselection (the training set)').toBeGreaterThan(2000);
   });
 
-  it('issue 3: the scaler has a finite mean and a positive std for each of the 20 features', async () => {
+  it('the scaler has a finite mean and a positive std for each of the 20 features', async () => {
     const [fitScaler] = idsOf('fitScaler');
     const scaler = JSON.parse(await readFile(join(artifactDir(fitScaler!), 'scaler.json'), 'utf8')) as { features: string[]; mean: number[]; std: number[] };
     expect(scaler.features, 'the features of the definition, in order').toEqual(loadedFeatures);
@@ -140,7 +140,7 @@ describe('a tiny sweep end to end, with the product runners', () => {
     });
   });
 
-  it('issue 5: scan.csv has a finite maximum with positive PFOM for every model and signal', async () => {
+  it('scan.csv has a finite maximum with positive PFOM for every model and signal', async () => {
     const { columns, rows } = await readCsv('scan.csv');
     expect(columns).toEqual(['model', 'architecture', 'latentDim', 'background', 'signal', 'm_chi1', 'm_hprime', 'max_pfom', 'eff_selected', 'eff_generated', 'threshold', 'n_background_above']);
     const models = idsOf('train').map((id) => id.split('/').at(-1)!);
@@ -154,7 +154,7 @@ describe('a tiny sweep end to end, with the product runners', () => {
     }
   });
 
-  it('issue 5: models.csv has one row per model with its training summary', async () => {
+  it('models.csv has one row per model with its training summary', async () => {
     const { columns, rows } = await readCsv('models.csv');
     expect(columns).toEqual(['model', 'architecture', 'latentDim', 'background', 'best_epoch', 'val_loss', 'val_mse', 'val_kl', 'epochs', 'seconds', 'backend', 'attempts']);
     expect(rows.map((r) => r.model).sort()).toEqual(['AE-l1', 'AE-l10', 'DVAE-l2', 'VAE-l2']);
@@ -167,7 +167,7 @@ describe('a tiny sweep end to end, with the product runners', () => {
     }
   });
 
-  it('issue 5: the report links only PNG images that exist', async () => {
+  it('the report links only PNG images that exist', async () => {
     const [report] = idsOf('report');
     const dir = artifactDir(report!);
     const html = await readFile(join(dir, 'index.html'), 'utf8');
@@ -182,7 +182,7 @@ describe('a tiny sweep end to end, with the product runners', () => {
     }
   });
 
-  it('issue 4: trains AE, VAE and DVAE, and the AE reconstructs clearly better with 10 latent dimensions than with 1', async () => {
+  it('trains AE, VAE and DVAE, and the AE reconstructs clearly better with 10 latent dimensions than with 1', async () => {
     const { rows } = await readCsv('models.csv');
     expect(new Set(rows.map((r) => r.architecture))).toEqual(new Set(['AE', 'VAE', 'DVAE']));
     for (const id of idsOf('train')) {

@@ -6,7 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
-import { REPO_ROOT } from '../../activities/code-version.js';
+import { REPO_ROOT } from '../../activities/engine/code-version.js';
 import { edit, lineOf, SMALL } from '../definitions/fixture.js';
 import { removeTempDirs, tempDir } from '../helpers/temp.js';
 

@@ -3,8 +3,10 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { codeVersions, localModuleTree, RUNNER_ENTRIES, sourceTreeHash } from '../../activities/code-version.js';
-import { NODE_KINDS } from '../../definitions/dag.js';
+import { existsSync } from 'node:fs';
+import { localModuleTree, sourceTreeHash } from '../../activities/engine/code-version.js';
+import { codeVersions, runnerEntries } from '../../activities/registry.js';
+import { NODE_KINDS } from '../../core/dag.js';
 import { removeTempDirs, tempDir } from '../helpers/temp.js';
 
 afterAll(removeTempDirs);
@@ -45,10 +47,15 @@ describe('code versions', () => {
     expect(await sourceTreeHash(entry)).not.toBe(before);
   });
 
-  it('gives every kind a version, present runner or not', async () => {
+  it('gives every kind of the registry a version, hashed from the entry its loader imports', async () => {
     const versions = await codeVersions();
     expect(Object.keys(versions)).toEqual([...NODE_KINDS]);
     for (const kind of NODE_KINDS) expect(versions[kind]).toMatch(/^[0-9a-f]{64}$/);
-    expect(Object.keys(RUNNER_ENTRIES)).toEqual([...NODE_KINDS]);
+    const entries = await runnerEntries();
+    for (const kind of NODE_KINDS) {
+      expect(existsSync(entries[kind])).toBe(true);
+      expect(versions[kind]).toBe(await sourceTreeHash(entries[kind]));
+    }
+    expect(entries.fitScaler).toMatch(/activities\/fit-scaler\/index\.ts$/);
   });
 });

@@ -4,7 +4,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import type { Client } from '@temporalio/client';
-import { ArtifactStore } from '../../activities/store.js';
+import { ArtifactStore } from '../../activities/engine/store.js';
 import { startSweep } from '../../client/sweeps.js';
 import { taskQueueName, WORKFLOW_TASK_QUEUE } from '../../workflows/api.js';
 import { tempHome, testClient, testDag, testQueuePrefix, uniqueName } from '../helpers/engine.js';

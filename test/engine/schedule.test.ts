@@ -1,8 +1,8 @@
 // The pure scheduling rules the sweep workflow runs: readiness, limits, skipping, resets.
 import { describe, expect, it } from 'vitest';
-import type { Dag } from '../../definitions/dag.js';
-import type { NodeActivityResult } from '../../definitions/node-io.js';
-import { dagProblems, SweepState } from '../../definitions/schedule.js';
+import type { Dag } from '../../core/dag.js';
+import type { NodeActivityResult } from '../../core/node-io.js';
+import { dagProblems, SweepState } from '../../core/schedule.js';
 import { testDag, type TestNodeSpec } from '../helpers/dags.js';
 
 const T = '2024-01-01T00:00:00.000Z';
@@ -40,7 +40,8 @@ describe('SweepState', () => {
     state.succeed('c', result('c'), T);
     expect(ids(state.ready())).toEqual(['d']);
     expect(Object.keys(state.inputsOf('d'))).toEqual(['b', 'c']);
-    expect(state.inputsOf('d').b).toMatchObject({ kind: 'preselect', ref: { cacheKey: 'b' }, summary: { id: 'b' } });
+    // References only: what the dependency is and where its artifact is, never its params or summary.
+    expect(state.inputsOf('d').b).toEqual({ kind: 'preselect', ref: result('b').artifact });
   });
 
   it('respects per-kind and per-queue limits, counting running nodes', () => {

@@ -5,10 +5,10 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { NodeRunner } from '../../activities/context.js';
-import { executeNode } from '../../activities/node-activity.js';
-import { ArtifactStore } from '../../activities/store.js';
-import type { NodeKind } from '../../definitions/dag.js';
+import type { NodeRunner } from '../../activities/engine/context.js';
+import { executeNode } from '../../activities/engine/node-activity.js';
+import { ArtifactStore } from '../../activities/engine/store.js';
+import type { NodeKind } from '../../core/dag.js';
 import { testDag } from '../helpers/dags.js';
 import { removeTempDirs, tempDir } from '../helpers/temp.js';
 

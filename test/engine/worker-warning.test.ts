@@ -3,8 +3,8 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, expect, it, inject } from 'vitest';
-import { REPO_ROOT } from '../../activities/code-version.js';
-import { hasGpuBackend } from '../../activities/train/backend.js';
+import { REPO_ROOT } from '../../activities/engine/code-version.js';
+import { hasGpuBackend } from '../../activities/lib/host.js';
 import { testQueuePrefix } from '../helpers/engine.js';
 import { removeTempDirs, tempDir } from '../helpers/temp.js';
 

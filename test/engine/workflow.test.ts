@@ -5,9 +5,10 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@temporalio/client';
-import { ArtifactStore } from '../../activities/store.js';
-import type { NodeOutcome, SweepResult } from '../../definitions/node-io.js';
-import { describeSweep, followSweep, queryProgress, resumeSweep, startSweep, SweepNotFoundError } from '../../client/sweeps.js';
+import { ArtifactStore } from '../../activities/engine/store.js';
+import type { NodeOutcome, SweepResult } from '../../core/node-io.js';
+import { NotFoundError } from '../../core/errors.js';
+import { describeSweep, followSweep, queryProgress, resumeSweep, startSweep } from '../../client/sweeps.js';
 import { trainingWorkflowId } from '../../workflows/api.js';
 import { startTestEngine, tempHome, testDag, uniqueName, type TestEngine } from '../helpers/engine.js';
 import { testRunners } from '../helpers/runners.js';
@@ -19,9 +20,7 @@ let home: string;
 
 beforeAll(async () => {
   home = await tempHome();
-  // Without a scan runner: nodes of a kind the worker lacks must fail clearly.
-  const { scan: _withoutScan, ...runners } = testRunners;
-  engine = await startTestEngine(home, { runners });
+  engine = await startTestEngine(home, { runners: testRunners });
   client = engine.client;
 });
 
@@ -90,7 +89,7 @@ describe('sweep workflow', () => {
       { id: 'b', deps: ['a'], params: { failUnlessFile: fixed } },
       { id: 'c', kind: 'fitScaler', deps: ['b'] },
       { id: 'slow', deps: ['a'], params: { waitForFile: gate } },
-      { id: 'm', kind: 'scan', deps: ['a'] },
+      { id: 'm', kind: 'scan', deps: ['a'], params: { failUnlessFile: join(home, `${name}.never`) } },
     ]);
     const { handle, runId } = await engine.start(dag);
 
@@ -103,7 +102,7 @@ describe('sweep workflow', () => {
     expect(states.b!.attempts).toBe(1); // a UserError is not retried
     expect(states.c!.status).toBe('skipped');
     expect(states.slow!.status).toBe('running');
-    expect(states.m!.error).toContain('no runner for node kind "scan"');
+    expect(states.m!.error).toContain(`fails until ${join(home, `${name}.never`)} exists`);
 
     // Submitting the same definition again attaches to the running sweep.
     const again = await startSweep(client, dag);
@@ -154,7 +153,7 @@ describe('sweep workflow', () => {
 
   it('names a sweep id that does not exist, for resume and status alike', async () => {
     const name = uniqueName('never-submitted');
-    await expect(resumeSweep(client, name)).rejects.toThrow(SweepNotFoundError);
+    await expect(resumeSweep(client, name)).rejects.toThrow(NotFoundError);
     await expect(resumeSweep(client, name)).rejects.toThrow(`no sweep with id sweep/${name}; \`sweep submit FILE\` starts one`);
     await expect(describeSweep(client, name)).rejects.toThrow(`no sweep with id sweep/${name}`);
   });

@@ -1,6 +1,6 @@
 // Dags of test nodes (see runners.ts for what the nodes do). Pure, for unit tests too.
 import { createHash } from 'node:crypto';
-import { NODE_KINDS, type Dag, type DagNode, type NodeKind, type RetrySettings } from '../../definitions/dag.js';
+import { NODE_KINDS, type Dag, type DagNode, type NodeKind, type RetrySettings } from '../../core/dag.js';
 import type { TestBehaviour } from './runners.js';
 
 export interface TestNodeSpec {

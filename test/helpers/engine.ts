@@ -3,10 +3,10 @@
 import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
-import type { Dag } from '../../definitions/dag.js';
+import type { Dag } from '../../core/dag.js';
 import { startSweep } from '../../client/sweeps.js';
 import { taskQueueName, WORKFLOW_TASK_QUEUE } from '../../workflows/api.js';
-import type { RunningWorkers, StartWorkersOptions } from '../../worker.js';
+import type { RunningWorkers, StartWorkersOptions } from '../../client/workers.js';
 import { startTestWorkers } from './test-workers.js';
 import { tempDir } from './temp.js';
 export { testDag, type TestNodeSpec } from './dags.js';

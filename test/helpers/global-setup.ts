@@ -2,9 +2,9 @@
 // workflow bundle built once, so engine test files start workers in well under a second.
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { REPO_ROOT } from '../../activities/code-version.js';
+import { REPO_ROOT } from '../../activities/engine/code-version.js';
 import { startTestServer } from '../../client/server.js';
-import { cachedWorkflowBundle } from '../../worker.js';
+import { cachedWorkflowBundle } from '../../client/workers.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

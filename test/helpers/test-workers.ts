@@ -2,7 +2,7 @@
 // (engine.ts) and in the worker processes that tests SIGKILL (worker-process.ts). No vitest
 // imports here: worker processes run this module outside vitest.
 import { NativeConnection } from '@temporalio/worker';
-import { installRuntime, startWorkers, type RunningWorkers, type StartWorkersOptions } from '../../worker.js';
+import { installRuntime, startWorkers, type RunningWorkers, type StartWorkersOptions } from '../../client/workers.js';
 import { testRunners } from './runners.js';
 
 export interface TestWorkers {

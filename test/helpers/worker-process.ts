@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { inject } from 'vitest';
-import { REPO_ROOT } from '../../activities/code-version.js';
+import { REPO_ROOT } from '../../activities/engine/code-version.js';
 
 export interface WorkerProcess {
   child: ChildProcess;

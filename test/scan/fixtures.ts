@@ -3,10 +3,11 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Architecture, DagNode, NodeKind, NodeParamsByKind, ScanParams, TrainParams } from '../../definitions/dag.js';
-import type { InputArtifact, NodeContext } from '../../activities/context.js';
-import { writeTable } from '../../activities/parquet.js';
-import { SAMPLES_FILE, SCORES_FILE, type SampleInfo } from '../../activities/score-format.js';
+import type { DagNode, NodeKind, NodeParamsByKind, ScanParams, TrainParams } from '../../core/dag.js';
+import type { Architecture } from '../../core/models.js';
+import type { InputArtifact, NodeContext } from '../../activities/engine/context.js';
+import { writeTable } from '../../activities/lib/parquet.js';
+import { SAMPLES_FILE, SCORES_FILE, type SampleInfo } from '../../activities/score/format.js';
 import { randomSource } from './random.js';
 
 export const BACKGROUND = [
@@ -107,7 +108,7 @@ export async function writeTrainArtifact(dir: string, spec: ModelSpec): Promise<
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, 'history.json'), JSON.stringify(history));
   const last = history[epochs - 1];
-  return { bestEpoch: 27, valLoss: last.val.loss, valMse: last.val.mse, valKl: spec.architecture === 'AE' ? 0 : 0.1, epochs, seconds: 45, backend: 'cpu', attempts: 1 };
+  return { model: modelName(spec), architecture: spec.architecture, latentDim: spec.latentDim, background: 'all', bestEpoch: 27, valLoss: last.val.loss, valMse: last.val.mse, valKl: spec.architecture === 'AE' ? 0 : 0.1, epochs, seconds: 45, backend: 'cpu', attempts: 1 };
 }
 
 export function scanParams(spec: ModelSpec, score = 'mse'): ScanParams {
@@ -118,8 +119,8 @@ export function trainParams(spec: ModelSpec): TrainParams {
   return { model: modelName(spec), architecture: spec.architecture, latentDim: spec.latentDim, background: 'all', samples: BACKGROUND.map((b) => b.process), features: [], training: {} as TrainParams['training'] };
 }
 
-export function input<K extends NodeKind>(kind: K, nodeId: string, dir: string, params: NodeParamsByKind[K], summary: Record<string, unknown> = {}): InputArtifact {
-  return { nodeId, kind, params, dir, summary };
+export function input(kind: NodeKind, nodeId: string, dir: string, summary: Record<string, unknown> = {}): InputArtifact {
+  return { nodeId, kind, dir, summary };
 }
 
 /** The context the engine hands a runner, with a fresh staging directory. */

@@ -7,7 +7,7 @@ import {
   thresholdsPassed,
   type GridSettings,
   type WeightedScores,
-} from '../../activities/pfom.js';
+} from '../../activities/scan/pfom.js';
 import { randomSource } from './random.js';
 
 const THESIS: GridSettings = { quantiles: [0.01, 0.99], steps: 100 };

@@ -1,11 +1,11 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { InputArtifact } from '../../activities/context.js';
+import type { InputArtifact } from '../../activities/engine/context.js';
 import { parseHistory } from '../../activities/report/history.js';
 import { runReport } from '../../activities/report/index.js';
-import { runScan } from '../../activities/scan.js';
-import { EXAMPLES, input, modelName, nodeContext, scanParams, removeTempDirs, tempDir, trainParams, writeScoreArtifact, writeTrainArtifact, type ModelSpec } from './fixtures.js';
+import { runScan } from '../../activities/scan/index.js';
+import { EXAMPLES, input, nodeContext, scanParams, removeTempDirs, tempDir, writeScoreArtifact, writeTrainArtifact, type ModelSpec } from './fixtures.js';
 
 const MODELS: ModelSpec[] = [
   { architecture: 'AE', latentDim: 1 },
@@ -22,13 +22,12 @@ async function sweepInputs(): Promise<InputArtifact[]> {
   for (const [i, spec] of MODELS.entries()) {
     const trainDir = join(root, `train-${i}`);
     const summary = await writeTrainArtifact(trainDir, spec);
-    inputs.push(input('train', `train/${i}`, trainDir, trainParams(spec), spec.architecture === 'DVAE' ? {} : summary));
+    inputs.push(input('train', `train/${i}`, trainDir, summary));
     if (spec.architecture === 'DVAE') continue;
     const scoreDir = await writeScoreArtifact(join(root, `score-${i}`), spec, i + 1);
-    const scoreParams = { model: modelName(spec), architecture: spec.architecture, latentDim: spec.latentDim, background: 'all' };
-    const ctx = await nodeContext('scan', scanParams(spec), [input('score', `score/${i}`, scoreDir, scoreParams)]);
+    const ctx = await nodeContext('scan', scanParams(spec), [input('score', `score/${i}`, scoreDir)]);
     await runScan(ctx);
-    inputs.push(input('scan', `scan/${i}`, ctx.outDir, scanParams(spec)));
+    inputs.push(input('scan', `scan/${i}`, ctx.outDir));
   }
   return inputs;
 }

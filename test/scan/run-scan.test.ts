@@ -1,19 +1,18 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UserError } from '../../activities/errors.js';
-import { readTable, writeTable } from '../../activities/parquet.js';
-import { backgroundCurve, signalCurve } from '../../activities/pfom.js';
-import { runScan } from '../../activities/scan.js';
-import { readScanFile, type ScanFile } from '../../activities/scan-format.js';
-import { SCORES_FILE, readSamples } from '../../activities/score-format.js';
-import { BACKGROUND, input, modelName, nodeContext, scanParams, removeTempDirs, tempDir, writeScoreArtifact, type ModelSpec } from './fixtures.js';
+import { UserError } from '../../core/errors.js';
+import { readTable, writeTable } from '../../activities/lib/parquet.js';
+import { backgroundCurve, signalCurve } from '../../activities/scan/pfom.js';
+import { runScan } from '../../activities/scan/index.js';
+import { readScanFile, type ScanFile } from '../../activities/scan/format.js';
+import { SCORES_FILE, readSamples } from '../../activities/score/format.js';
+import { BACKGROUND, input, nodeContext, scanParams, removeTempDirs, tempDir, writeScoreArtifact, type ModelSpec } from './fixtures.js';
 
 const AE2: ModelSpec = { architecture: 'AE', latentDim: 2 };
 
 async function scan(scoreDir: string, spec: ModelSpec, score = 'mse'): Promise<{ scan: ScanFile; outDir: string; summary: Record<string, unknown> }> {
-  const scoreParams = { model: modelName(spec), architecture: spec.architecture, latentDim: spec.latentDim, background: 'all' };
-  const ctx = await nodeContext('scan', scanParams(spec, score), [input('score', 'score/x', scoreDir, scoreParams)]);
+  const ctx = await nodeContext('scan', scanParams(spec, score), [input('score', 'score/x', scoreDir)]);
   const summary = await runScan(ctx);
   return { scan: await readScanFile(ctx.outDir), outDir: ctx.outDir, summary };
 }

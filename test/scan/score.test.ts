@@ -1,15 +1,17 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Architecture, PreselectParams, SampleParams, ScoreParams } from '../../definitions/dag.js';
-import type { InputArtifact } from '../../activities/context.js';
-import { readTable, writeTable } from '../../activities/parquet.js';
-import { runScore } from '../../activities/score.js';
-import type { SampleInfo } from '../../activities/score-format.js';
-import { writeModel } from '../../activities/train/model-artifact.js';
+import type { ScoreParams } from '../../core/dag.js';
+import type { Architecture } from '../../core/models.js';
+import type { InputArtifact } from '../../activities/engine/context.js';
+import { readTable, writeTable } from '../../activities/lib/parquet.js';
+import { runScore } from '../../activities/score/index.js';
+import type { SampleInfo } from '../../activities/score/format.js';
+import { writeModel } from '../../activities/train/model-file.js';
 import { networkShape } from '../../activities/train/network.js';
 import { input, nodeContext, removeTempDirs, tempDir } from './fixtures.js';
 import { randomSource } from './random.js';
+import { preselectSummary } from '../helpers/artifacts.js';
 
 const FEATURES = ['a_E', 'a_px', 'b_E', 'b_px'];
 const HIDDEN = [6, 5];
@@ -77,10 +79,16 @@ async function preselectInput(root: string, name: string, kind: 'background' | '
     split: Uint8Array.from({ length: n }, (_, i) => (kind === 'signal' || i % 4 === 0 ? 1 : 0)),
   };
   await writeTable(join(dir, 'events.parquet'), { numRows: n, columns });
-  const sample: SampleParams = { name, kind, process: kind === 'signal' ? 'idmdh' : name, ...(kind === 'signal' ? { mChi1: 1, mHprime: 0.5 } : {}), source: { generate: { events: 4 * n, seed } }, luminosityFb: 100 };
-  const params = { sample } as PreselectParams;
-  const summary = { generated: 4 * n, generatedWeighted: 4 * n * 0.01, selected: n, selectedWeighted: n * 0.01 };
-  return input('preselect', `preselect/${name}`, dir, params, summary);
+  const summary = preselectSummary(name, {
+    kind,
+    process: kind === 'signal' ? 'idmdh' : name,
+    ...(kind === 'signal' ? { mChi1: 1, mHprime: 0.5 } : {}),
+    generated: 4 * n,
+    generatedWeighted: 4 * n * 0.01,
+    selected: n,
+    selectedWeighted: n * 0.01,
+  });
+  return input('preselect', `preselect/${name}`, dir, summary);
 }
 
 afterAll(removeTempDirs);
@@ -96,8 +104,8 @@ describe('runScore', () => {
       const params: ScoreParams = { model: `${architecture}-l${latentDim}`, architecture, latentDim, background: 'all' };
       const samples = [await preselectInput(root, 'tautau', 'background', 40, 1), await preselectInput(root, 'idmdh_1_0.5', 'signal', 15, 2)];
       const ctx = await nodeContext('score', params, [
-        input('train', 'train/x', join(root, 'train'), {} as never),
-        input('fitScaler', 'fitScaler/all', scalerDir, {} as never),
+        input('train', 'train/x', join(root, 'train')),
+        input('fitScaler', 'fitScaler/all', scalerDir),
         ...samples,
       ]);
       const summary = await runScore(ctx);
@@ -113,7 +121,7 @@ describe('runScore', () => {
         const events = await readTable(join(sampleInput.dir, 'events.parquet'));
         const eventIds = Array.from(events.columns.event as Int32Array);
         for (let r = 0; r < scores.numRows; r++) {
-          if (names[r] !== (sampleInput.params as PreselectParams).sample.name) continue;
+          if (names[r] !== sampleInput.summary.sample) continue;
           const row = eventIds.indexOf((scores.columns.event as Float64Array)[r]);
           expect((events.columns.split as Uint8Array)[row]).toBe(1);
           expect((scores.columns.weight as Float64Array)[r]).toBe((events.columns.weight as Float64Array)[row]);

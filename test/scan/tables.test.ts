@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runScan } from '../../activities/scan.js';
-import { modelsCsv, readScanFile, scanCsv } from '../../client/tables.js';
+import { runScan } from '../../activities/scan/index.js';
+import { readScanFile } from '../../activities/scan/format.js';
+import { modelsCsv, scanCsv } from '../../client/tables.js';
 import { input, modelName, nodeContext, scanParams, removeTempDirs, tempDir, trainParams, writeScoreArtifact, type ModelSpec } from './fixtures.js';
 
 function parseCsv(text: string): Record<string, string>[] {
@@ -21,7 +22,7 @@ describe('--out tables', () => {
     const scans = [];
     for (const [i, spec] of specs.entries()) {
       const scoreDir = await writeScoreArtifact(join(root, `score-${i}`), spec, i + 7);
-      const ctx = await nodeContext('scan', scanParams(spec), [input('score', 's', scoreDir, { ...scanParams(spec) })]);
+      const ctx = await nodeContext('scan', scanParams(spec), [input('score', 's', scoreDir)]);
       await runScan(ctx);
       scans.push(await readScanFile(ctx.outDir));
     }

@@ -1,8 +1,9 @@
 // The backend chooser: explicit choices, the worker flag over the definition, and the
 // automatic order tfjs-node-gpu > tfjs-node > wasm > cpu.
 import * as tf from '@tensorflow/tfjs';
-import { afterEach, describe, expect, it } from 'vitest';
-import { hasGpuBackend, useBackend } from '../../activities/train/backend.js';
+import { describe, expect, it } from 'vitest';
+import { useBackend } from '../../activities/train/backend.js';
+import { hasGpuBackend } from '../../activities/lib/host.js';
 
 async function importable(pkg: string): Promise<boolean> {
   try {
@@ -13,10 +14,6 @@ async function importable(pkg: string): Promise<boolean> {
   }
 }
 
-afterEach(() => {
-  delete process.env.SWEEP_BACKEND;
-});
-
 describe('backend chooser', () => {
   it('uses the backend asked for', async () => {
     expect(await useBackend('cpu')).toBe('cpu');
@@ -25,11 +22,15 @@ describe('backend chooser', () => {
     expect(tf.getBackend()).toBe('wasm');
   });
 
-  it("lets the worker's --backend (SWEEP_BACKEND) override the definition", async () => {
-    process.env.SWEEP_BACKEND = 'cpu';
-    expect(await useBackend('wasm')).toBe('cpu');
-    process.env.SWEEP_BACKEND = 'fast';
-    await expect(useBackend('wasm')).rejects.toMatchObject({ name: 'UserError', message: expect.stringMatching(/SWEEP_BACKEND .* is "fast"; use one of auto, tensorflow, wasm, cpu/) });
+  it("lets the worker's --backend override the definition, and names it when it cannot be used", async () => {
+    expect(await useBackend('wasm', 'cpu')).toBe('cpu');
+    const native = await importable('@tensorflow/tfjs-node');
+    if (!native) {
+      await expect(useBackend('wasm', 'tensorflow')).rejects.toMatchObject({
+        code: 'input',
+        message: expect.stringMatching(/backend "tensorflow", requested by the worker's --backend flag, is not available on this host/),
+      });
+    }
   });
 
   it('picks the best backend present on auto', async () => {

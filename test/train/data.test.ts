@@ -2,8 +2,8 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { InputArtifact } from '../../activities/context.js';
-import { readTable, writeTable } from '../../activities/parquet.js';
+import type { InputArtifact } from '../../activities/engine/context.js';
+import { readTable, writeTable } from '../../activities/lib/parquet.js';
 import { findTrainingInputs, loadTrainingData, type TrainingInputs } from '../../activities/train/data.js';
 import { FEATURES, writeInputs } from './fixtures.js';
 

@@ -4,12 +4,14 @@
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { DagNode, PreselectParams, TrainingSettings, Architecture } from '../../definitions/dag.js';
+import type { DagNode, TrainingSettings } from '../../core/dag.js';
+import type { Architecture } from '../../core/models.js';
 import { PRESETS } from '../../definitions/presets.js';
-import type { InputArtifact, NodeContext } from '../../activities/context.js';
-import { writeTable } from '../../activities/parquet.js';
-import { Rng } from '../../activities/rng.js';
+import type { InputArtifact, NodeContext } from '../../activities/engine/context.js';
+import { writeTable } from '../../activities/lib/parquet.js';
+import { Rng } from '../../activities/lib/rng.js';
 import type { TrainingData } from '../../activities/train/trainer.js';
+import { preselectSummary } from '../helpers/artifacts.js';
 
 export const FEATURES = Array.from({ length: 20 }, (_, i) => `f${i}`);
 
@@ -75,15 +77,14 @@ export async function writeInputs(rows: number, factors: number, seed = 1): Prom
         acc.xx += weights[r]! * column[r]! ** 2;
       });
     }
-    const params = { sample: { name, kind: 'background' } } as unknown as PreselectParams;
-    inputs.push({ nodeId: `preselect/${name}`, kind: 'preselect', params, dir, summary: {} });
+    inputs.push({ nodeId: `preselect/${name}`, kind: 'preselect', dir, summary: preselectSummary(name) });
   }
   const mean = sums.map((s) => s.x / s.w);
   const std = sums.map((s, j) => Math.sqrt(s.xx / s.w - mean[j]! ** 2));
   const scalerDir = join(root, 'scaler');
   await mkdir(scalerDir);
   await writeFile(join(scalerDir, 'scaler.json'), JSON.stringify({ features: FEATURES, mean, std }));
-  inputs.push({ nodeId: 'fitScaler/all', kind: 'fitScaler', params: { background: 'all', samples: ['bkgA', 'bkgB'], features: FEATURES }, dir: scalerDir, summary: {} });
+  inputs.push({ nodeId: 'fitScaler/all', kind: 'fitScaler', dir: scalerDir, summary: {} });
   return inputs;
 }
 

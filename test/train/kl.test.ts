@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { gaussianKl, priorTensors, disposePrior } from '../../activities/train/kl.js';
 import { dirichletAlpha, laplaceDirichlet, standardNormal, type GaussianPrior } from '../../activities/train/prior.js';
-import { Rng } from '../../activities/rng.js';
+import { Rng } from '../../activities/lib/rng.js';
 
 function kl(mu: number[][], logVar: number[][], prior: GaussianPrior): number[] {
   const p = priorTensors(prior);

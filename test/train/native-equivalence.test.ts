@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Architecture } from '../../definitions/dag.js';
+import type { Architecture } from '../../core/models.js';
 import { useBackend, type BackendName } from '../../activities/train/backend.js';
 import { Trainer, type HistoryRow } from '../../activities/train/trainer.js';
 import { settings, trainingData } from './fixtures.js';

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { FlatAdam } from '../../activities/train/adam.js';
 import { clipByGlobalNorm } from '../../activities/train/clip.js';
 import { foldBounds, foldSplit } from '../../activities/train/folds.js';
-import { Rng } from '../../activities/rng.js';
+import { Rng } from '../../activities/lib/rng.js';
 import { WeightAverage } from '../../activities/train/swa.js';
 
 describe('clipping by global norm', () => {

@@ -1,12 +1,15 @@
-// runTrain as the engine calls it: a real child process, real Parquet inputs, checkpoints
-// in the work directory, heartbeats, cancellation, and a kill in the middle of a training.
+// runTrain as the engine calls it: in the node's child process (the engine's child-process
+// runner), with real Parquet inputs, checkpoints in the work directory, heartbeats,
+// cancellation, and a kill in the middle of a training.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { InputArtifact } from '../../activities/context.js';
-import { CHECKPOINT_FILE, loadModel, runTrain } from '../../activities/train/index.js';
+import type { InputArtifact } from '../../activities/engine/context.js';
+import { CHECKPOINT_FILE, loadModel } from '../../activities/train/format.js';
+import { runTrain } from '../../activities/train/index.js';
+import { productRunners } from '../../activities/registry.js';
 import { trainContext, writeInputs, type RecordingContext } from './fixtures.js';
 
 let inputs: InputArtifact[];
@@ -26,17 +29,20 @@ function maxDifference(a: Float32Array, b: Float32Array): number {
   return a.reduce((max, v, i) => Math.max(max, Math.abs(v - b[i]!)), 0);
 }
 
-/** Training child processes of this test process (the test kills one like a crash would). */
-function trainingChildren(): number[] {
+/** Node child processes of this test process (the test kills one like a crash would). */
+function nodeChildren(): number[] {
   const out = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(process.pid)], { encoding: 'utf8' });
-  return out.split('\n').filter((line) => line.includes('train/child.ts')).map((line) => Number(line.trim().split(/\s+/)[0]));
+  return out.split('\n').filter((line) => line.includes('activities/child.ts')).map((line) => Number(line.trim().split(/\s+/)[0]));
 }
+
+/** The train runner as the worker runs it: in a child process of its own. */
+const inChild = productRunners().train;
 
 const RESUMABLE = { epochs: 4, folds: 3, batchSize: 64, earlyStopping: { enabled: false, patience: 1 } };
 
 let uninterrupted: Promise<{ ctx: RecordingContext; summary: Record<string, unknown> }> | undefined;
 function uninterruptedRun() {
-  uninterrupted ??= trainContext(inputs, { training: RESUMABLE }).then(async (ctx) => ({ ctx, summary: await runTrain(ctx) }));
+  uninterrupted ??= trainContext(inputs, { training: RESUMABLE }).then(async (ctx) => ({ ctx, summary: await inChild(ctx) }));
   return uninterrupted;
 }
 
@@ -46,11 +52,11 @@ describe('runTrain', () => {
     const runs = [{ ctx, summary }];
     for (const architecture of ['VAE', 'DVAE'] as const) {
       const c = await trainContext(inputs, { architecture, latentDim: 2, training: { epochs: 2 } });
-      runs.push({ ctx: c, summary: await runTrain(c) });
+      runs.push({ ctx: c, summary: await inChild(c) });
     }
     for (const { ctx: c, summary: s } of runs) {
       const { architecture, latentDim } = c.node.params;
-      expect(s).toMatchObject({ architecture, latentDim, backend: 'wasm', attempts: 1, events: 1800 });
+      expect(s).toMatchObject({ model: c.node.params.model, architecture, latentDim, background: 'all', backend: 'wasm', attempts: 1, events: 1800 });
       for (const key of ['bestEpoch', 'valLoss', 'valMse', 'valKl', 'epochs', 'seconds']) expect(Number.isFinite(s[key])).toBe(true);
       expect(JSON.parse(await readFile(join(c.outDir, 'summary.json'), 'utf8'))).toEqual(s);
       const history = JSON.parse(await readFile(join(c.outDir, 'history.json'), 'utf8')) as Record<string, number>[];
@@ -71,7 +77,7 @@ describe('runTrain', () => {
     const ctx = await trainContext(inputs, { architecture: 'DVAE', latentDim: 1, training: { learningRate: 0, folds: 1 } });
     await expect(runTrain(ctx)).rejects.toMatchObject({
       name: 'UserError',
-      message: expect.stringMatching(/DVAE needs latentDim >= 2.*learningRate must be > 0.*folds must be a whole number >= 2/),
+      message: expect.stringMatching(/DVAE needs latentDim >= 2.*training\.learningRate must be > 0.*training\.folds must be >= 2/),
     });
     expect(ctx.heartbeats).toEqual([]);
     expect(await readdir(ctx.workDir)).toEqual([]);
@@ -79,21 +85,17 @@ describe('runTrain', () => {
 
   it('fails non-retryably, naming model, epoch and remedy, when the loss is not finite', async () => {
     const ctx = await trainContext(inputs, { training: { learningRate: 1e30, clipNorm: 0 } });
-    await expect(runTrain(ctx)).rejects.toMatchObject({
-      name: 'UserError',
+    // Through the child process: the error keeps its user-error code across the boundary.
+    await expect(inChild(ctx)).rejects.toMatchObject({
+      code: 'input',
       message: expect.stringMatching(/^model AE-l3: the training loss is (NaN|Infinity) in epoch 1 .*lower training\.learningRate/),
     });
   });
 
-  it('rejects an invalid --backend flag (SWEEP_BACKEND), naming it', async () => {
-    const previous = process.env.SWEEP_BACKEND;
-    process.env.SWEEP_BACKEND = 'gpu';
-    try {
-      await expect(runTrain(await trainContext(inputs))).rejects.toMatchObject({ name: 'UserError', message: expect.stringMatching(/SWEEP_BACKEND.*"gpu"/) });
-    } finally {
-      if (previous === undefined) delete process.env.SWEEP_BACKEND;
-      else process.env.SWEEP_BACKEND = previous;
-    }
+  it("trains on the worker's --backend, which wins over training.backend", async () => {
+    const ctx = await trainContext(inputs, { training: { epochs: 1, backend: 'wasm' } });
+    ctx.backend = 'cpu';
+    expect(await inChild(ctx)).toMatchObject({ backend: 'cpu', epochs: 1 });
   });
 
   it('continues after its child is killed in epoch k > 1 and ends with the weights of an uninterrupted run', async () => {
@@ -105,10 +107,10 @@ describe('runTrain', () => {
       heartbeat(details);
       if (!killed && (details as { epoch: number }).epoch >= 2) {
         killed = true;
-        for (const pid of trainingChildren()) process.kill(pid, 'SIGKILL');
+        for (const pid of nodeChildren()) process.kill(pid, 'SIGKILL');
       }
     };
-    await expect(runTrain(ctx)).rejects.toThrow(/ended \(SIGKILL\) before finishing; a retry resumes from its last checkpoint/);
+    await expect(inChild(ctx)).rejects.toThrow(/ended \(SIGKILL\) before finishing; a retry starts it again \(a training resumes from its last checkpoint\)/);
     expect(existsSync(join(ctx.workDir, CHECKPOINT_FILE))).toBe(true);
 
     // The retry runs elsewhere (a fresh work directory): the checkpoint named in the last
@@ -116,7 +118,7 @@ describe('runTrain', () => {
     const retry = await trainContext(inputs, { training: RESUMABLE, attempt: 2 });
     retry.heartbeatDetails = ctx.heartbeats.at(-1);
     expect(retry.heartbeatDetails).toMatchObject({ checkpoint: join(ctx.workDir, CHECKPOINT_FILE) });
-    const summary = await runTrain(retry);
+    const summary = await inChild(retry);
     expect(retry.logs.join('\n')).toMatch(/resuming after epoch [23]/);
     expect(retry.logs.join('\n')).not.toMatch(/epoch 1\/4/);
     expect(summary).toMatchObject({ attempts: 2, epochs: 4, bestEpoch: reference.summary.bestEpoch });
@@ -132,11 +134,12 @@ describe('runTrain', () => {
       heartbeat(details);
       if ((details as { epoch: number }).epoch >= 1) ctx.abort.abort(reason);
     };
-    await expect(runTrain(ctx)).rejects.toBe(reason);
+    await expect(inChild(ctx)).rejects.toBe(reason);
     expect(ctx.logs.join('\n')).toMatch(/stopped in epoch 2 before step \d+ of fold \d; the checkpoint holds everything up to there/);
+    expect(nodeChildren()).toEqual([]);
 
     const retry = await trainContext(inputs, { training: RESUMABLE, workDir: ctx.workDir, attempt: 2 });
-    await runTrain(retry);
+    await inChild(retry);
     expect(maxDifference(await savedWeights(retry.outDir), await savedWeights(reference.ctx.outDir))).toBeLessThanOrEqual(1e-6);
   });
 });

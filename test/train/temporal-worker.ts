@@ -4,16 +4,17 @@
 // Env: TRAIN_FIXTURES, plus what serveWorkerProcess reads.
 import { copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { PreselectParams } from '../../definitions/dag.js';
-import type { NodeRunner } from '../../activities/context.js';
+import type { NodeRunner } from '../../activities/engine/context.js';
 import { runTrain } from '../../activities/train/index.js';
+import { preselectSummary } from '../helpers/artifacts.js';
+import { testRunners } from '../helpers/runners.js';
 import { serveWorkerProcess } from '../helpers/test-workers.js';
 
 const fixtures = process.env.TRAIN_FIXTURES!;
 const preselect: NodeRunner<'preselect'> = async (ctx) => {
-  const sample = (ctx.node.params as PreselectParams).sample.name;
+  const sample = ctx.node.params.sample.name;
   await copyFile(join(fixtures, sample, 'events.parquet'), join(ctx.outDir, 'events.parquet'));
-  return {};
+  return preselectSummary(sample);
 };
 const fitScaler: NodeRunner<'fitScaler'> = async (ctx) => {
   await copyFile(join(fixtures, 'scaler', 'scaler.json'), join(ctx.outDir, 'scaler.json'));
@@ -24,4 +25,4 @@ const train: NodeRunner<'train'> = (ctx) => {
   return runTrain({ ...ctx, log: (message) => console.log(message) });
 };
 
-await serveWorkerProcess({ runners: { preselect, fitScaler, train } });
+await serveWorkerProcess({ runners: { ...testRunners, preselect, fitScaler, train } });

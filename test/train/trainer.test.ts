@@ -6,10 +6,12 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../../activities/train/backend.js';
-import { loadModel, writeModel } from '../../activities/train/model-artifact.js';
+import { loadModel } from '../../activities/train/format.js';
+import { writeModel } from '../../activities/train/model-file.js';
 import { lossTerms } from '../../activities/train/network.js';
 import { Trainer, type TrainerConfig, type TrainingData } from '../../activities/train/trainer.js';
-import type { Architecture, TrainingSettings } from '../../definitions/dag.js';
+import type { TrainingSettings } from '../../core/dag.js';
+import type { Architecture } from '../../core/models.js';
 import { FEATURES, settings, trainingData } from './fixtures.js';
 
 beforeAll(async () => {

@@ -1,8 +1,8 @@
 // Latent pair plot (thesis Fig. 7.13, 7.14): distributions on the diagonal, pairwise scatter
 // off it, background by process and the example signals.
 import type { TopLevelSpec } from 'vega-lite';
-import type { ScanFile } from '../../scan-format.js';
-import { histogram } from '../../score-histogram.js';
+import type { ScanFile } from '../../scan/format.js';
+import { histogram } from '../../lib/histogram.js';
 import type { Example } from '../examples.js';
 
 const TABLEAU20 = [

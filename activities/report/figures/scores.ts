@@ -1,6 +1,6 @@
 // Per model: the score distribution (thesis Fig. 7.1, 7.2) and the PFOM curve (Fig. 7.3).
 import type { TopLevelSpec } from 'vega-lite';
-import type { ScanFile } from '../../scan-format.js';
+import type { ScanFile } from '../../scan/format.js';
 import type { Example } from '../examples.js';
 
 export function scoreTitle(scan: ScanFile): string {

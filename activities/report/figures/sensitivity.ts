@@ -1,8 +1,8 @@
 // Across models: max PFOM versus latent dimension (thesis Fig. 7.6, 7.9, 7.11) and, for one
 // model, the mass-grid heat maps of max PFOM, efficiency and threshold (Fig. 7.4, 7.5, 7.7).
 import type { TopLevelSpec } from 'vega-lite';
-import { ARCHITECTURES } from '../../model-rows.js';
-import type { ScanFile } from '../../scan-format.js';
+import { ARCHITECTURES, type Architecture } from '../../../core/models.js';
+import type { ScanFile } from '../../scan/format.js';
 import type { Example } from '../examples.js';
 import { exampleColor, scoreTitle } from './scores.js';
 
@@ -16,7 +16,7 @@ export function maxPfomVsLatentDimSpec(scans: ScanFile[], examples: Example[]): 
     }),
   );
   const panels = [...new Set(scans.map(panelName))].sort(
-    (a, b) => ARCHITECTURES.indexOf(a.split(' ')[0]) - ARCHITECTURES.indexOf(b.split(' ')[0]) || a.localeCompare(b),
+    (a, b) => ARCHITECTURES.indexOf(a.split(' ')[0] as Architecture) - ARCHITECTURES.indexOf(b.split(' ')[0] as Architecture) || a.localeCompare(b),
   );
   return {
     title: { text: 'Maximal PFOM of the example signals over the latent dimension', subtitle: 'dashed: no autoencoder cut' },

@@ -2,7 +2,7 @@
 // models the validation losses over the latent dimension (the trend Sec. 6.2 discusses).
 import type { TopLevelSpec } from 'vega-lite';
 import type { ReportModel } from '../inputs.js';
-import { ARCHITECTURES } from '../../model-rows.js';
+import { ARCHITECTURES } from '../../../core/models.js';
 
 export function trainingCurvesSpec(model: ReportModel): TopLevelSpec {
   const bestEpoch = model.summary?.bestEpoch;
@@ -67,7 +67,7 @@ export function validationLossSpec(models: ReportModel[]): TopLevelSpec {
       encoding: {
         x: { field: 'latentDim', type: 'quantitative', title: 'latent dimension', axis: { tickMinStep: 1, format: 'd' } },
         y: { field: 'value', type: 'quantitative', scale: { type: 'log', nice: false }, title: null },
-        color: { field: 'architecture', type: 'nominal', sort: ARCHITECTURES, scale: { domain: ARCHITECTURES, range: ['#1f77b4', '#ff7f0e', '#2ca02c'] } },
+        color: { field: 'architecture', type: 'nominal', sort: [...ARCHITECTURES], scale: { domain: [...ARCHITECTURES], range: ['#1f77b4', '#ff7f0e', '#2ca02c'] } },
         detail: { field: 'background', type: 'nominal' },
       },
     },

@@ -1,0 +1,41 @@
+// What a `preselect` artifact holds, for the kinds that read it (fitScaler, train, score)
+// and the CLI's preselection.csv: the selected events and the node summary that says which
+// sample they are and how many events preselection kept.
+import type { SampleParams } from '../../core/dag.js';
+import type { InputArtifact } from '../engine/context.js';
+
+/** One row per selected event: event id, the features, weight, split (1 = held out), truth masses. */
+export const EVENTS_FILE = 'events.parquet';
+/** The cut flow: events and candidates (raw and weighted) after every cut. */
+export const CUTFLOW_FILE = 'cutflow.json';
+
+export interface PreselectSummary {
+  sample: string;
+  process: string;
+  kind: SampleParams['kind'];
+  /** Signal mass point in GeV; null for background. */
+  mChi1: number | null;
+  mHprime: number | null;
+  /** Events the sample started with, before any cut (the denominator of eff_generated). */
+  generated: number;
+  generatedWeighted: number;
+  /** Events after preselection (the denominator of eff_selected). */
+  selected: number;
+  selectedWeighted: number;
+  efficiency: number;
+}
+
+const NUMBERS = ['generated', 'generatedWeighted', 'selected', 'selectedWeighted', 'efficiency'] as const;
+
+/** The summary of a preselect input, checked: a missing field is a bug upstream, named here. */
+export function preselectSummary(input: InputArtifact): PreselectSummary {
+  const s = input.summary;
+  const missing = [
+    ...(['sample', 'process', 'kind'] as const).filter((key) => typeof s[key] !== 'string'),
+    ...NUMBERS.filter((key) => typeof s[key] !== 'number'),
+  ];
+  if (input.kind !== 'preselect' || missing.length > 0) {
+    throw new Error(`input ${input.nodeId} (${input.kind}) is not a preselect artifact with a complete summary (missing ${missing.join(', ')})`);
+  }
+  return s as unknown as PreselectSummary;
+}

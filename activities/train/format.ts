@@ -1,0 +1,106 @@
+// What a `train` artifact holds, for the kinds and tables that read it (score, report, the
+// CLI's models.csv): its files, its summary, the heartbeat of a running training, and the
+// model loader. Kept free of TensorFlow: the loader brings it in only when called.
+import type { TrainParams } from '../../core/dag.js';
+import type { Architecture } from '../../core/models.js';
+import type { Cell } from '../lib/csv.js';
+import type { TrainedModel } from './model-file.js';
+
+/** model/model.json (descriptor) with model/encoder and model/decoder as tfjs Layers models. */
+export const MODEL_DIR = 'model';
+/** One row per epoch (HistoryRow of trainer.ts). */
+export const HISTORY_FILE = 'history.json';
+/** The summary below, also written as a file for whoever opens the artifact by hand. */
+export const SUMMARY_FILE = 'summary.json';
+/** The training's checkpoint in its work directory (not part of the artifact). */
+export const CHECKPOINT_FILE = 'checkpoint.bin';
+
+export type StopReason = 'max-epochs' | 'early-stopping';
+
+/** What a finished training reports (the node summary). */
+export interface TrainSummary {
+  model: string;
+  architecture: Architecture;
+  latentDim: number;
+  background: string;
+  bestEpoch: number;
+  valLoss: number;
+  valMse: number;
+  valKl: number;
+  epochs: number;
+  seconds: number;
+  backend: string;
+  stopReason: StopReason;
+  events: number;
+  attempts: number;
+}
+
+/** Heartbeat details of a running training: enough for a retry to know where it stands. */
+export interface TrainHeartbeat {
+  /** Epochs completed (and checkpointed). */
+  epoch: number;
+  bestLoss: number | null;
+  checkpoint: string;
+  /** Position inside the running epoch, when known. */
+  progress?: EpochProgress;
+}
+
+/** Where a running epoch stands. */
+export interface EpochProgress {
+  /** Epoch in progress (1-based). */
+  epoch: number;
+  fold: number;
+  step: number;
+  stepsInFold: number;
+}
+
+/** Loads the model of a train artifact (`dir` is the artifact or its model/ directory). */
+export async function loadModel(dir: string): Promise<TrainedModel> {
+  const { readModel } = await import('./model-file.js');
+  return readModel(dir);
+}
+
+export type { TrainedModel } from './model-file.js';
+
+/** The columns of `--out DIR/models.csv`, in order. */
+export const MODELS_CSV_COLUMNS = [
+  'model',
+  'architecture',
+  'latentDim',
+  'background',
+  'best_epoch',
+  'val_loss',
+  'val_mse',
+  'val_kl',
+  'epochs',
+  'seconds',
+  'backend',
+  'attempts',
+] as const;
+
+export type ModelRow = Record<(typeof MODELS_CSV_COLUMNS)[number], Cell>;
+
+/** A train node as the tables see it; summary is absent when the training failed or was skipped. */
+export interface ModelOutcome {
+  params: Pick<TrainParams, 'model' | 'architecture' | 'latentDim' | 'background'>;
+  summary?: Record<string, unknown>;
+}
+
+export function modelRow({ params, summary = {} }: ModelOutcome): ModelRow {
+  const num = (key: string) => (typeof summary[key] === 'number' ? (summary[key] as number) : null);
+  return {
+    model: params.model,
+    architecture: params.architecture,
+    latentDim: params.latentDim,
+    background: params.background,
+    best_epoch: num('bestEpoch'),
+    val_loss: num('valLoss'),
+    val_mse: num('valMse'),
+    // The plain AE has no KL term; an empty cell says "not applicable", not zero.
+    val_kl: params.architecture === 'AE' ? null : num('valKl'),
+    epochs: num('epochs'),
+    seconds: num('seconds'),
+    backend: typeof summary.backend === 'string' ? summary.backend : null,
+    attempts: num('attempts'),
+  };
+}

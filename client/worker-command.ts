@@ -1,0 +1,78 @@
+// `sweep worker` (and `tsx worker.ts`): parse the flags, connect, serve the chosen task
+// queues until SIGINT/SIGTERM.
+import { parseArgs } from 'node:util';
+import type { LogLevel } from '@temporalio/common';
+import type { TaskQueue } from '../core/dag.js';
+import { UsageError } from '../core/errors.js';
+import { hasGpuBackend } from '../activities/lib/host.js';
+import { WORKFLOW_TASK_QUEUE } from '../workflows/api.js';
+import { connectionSettings, connectWorker, describeTarget } from './connection.js';
+import { positiveInt, WORKER_FLAGS, workerFlags } from './flags.js';
+import { installRuntime, startWorkers } from './workers.js';
+
+const TASK_QUEUES: readonly TaskQueue[] = ['cpu', 'gpu'];
+
+const USAGE = `Usage: sweep worker [options]   (or: tsx worker.ts [options])
+
+Serves sweep workflows and node activities until SIGINT/SIGTERM.
+
+Options:
+  --queues LIST       activity task queues to serve: cpu, gpu or cpu,gpu (default cpu,gpu)
+  --cpu-slots N       activities run at once on the cpu queue (default: number of cores)
+  --gpu-slots N       trainings run at once on the gpu queue (default 1)
+  --backend NAME      training backend for every training on this host: auto, tensorflow, wasm or cpu
+  --no-workflows      serve activities only, leave workflow tasks to other workers
+  --grace SECONDS     time running nodes get to finish or checkpoint on shutdown (default 30)
+
+Environment: TEMPORAL_ADDRESS (default localhost:7233, the embedded dev server), TEMPORAL_NAMESPACE,
+TEMPORAL_TLS_CERT / TEMPORAL_TLS_KEY / TEMPORAL_TLS_CA, TEMPORAL_TLS=1, TEMPORAL_API_KEY,
+SWEEP_HOME (artifact store and state, default ./.sweep), SWEEP_DATA_ROOT (default: current directory).`;
+
+const NO_GPU_WARNING = [
+  '',
+  '!!! worker: serving the gpu queue, but no GPU backend loads on this host !!!',
+  '!!! @tensorflow/tfjs-node-gpu is missing or cannot find CUDA; trainings will run on the CPU. !!!',
+  '!!! Fix: `npm run setup:native -- --gpu` on a CUDA host (docs/native-backend.md), or serve only --queues cpu. !!!',
+  '',
+].join('\n');
+
+export async function workerMain(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      ...WORKER_FLAGS,
+      queues: { type: 'string', default: 'cpu,gpu' },
+      'no-workflows': { type: 'boolean', default: false },
+      grace: { type: 'string', default: '30' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const queues = values.queues.split(',').map((q) => q.trim()).filter(Boolean);
+  for (const q of queues) {
+    if (!(TASK_QUEUES as readonly string[]).includes(q)) throw new UsageError(`--queues: unknown task queue "${q}"; use cpu, gpu or cpu,gpu`);
+  }
+  const flags = workerFlags(values);
+  const grace = positiveInt(values.grace, '--grace') ?? 30;
+
+  installRuntime((process.env.SWEEP_LOG_LEVEL as LogLevel | undefined) ?? 'INFO');
+  const settings = connectionSettings();
+  const connection = await connectWorker(settings);
+  const workers = await startWorkers({
+    connection,
+    namespace: settings.namespace,
+    queues: queues as TaskQueue[],
+    ...flags,
+    workflows: !values['no-workflows'],
+    shutdownGraceTime: grace * 1000,
+  });
+  console.error(`worker: serving ${[...(values['no-workflows'] ? [] : [WORKFLOW_TASK_QUEUE]), ...queues].join(', ')} on ${describeTarget(settings)}`);
+  if (queues.includes('gpu') && !(await hasGpuBackend())) console.error(NO_GPU_WARNING);
+  await workers.done;
+  await connection.close();
+  return 0;
+}

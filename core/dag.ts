@@ -1,0 +1,167 @@
+// The compiled form of a sweep definition. Pure data and pure functions only: this module
+// is imported by the deterministic workflow code as well as by the client and activities,
+// so it must never import anything that does I/O.
+
+/** Pipeline order of node kinds; `--until KIND` keeps the kinds up to and including KIND. */
+export const NODE_KINDS = ['generate', 'preselect', 'fitScaler', 'train', 'score', 'scan', 'report'] as const;
+export type NodeKind = (typeof NODE_KINDS)[number];
+
+import type { Architecture } from './models.js';
+
+export type TaskQueue = 'cpu' | 'gpu';
+
+/** Who does a training's numerics: `auto` picks the best backend present on the host. */
+export const BACKEND_SETTINGS = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+export type BackendSetting = (typeof BACKEND_SETTINGS)[number];
+
+/** One sample as the generator and preselection see it (fully resolved from the YAML). */
+export interface SampleParams {
+  name: string;
+  kind: 'background' | 'signal';
+  /** tautau, mumu, ee, eeee, eemumu, eepipi, mumumumu, uubar, ddbar, ssbar, ccbar, B0B0bar, BpBm, K0K0bargamma, idmdh */
+  process: string;
+  /** Signal mass point in GeV; absent for background. */
+  mChi1?: number;
+  mHprime?: number;
+  /** Embedded generator settings, or a user Parquet file (path relative to the data root). */
+  source: { generate: { events: number; seed: number } } | { file: string; weight?: number };
+  /** Integrated luminosity the per-event weights must stand for, in fb^-1. */
+  luminosityFb: number;
+}
+
+export interface CutParams {
+  name: string;
+  /** Checked expression over ntuple columns (never evaluated as code). */
+  expr: string;
+}
+
+export interface PreselectParams {
+  sample: SampleParams;
+  cuts: CutParams[];
+  /** Column whose lowest value picks the best candidate per event (thesis: missing energy). */
+  bestCandidate: { minimise: string };
+  /** Feature columns, in model input order. */
+  features: string[];
+  /** Maps canonical column names to the names in a user's ntuple. */
+  columns: Record<string, string>;
+  /** Fraction of background events held out for scoring and scans (column `split` = 1). */
+  testFraction: number;
+  seed: number;
+}
+
+export interface FitScalerParams {
+  background: string;
+  samples: string[];
+  features: string[];
+}
+
+export interface TrainingSettings {
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  folds: number;
+  swa: boolean;
+  /** Global gradient-norm clip; 0 disables. */
+  clipNorm: number;
+  plateau: { enabled: boolean; factor: number; patience: number; threshold: number; minLr: number };
+  earlyStopping: { enabled: boolean; patience: number };
+  hiddenLayers: number[];
+  /** Weight of the VAE's KL term (thesis: 0.1). */
+  beta: number;
+  /** Weight of the DVAE's KL term; see the `thesis` preset for why it differs from beta. */
+  dvaeBeta: number;
+  dirichletAlpha: { others: number; last: number };
+  backend: BackendSetting;
+  seed: number;
+}
+
+export interface RetrySettings {
+  maximumAttempts: number;
+  initialIntervalSeconds: number;
+  backoffCoefficient: number;
+  maximumIntervalSeconds: number;
+  heartbeatTimeoutSeconds: number;
+}
+
+export interface TrainParams {
+  model: string;
+  architecture: Architecture;
+  latentDim: number;
+  background: string;
+  samples: string[];
+  features: string[];
+  training: TrainingSettings;
+}
+
+export interface ScoreParams {
+  model: string;
+  architecture: Architecture;
+  latentDim: number;
+  background: string;
+}
+
+export interface ScanParams {
+  model: string;
+  architecture: Architecture;
+  latentDim: number;
+  background: string;
+  /** `mse`, or `latent:<i>` to scan a latent coordinate (thesis 7.4). */
+  score: string;
+  punziA: number;
+  quantiles: [number, number];
+  steps: number;
+}
+
+export interface ReportParams {
+  sweep: string;
+  luminosityFb: number;
+  examples: { name: string; mChi1: number; mHprime: number }[];
+  /** Model shown in the mass-grid heat maps. */
+  heatmapModel: string;
+}
+
+export interface NodeParamsByKind {
+  generate: { sample: SampleParams };
+  preselect: PreselectParams;
+  fitScaler: FitScalerParams;
+  train: TrainParams;
+  score: ScoreParams;
+  scan: ScanParams;
+  report: ReportParams;
+}
+
+export interface DagNode<K extends NodeKind = NodeKind> {
+  /** Unique, human-readable, stable: e.g. `train/all/AE-l3`. */
+  id: string;
+  kind: K;
+  queue: TaskQueue;
+  dependsOn: string[];
+  params: NodeParamsByKind[K];
+  /** Hash of kind, resolved params, the dependencies' cache keys and the kind's code version. */
+  cacheKey: string;
+  /** One line for the Temporal UI. */
+  summary: string;
+}
+
+export interface Dag {
+  sweep: string;
+  nodes: DagNode[];
+  limits: { maxParallel: Partial<Record<NodeKind | TaskQueue, number>> };
+  retry: Record<NodeKind, RetrySettings>;
+}
+
+/** Reference to a committed artifact; the only thing about data that travels through Temporal. */
+export interface ArtifactRef {
+  uri: string;
+  hash: string;
+  cacheKey: string;
+}
+
+export type NodeStatus = 'pending' | 'running' | 'done' | 'failed' | 'skipped';
+
+export interface NodeResult {
+  artifact: ArtifactRef;
+  cacheHit: boolean;
+  /** Small JSON the node reports (val loss, cut-flow totals, ...). */
+  summary: Record<string, unknown>;
+}
