@@ -10,7 +10,26 @@ import tseslint from 'typescript-eslint';
 const KINDS = ['generate', 'preselect', 'fit-scaler', 'train', 'score', 'scan', 'report'];
 
 /** Packages and Node modules that do I/O or carry native code. */
-const IO_PACKAGES = ['node:*', 'fs', 'fs/*', 'path', 'child_process', 'os', 'ajv', 'yaml', 'jsep', '@tensorflow/*', 'hyparquet', 'hyparquet-writer', 'vega', 'vega-lite', '@resvg/*', '@temporalio/client', '@temporalio/worker', '@temporalio/activity'];
+const IO_PACKAGES = [
+  'node:*',
+  'fs',
+  'fs/*',
+  'path',
+  'child_process',
+  'os',
+  'ajv',
+  'yaml',
+  'jsep',
+  '@tensorflow/*',
+  'hyparquet',
+  'hyparquet-writer',
+  'vega',
+  'vega-lite',
+  '@resvg/*',
+  '@temporalio/client',
+  '@temporalio/worker',
+  '@temporalio/activity',
+];
 
 const noIo = (why) => ({ group: IO_PACKAGES, message: `${why} imports nothing that does I/O.` });
 
@@ -23,7 +42,10 @@ function activitiesRules(room) {
   const patterns = [{ regex: '^(\\.\\./)+(client|workflows)/', message: 'activities stand below the client and the workflows.' }];
   if (room === 'engine' || room === 'lib') {
     const forbidden = [...KINDS, 'registry\\.js', 'child\\.js', ...(room === 'lib' ? ['engine'] : [])];
-    patterns.push({ regex: `^\\.\\./(${forbidden.join('|')})`, message: `activities/${room} knows no node kind${room === 'lib' ? ' and no engine' : ''}.` });
+    patterns.push({
+      regex: `^\\.\\./(${forbidden.join('|')})`,
+      message: `activities/${room} knows no node kind${room === 'lib' ? ' and no engine' : ''}.`,
+    });
   }
   if (KINDS.includes(room)) {
     patterns.push({
@@ -42,7 +64,10 @@ export default tseslint.config(
   {
     languageOptions: { globals: { ...globals.node } },
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' },
+      ],
       '@typescript-eslint/no-non-null-assertion': 'off',
       'no-constant-condition': ['error', { checkLoops: false }],
     },
@@ -50,7 +75,15 @@ export default tseslint.config(
   {
     files: ['core/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [noIo('The core is shared with the deterministic workflows, so it'), { regex: '^\\.\\./', message: 'the core imports only the core.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            noIo('The core is shared with the deterministic workflows, so it'),
+            { regex: '^\\.\\./', message: 'the core imports only the core.' },
+          ],
+        },
+      ],
     },
   },
   {
@@ -61,7 +94,11 @@ export default tseslint.config(
         {
           patterns: [
             noIo('Workflow code runs deterministically in a sandbox and'),
-            { regex: '^\\.\\./(activities|client|definitions)/', allowTypeImports: true, message: 'workflows take data and rules from the core only.' },
+            {
+              regex: '^\\.\\./(activities|client|definitions)/',
+              allowTypeImports: true,
+              message: 'workflows take data and rules from the core only.',
+            },
           ],
         },
       ],
@@ -70,7 +107,17 @@ export default tseslint.config(
   {
     files: ['definitions/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ regex: '^\\.\\./(activities|client|workflows)/', message: 'the sweep language stands below the engine, the workflows and the client.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^\\.\\./(activities|client|workflows)/',
+              message: 'the sweep language stands below the engine, the workflows and the client.',
+            },
+          ],
+        },
+      ],
     },
   },
   {
@@ -78,7 +125,14 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ regex: `^\\.\\./activities/(${KINDS.join('|')})/(?!format\\.js$)`, message: "the client reads a node kind's artifacts through its format.ts only." }] },
+        {
+          patterns: [
+            {
+              regex: `^\\.\\./activities/(${KINDS.join('|')})/(?!format\\.js$)`,
+              message: "the client reads a node kind's artifacts through its format.ts only.",
+            },
+          ],
+        },
       ],
     },
   },

@@ -52,7 +52,12 @@ async function generatorRows(): Promise<Row[]> {
   for (const s of samples) {
     await generateSample({ ...s, luminosityFb: 100 }, { events: 2000, seed: 7 }); // warm-up
     const [result, seconds] = await timed(() => generateSample({ ...s, luminosityFb: 100 }, { events: s.events, seed: 1 }));
-    rows.push({ name: `generate: ${s.name} events per second`, value: s.events / seconds, unit: 'events/s', note: `${result.candidates} candidates from ${s.events} events` });
+    rows.push({
+      name: `generate: ${s.name} events per second`,
+      value: s.events / seconds,
+      unit: 'events/s',
+      note: `${result.candidates} candidates from ${s.events} events`,
+    });
   }
   return rows;
 }
@@ -60,7 +65,10 @@ async function generatorRows(): Promise<Row[]> {
 /** The thesis preselection of definitions/thesis.yaml on a generated tau-pair ntuple. */
 async function preselectRows(dir: string): Promise<Row[]> {
   const spec = loadSpec(THESIS);
-  const dag = compile(spec, { codeVersions: Object.fromEntries(NODE_KINDS.map((k) => [k, 'bench'])) as Record<(typeof NODE_KINDS)[number], string>, until: 'preselect' });
+  const dag = compile(spec, {
+    codeVersions: Object.fromEntries(NODE_KINDS.map((k) => [k, 'bench'])) as Record<(typeof NODE_KINDS)[number], string>,
+    until: 'preselect',
+  });
   const node = dag.nodes.find((n) => n.id === 'preselect/tautau') as DagNode<'preselect'>;
   const generated = await generateSample(node.params.sample, { events: 2_000_000, seed: 3 });
   const inputDir = join(dir, 'generate');
@@ -71,19 +79,43 @@ async function preselectRows(dir: string): Promise<Row[]> {
   const ctx = (outDir: string): NodeContext<'preselect'> => {
     mkdirSync(outDir, { recursive: true });
     return {
-      node, outDir, workDir: outDir, dataRoot: dir, attempt: 1, heartbeatDetails: undefined,
-      inputs: [{ nodeId: 'generate/tautau', kind: 'generate', dir: inputDir, summary: { generated: generated.generated, generatedWeighted: generated.generatedWeighted } }],
-      heartbeat: () => undefined, signal: new AbortController().signal, log: () => undefined,
+      node,
+      outDir,
+      workDir: outDir,
+      dataRoot: dir,
+      attempt: 1,
+      heartbeatDetails: undefined,
+      inputs: [
+        {
+          nodeId: 'generate/tautau',
+          kind: 'generate',
+          dir: inputDir,
+          summary: { generated: generated.generated, generatedWeighted: generated.generatedWeighted },
+        },
+      ],
+      heartbeat: () => undefined,
+      signal: new AbortController().signal,
+      log: () => undefined,
     };
   };
   await runPreselect(ctx(join(dir, 'warm')));
   const [summary, ours] = await timed(() => runPreselect(ctx(join(dir, 'preselect'))));
   const rows: Row[] = [
-    { name: 'preselect: thesis cuts + best candidate, candidates per second', value: candidates / ours, unit: 'cand/s', note: `${candidates} candidates -> ${summary.selected} events, read + cuts + write` },
+    {
+      name: 'preselect: thesis cuts + best candidate, candidates per second',
+      value: candidates / ours,
+      unit: 'cand/s',
+      note: `${candidates} candidates -> ${summary.selected} events, read + cuts + write`,
+    },
   ];
   const python = await baseline(['preselect', ntuple, join(dir, 'numpy.parquet'), String((node.params as PreselectParams).testFraction)]);
   if (python) {
-    rows.push({ name: 'preselect: pyarrow + numpy, same cuts and file', value: candidates / python.seconds, unit: 'cand/s', note: `${python.selected} events` });
+    rows.push({
+      name: 'preselect: pyarrow + numpy, same cuts and file',
+      value: candidates / python.seconds,
+      unit: 'cand/s',
+      note: `${python.selected} events`,
+    });
     rows.push({ name: 'preselect: speed relative to pyarrow + numpy', value: python.seconds / ours, unit: 'x', note: 'goal >= 0.5' });
   }
   return rows;
@@ -124,21 +156,61 @@ async function parquetRows(dir: string): Promise<Row[]> {
   const pjValues = PARQUETJS_ROWS * IO_COLUMNS;
   const mb = statSync(file).size / 1e6;
   const rows: Row[] = [
-    { name: `parquet write (hyparquet-writer, snappy), ${IO_ROWS} x ${IO_COLUMNS} doubles`, value: values / write / 1e6, unit: 'M values/s', note: `${write.toFixed(2)} s, ${mb.toFixed(1)} MB` },
-    { name: 'parquet read (hyparquet, into typed arrays)', value: values / read / 1e6, unit: 'M values/s', note: `${read.toFixed(2)} s; 2 columns: ${readTwo.toFixed(2)} s` },
-    { name: 'parquet write @duckdb/node-api (appender + COPY)', value: values / duck.write / 1e6, unit: 'M values/s', note: `${duck.write.toFixed(2)} s` },
-    { name: 'parquet read @duckdb/node-api (into typed arrays)', value: values / duck.read / 1e6, unit: 'M values/s', note: `${duck.read.toFixed(2)} s` },
-    { name: 'parquet write parquetjs-lite', value: pjValues / pj.write / 1e6, unit: 'M values/s', note: `${PARQUETJS_ROWS} rows in ${pj.write.toFixed(2)} s` },
-    { name: 'parquet read parquetjs-lite', value: pjValues / pj.read / 1e6, unit: 'M values/s', note: `${PARQUETJS_ROWS} rows in ${pj.read.toFixed(2)} s` },
-    { name: 'parquet write: ours / parquetjs-lite', value: (values / write) / (pjValues / pj.write), unit: 'x' },
-    { name: 'parquet read: ours / parquetjs-lite', value: (values / read) / (pjValues / pj.read), unit: 'x' },
+    {
+      name: `parquet write (hyparquet-writer, snappy), ${IO_ROWS} x ${IO_COLUMNS} doubles`,
+      value: values / write / 1e6,
+      unit: 'M values/s',
+      note: `${write.toFixed(2)} s, ${mb.toFixed(1)} MB`,
+    },
+    {
+      name: 'parquet read (hyparquet, into typed arrays)',
+      value: values / read / 1e6,
+      unit: 'M values/s',
+      note: `${read.toFixed(2)} s; 2 columns: ${readTwo.toFixed(2)} s`,
+    },
+    {
+      name: 'parquet write @duckdb/node-api (appender + COPY)',
+      value: values / duck.write / 1e6,
+      unit: 'M values/s',
+      note: `${duck.write.toFixed(2)} s`,
+    },
+    {
+      name: 'parquet read @duckdb/node-api (into typed arrays)',
+      value: values / duck.read / 1e6,
+      unit: 'M values/s',
+      note: `${duck.read.toFixed(2)} s`,
+    },
+    {
+      name: 'parquet write parquetjs-lite',
+      value: pjValues / pj.write / 1e6,
+      unit: 'M values/s',
+      note: `${PARQUETJS_ROWS} rows in ${pj.write.toFixed(2)} s`,
+    },
+    {
+      name: 'parquet read parquetjs-lite',
+      value: pjValues / pj.read / 1e6,
+      unit: 'M values/s',
+      note: `${PARQUETJS_ROWS} rows in ${pj.read.toFixed(2)} s`,
+    },
+    { name: 'parquet write: ours / parquetjs-lite', value: values / write / (pjValues / pj.write), unit: 'x' },
+    { name: 'parquet read: ours / parquetjs-lite', value: values / read / (pjValues / pj.read), unit: 'x' },
     { name: 'parquet write: ours / duckdb', value: duck.write / write, unit: 'x' },
     { name: 'parquet read: ours / duckdb', value: duck.read / read, unit: 'x' },
   ];
   const py = await baseline(['parquet', file, join(dir, 'pyarrow.parquet')]);
   if (py) {
-    rows.push({ name: 'parquet write pyarrow (same table)', value: values / py.write / 1e6, unit: 'M values/s', note: `${py.write.toFixed(2)} s` });
-    rows.push({ name: 'parquet read pyarrow (same file)', value: values / py.read / 1e6, unit: 'M values/s', note: `${py.read.toFixed(2)} s` });
+    rows.push({
+      name: 'parquet write pyarrow (same table)',
+      value: values / py.write / 1e6,
+      unit: 'M values/s',
+      note: `${py.write.toFixed(2)} s`,
+    });
+    rows.push({
+      name: 'parquet read pyarrow (same file)',
+      value: values / py.read / 1e6,
+      unit: 'M values/s',
+      note: `${py.read.toFixed(2)} s`,
+    });
   }
   return rows;
 }
@@ -154,7 +226,10 @@ async function duckdbIo(dir: string, table: Table): Promise<{ write: number; rea
     const chunkRows = 2048;
     for (let start = 0; start < table.numRows; start += chunkRows) {
       const n = Math.min(chunkRows, table.numRows - start);
-      const chunk = DuckDBDataChunk.create(names.map(() => DOUBLE), n);
+      const chunk = DuckDBDataChunk.create(
+        names.map(() => DOUBLE),
+        n,
+      );
       names.forEach((name, c) => chunk.setColumnValues(c, Array.from((table.columns[name] as Float64Array).subarray(start, start + n))));
       appender.appendDataChunk(chunk);
     }
@@ -173,7 +248,9 @@ async function duckdbIo(dir: string, table: Table): Promise<{ write: number; rea
 
 interface ParquetJs {
   ParquetSchema: new (fields: Record<string, { type: string }>) => unknown;
-  ParquetWriter: { openFile(schema: unknown, path: string): Promise<{ appendRow(row: Record<string, number>): Promise<void>; close(): Promise<void> }> };
+  ParquetWriter: {
+    openFile(schema: unknown, path: string): Promise<{ appendRow(row: Record<string, number>): Promise<void>; close(): Promise<void> }>;
+  };
   ParquetReader: { openFile(path: string): Promise<{ getCursor(): { next(): Promise<unknown> }; close(): Promise<void> }> };
 }
 

@@ -34,7 +34,13 @@ function node(sweep: string, id: string, kind: NodeKind, dependsOn: string[], ex
 }
 
 function dag(sweep: string, nodes: DagNode[]): Dag {
-  const retry = { maximumAttempts: 3, initialIntervalSeconds: 1, backoffCoefficient: 2, maximumIntervalSeconds: 10, heartbeatTimeoutSeconds: 30 };
+  const retry = {
+    maximumAttempts: 3,
+    initialIntervalSeconds: 1,
+    backoffCoefficient: 2,
+    maximumIntervalSeconds: 10,
+    heartbeatTimeoutSeconds: 30,
+  };
   return { sweep, nodes, limits: { maxParallel: {} }, retry: Object.fromEntries(NODE_KINDS.map((k) => [k, retry])) as Dag['retry'] };
 }
 
@@ -44,7 +50,14 @@ function sweepShaped(sweep: string): Dag {
   const samples = Array.from({ length: 54 }, (_, i) => `s${i}`);
   for (const s of samples) nodes.push(node(sweep, `generate/${s}`, 'generate', []));
   for (const s of samples) nodes.push(node(sweep, `preselect/${s}`, 'preselect', [`generate/${s}`]));
-  nodes.push(node(sweep, 'fitScaler/all', 'fitScaler', samples.map((s) => `preselect/${s}`)));
+  nodes.push(
+    node(
+      sweep,
+      'fitScaler/all',
+      'fitScaler',
+      samples.map((s) => `preselect/${s}`),
+    ),
+  );
   const models = Array.from({ length: 30 }, (_, i) => ({ architecture: ['AE', 'VAE', 'DVAE'][i % 3]!, latentDim: 1 + Math.floor(i / 3) }));
   for (const m of models) {
     const model = `${m.architecture}-l${m.latentDim}`;
@@ -52,12 +65,22 @@ function sweepShaped(sweep: string): Dag {
     nodes.push(node(sweep, `score/${model}`, 'score', [`train/${model}`]));
     nodes.push(node(sweep, `scan/${model}`, 'scan', [`score/${model}`]));
   }
-  nodes.push(node(sweep, 'report', 'report', models.map((m) => `scan/${m.architecture}-l${m.latentDim}`)));
+  nodes.push(
+    node(
+      sweep,
+      'report',
+      'report',
+      models.map((m) => `scan/${m.architecture}-l${m.latentDim}`),
+    ),
+  );
   return dag(sweep, nodes);
 }
 
 function chain(sweep: string, length: number): Dag {
-  return dag(sweep, Array.from({ length }, (_, i) => node(sweep, `n${i}`, 'preselect', i > 0 ? [`n${i - 1}`] : [])));
+  return dag(
+    sweep,
+    Array.from({ length }, (_, i) => node(sweep, `n${i}`, 'preselect', i > 0 ? [`n${i - 1}`] : [])),
+  );
 }
 
 /** The same nodes, in Dag order, through executeNode without Temporal. */
@@ -66,7 +89,10 @@ async function plainLoop(graph: Dag, store: ArtifactStore, home: string): Promis
   const refs = new Map<string, Awaited<ReturnType<typeof executeNode>>>();
   for (const n of graph.nodes) {
     const inputs = Object.fromEntries(
-      n.dependsOn.map((d) => [d, { ref: refs.get(d)!.artifact, kind: graph.nodes.find((x) => x.id === d)!.kind, params: {} as DagNode['params'], summary: {} }]),
+      n.dependsOn.map((d) => [
+        d,
+        { ref: refs.get(d)!.artifact, kind: graph.nodes.find((x) => x.id === d)!.kind, params: {} as DagNode['params'], summary: {} },
+      ]),
     );
     const attempt = { attempt: 1, heartbeatDetails: undefined, heartbeat: () => {}, signal: new AbortController().signal, log: () => {} };
     refs.set(n.id, await executeNode(noop, { node: n, inputs }, { store, home, dataRoot: home }, attempt));

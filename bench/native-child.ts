@@ -19,7 +19,11 @@ const backend = await useBackend('auto');
 const settings = { ...PRESETS.thesis, epochs, seed: 1 };
 const dir = await mkdtemp(join(tmpdir(), 'bench-native-'));
 const checkpoint = join(dir, 'checkpoint');
-const trainer = await Trainer.open({ model: 'bench-AE-l8', architecture: 'AE', latentDim: 8, settings, backend }, trainingData(rows, 8, 3), checkpoint);
+const trainer = await Trainer.open(
+  { model: 'bench-AE-l8', architecture: 'AE', latentDim: 8, settings, backend },
+  trainingData(rows, 8, 3),
+  checkpoint,
+);
 // CPU seconds per epoch as well: on shared cores wall time depends on the neighbours.
 const cpuSeconds: number[] = [];
 let cpuBefore = process.cpuUsage();
@@ -33,12 +37,14 @@ await trainer.run(checkpoint, {
 // Every event is in the training part of all folds but its own.
 const trained = (settings.folds - 1) * rows;
 const binding = (tf.backend() as unknown as { binding?: { TF_Version?: string } }).binding;
-console.log(JSON.stringify({
-  backend,
-  libtensorflow: binding?.TF_Version,
-  threads: process.env.TF_NUM_INTRAOP_THREADS,
-  eventsPerSecond: trainer.epochHistory().map((row) => trained / row.seconds),
-  eventsPerCpuSecond: cpuSeconds.map((seconds) => trained / seconds),
-}));
+console.log(
+  JSON.stringify({
+    backend,
+    libtensorflow: binding?.TF_Version,
+    threads: process.env.TF_NUM_INTRAOP_THREADS,
+    eventsPerSecond: trainer.epochHistory().map((row) => trained / row.seconds),
+    eventsPerCpuSecond: cpuSeconds.map((seconds) => trained / seconds),
+  }),
+);
 trainer.dispose();
 await rm(dir, { recursive: true, force: true });

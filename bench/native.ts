@@ -44,7 +44,12 @@ const SETUPS: Setup[] = [
 ];
 
 async function measure(setup: Setup): Promise<Measurement> {
-  const env: NodeJS.ProcessEnv = { ...process.env, SWEEP_BACKEND: setup.backend, BENCH_TRAIN_ROWS: String(setup.rows), TF_CPP_MIN_LOG_LEVEL: '2' };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    SWEEP_BACKEND: setup.backend,
+    BENCH_TRAIN_ROWS: String(setup.rows),
+    TF_CPP_MIN_LOG_LEVEL: '2',
+  };
   if (setup.threads) env.TF_NUM_INTRAOP_THREADS = String(setup.threads);
   else delete env.TF_NUM_INTRAOP_THREADS;
   const runs = await Promise.all(
@@ -78,28 +83,54 @@ export async function bench(): Promise<Row[]> {
       const library = m.libtensorflow ? `, libtensorflow ${m.libtensorflow}` : '';
       // The 2 cores are shared: the load average says how much of them this run had.
       const load = `load average ${loadavg()[0]!.toFixed(1)}`;
-      rows.push({ name, value: rate[setup.label]!, unit: 'events/s', note: `${setup.rows} events x 4 folds per epoch on ${m.backend}${library}; ${load}` });
+      rows.push({
+        name,
+        value: rate[setup.label]!,
+        unit: 'events/s',
+        note: `${setup.rows} events x 4 folds per epoch on ${m.backend}${library}; ${load}`,
+      });
     } catch (err) {
-      const reason = (err as { stderr?: string }).stderr?.split('\n').find((line) => /^\w*Error: /.test(line)) ?? (err as Error).message.split('\n')[0];
-      rows.push({ name, value: NaN, unit: 'events/s', note: `not available here (${reason}); the native backend needs \`npm run setup:native\`` });
+      const reason =
+        (err as { stderr?: string }).stderr?.split('\n').find((line) => /^\w*Error: /.test(line)) ?? (err as Error).message.split('\n')[0];
+      rows.push({
+        name,
+        value: NaN,
+        unit: 'events/s',
+        note: `not available here (${reason}); the native backend needs \`npm run setup:native\``,
+      });
     }
   }
   const native = Math.max(rate['tensorflow'] ?? NaN, rate['tensorflow, 1 intra-op thread'] ?? NaN);
-  rows.push({ name: 'train: native (best single training) / plain cpu backend', value: native / rate.cpu!, unit: 'x', note: `goal >= ${GOAL} events/s: ${native >= GOAL ? 'met' : 'not met'}` });
+  rows.push({
+    name: 'train: native (best single training) / plain cpu backend',
+    value: native / rate.cpu!,
+    unit: 'x',
+    note: `goal >= ${GOAL} events/s: ${native >= GOAL ? 'met' : 'not met'}`,
+  });
   rows.push({ name: 'train: native / wasm (single training)', value: native / rate.wasm!, unit: 'x' });
   const torch: number[] = [];
   for (const threads of [1, 2]) {
     const name = `train: PyTorch CPU, ${threads} thread${threads > 1 ? 's' : ''}, events per second`;
     const measured = await measureTorch(threads);
     if (measured === undefined) {
-      rows.push({ name, value: NaN, unit: 'events/s', note: 'torch is not installed in .sweep/venv (.sweep/venv/bin/python -m pip install torch)' });
+      rows.push({
+        name,
+        value: NaN,
+        unit: 'events/s',
+        note: 'torch is not installed in .sweep/venv (.sweep/venv/bin/python -m pip install torch)',
+      });
       continue;
     }
     torch.push(measured);
     rows.push({ name, value: measured, unit: 'events/s', note: 'same model and loop, bench/torch_ae.py' });
   }
   if (torch.length > 0) {
-    rows.push({ name: 'train: native / PyTorch CPU (best of 1 and 2 threads)', value: native / Math.max(...torch), unit: 'x', note: 'goal: >= 0.5 (within 2x)' });
+    rows.push({
+      name: 'train: native / PyTorch CPU (best of 1 and 2 threads)',
+      value: native / Math.max(...torch),
+      unit: 'x',
+      note: 'goal: >= 0.5 (within 2x)',
+    });
   }
   return rows;
 }

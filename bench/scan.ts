@@ -29,7 +29,15 @@ export async function bench(): Promise<Row[]> {
     const samples = syntheticModel(m + 1, model.latentDim);
     const background = pool(samples.filter((s) => s.info.kind === 'background'));
     const signals = samples.filter((s) => s.info.kind === 'signal');
-    const params: ScanParams = { model: `all/${model.architecture}-l${model.latentDim}`, ...model, background: 'all', score: 'mse', punziA: 1, quantiles: [0.01, 0.99], steps: 100 };
+    const params: ScanParams = {
+      model: `all/${model.architecture}-l${model.latentDim}`,
+      ...model,
+      background: 'all',
+      score: 'mse',
+      punziA: 1,
+      quantiles: [0.01, 0.99],
+      steps: 100,
+    };
 
     let t0 = performance.now();
     const bg = backgroundCurve(background, params);
@@ -53,9 +61,24 @@ export async function bench(): Promise<Row[]> {
   const bruteSweep = (brute / BRUTE_FORCE_MODELS) * MODELS.length;
   const scans = MODELS.length * SIGNALS;
   return [
-    { name: 'scan: PFOM curves, thesis sweep (29 models x 31 signals)', value: fastCore / 1000, unit: 's', note: `${(thresholds / MODELS.length).toFixed(0)} thresholds per model on average` },
-    { name: 'scan: whole scan artifact incl. histograms, latent sample, JSON (29 models)', value: fastFull / 1000, unit: 's', note: `goal < 2 s; scan.json ${(jsonBytes / MODELS.length / 1e6).toFixed(2)} MB per model` },
-    { name: 'scan: brute-force loop thresholds x events (same sweep)', value: bruteSweep / 1000, unit: 's', note: `measured on ${BRUTE_FORCE_MODELS} model, scaled to ${MODELS.length}` },
+    {
+      name: 'scan: PFOM curves, thesis sweep (29 models x 31 signals)',
+      value: fastCore / 1000,
+      unit: 's',
+      note: `${(thresholds / MODELS.length).toFixed(0)} thresholds per model on average`,
+    },
+    {
+      name: 'scan: whole scan artifact incl. histograms, latent sample, JSON (29 models)',
+      value: fastFull / 1000,
+      unit: 's',
+      note: `goal < 2 s; scan.json ${(jsonBytes / MODELS.length / 1e6).toFixed(2)} MB per model`,
+    },
+    {
+      name: 'scan: brute-force loop thresholds x events (same sweep)',
+      value: bruteSweep / 1000,
+      unit: 's',
+      note: `measured on ${BRUTE_FORCE_MODELS} model, scaled to ${MODELS.length}`,
+    },
     { name: 'scan: speed-up of the cumulative scan over brute force', value: bruteSweep / fastCore, unit: 'x' },
     { name: 'scan: signal scans per second', value: scans / (fastCore / 1000), unit: '1/s' },
   ];
@@ -90,10 +113,28 @@ function bruteForce(bg: BackgroundCurve, background: WeightedScores, signals: We
 function syntheticModel(seed: number, latentDim: number): ScoredSample[] {
   const random = mulberry32(seed);
   const normal = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
-  const sample = (name: string, kind: 'background' | 'signal', n: number, weight: number, median: number, mChi1: number | null, mHprime: number | null): ScoredSample => {
+  const sample = (
+    name: string,
+    kind: 'background' | 'signal',
+    n: number,
+    weight: number,
+    median: number,
+    mChi1: number | null,
+    mHprime: number | null,
+  ): ScoredSample => {
     const scores = Float64Array.from({ length: n }, () => median * Math.exp(0.8 * normal()) * (random() < 0.002 ? 10 + 40 * random() : 1));
     return {
-      info: { name, kind, process: kind === 'signal' ? 'idmdh' : name, mChi1, mHprime, generated: 25_000, generatedWeighted: 25_000 * weight, selected: n, selectedWeighted: n * weight },
+      info: {
+        name,
+        kind,
+        process: kind === 'signal' ? 'idmdh' : name,
+        mChi1,
+        mHprime,
+        generated: 25_000,
+        generatedWeighted: 25_000 * weight,
+        selected: n,
+        selectedWeighted: n * weight,
+      },
       scores,
       weights: new Float64Array(n).fill(weight),
       latent: Array.from({ length: latentDim }, () => Float64Array.from({ length: n }, normal)),
@@ -102,7 +143,9 @@ function syntheticModel(seed: number, latentDim: number): ScoredSample[] {
   const background = Array.from({ length: PROCESSES }, (_, p) =>
     sample(`bkg${p}`, 'background', BACKGROUND_EVENTS / PROCESSES, 10 ** (random() * 3 - 1), 0.02 * (1 + p / 4), null, null),
   );
-  const signals = Array.from({ length: SIGNALS }, (_, s) => sample(`sig${s}`, 'signal', SIGNAL_EVENTS, 1e-3, 0.02 * (1 + s / 5), 0.25 + (s % 7) * 0.5, 0.25));
+  const signals = Array.from({ length: SIGNALS }, (_, s) =>
+    sample(`sig${s}`, 'signal', SIGNAL_EVENTS, 1e-3, 0.02 * (1 + s / 5), 0.25 + (s % 7) * 0.5, 0.25),
+  );
   return [...background, ...signals];
 }
 

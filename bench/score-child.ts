@@ -18,13 +18,18 @@ try {
   let seed = 1;
   const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647) * 2 - 1;
   const scaler = { features: FEATURES, mean: FEATURES.map(() => 0), std: FEATURES.map(() => 1) };
-  await writeModel(dir, shape, Float32Array.from({ length: shape.size }, () => 0.1 * random()), {
-    model: 'VAE-l5',
-    features: FEATURES,
-    hiddenLayers: [100, 100, 100],
-    scaler: { ...scaler, artifact: 'bench' },
-    trainedWith: { backend: 'bench', bestEpoch: 0, valLoss: 0, seed: 1 },
-  });
+  await writeModel(
+    dir,
+    shape,
+    Float32Array.from({ length: shape.size }, () => 0.1 * random()),
+    {
+      model: 'VAE-l5',
+      features: FEATURES,
+      hiddenLayers: [100, 100, 100],
+      scaler: { ...scaler, artifact: 'bench' },
+      trainedWith: { backend: 'bench', bestEpoch: 0, valLoss: 0, seed: 1 },
+    },
+  );
   const model = await loadModel(dir);
   const columns = FEATURES.map(() => Float64Array.from({ length: EVENTS }, random));
   model.score(standardise(columns, 1000, scaler)); // warm-up: kernels compiled, memory allocated

@@ -19,9 +19,19 @@ export async function bench(): Promise<Row[]> {
         maxBuffer: 1 << 20,
       });
       const result = JSON.parse(stdout.trim().split('\n').pop()!) as { backend: string; events: number; seconds: number };
-      rows.push({ name: `score: events per second, ${backend} backend`, value: result.events / result.seconds, unit: 'events/s', note: `${result.events} events, VAE 20-100-100-100-5, tfjs backend ${result.backend}` });
+      rows.push({
+        name: `score: events per second, ${backend} backend`,
+        value: result.events / result.seconds,
+        unit: 'events/s',
+        note: `${result.events} events, VAE 20-100-100-100-5, tfjs backend ${result.backend}`,
+      });
     } catch (err) {
-      rows.push({ name: `score: events per second, ${backend} backend`, value: NaN, unit: 'events/s', note: `not available here: ${(err as Error).message.split('\n')[0]}` });
+      rows.push({
+        name: `score: events per second, ${backend} backend`,
+        value: NaN,
+        unit: 'events/s',
+        note: `not available here: ${(err as Error).message.split('\n')[0]}`,
+      });
     }
   }
   return rows;

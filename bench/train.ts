@@ -28,7 +28,11 @@ const FOLDS = SETTINGS.folds;
 async function trainerRate(architecture: Architecture, data: TrainingData, backend: string): Promise<number> {
   const dir = await mkdtemp(join(tmpdir(), 'bench-train-'));
   const checkpoint = join(dir, 'checkpoint.bin');
-  const trainer = await Trainer.open({ model: `${architecture}-l8`, architecture, latentDim: 8, settings: SETTINGS, backend }, data, checkpoint);
+  const trainer = await Trainer.open(
+    { model: `${architecture}-l8`, architecture, latentDim: 8, settings: SETTINGS, backend },
+    data,
+    checkpoint,
+  );
   await trainer.run(checkpoint);
   const seconds = trainer.epochHistory().at(-1)!.seconds;
   trainer.dispose();
@@ -39,10 +43,9 @@ async function trainerRate(architecture: Architecture, data: TrainingData, backe
 /** The same AE epoch written the straightforward tfjs way; events/s of the second epoch. */
 function naiveRate(data: TrainingData): number {
   const widths = [20, 100, 100, 100, 8, 100, 100, 100, 20];
-  const variables = widths.slice(1).flatMap((units, i) => [
-    tf.variable(tf.randomUniform([widths[i]!, units], -0.1, 0.1)),
-    tf.variable(tf.zeros([units])),
-  ]);
+  const variables = widths
+    .slice(1)
+    .flatMap((units, i) => [tf.variable(tf.randomUniform([widths[i]!, units], -0.1, 0.1)), tf.variable(tf.zeros([units]))]);
   const x = tf.tensor2d(data.x, [data.rows, 20]);
   const w = tf.tensor1d(data.weights);
   const adam = tf.train.adam(SETTINGS.learningRate);
@@ -64,8 +67,14 @@ function naiveRate(data: TrainingData): number {
           const index = tf.tensor1d(train.subarray(start, start + SETTINGS.batchSize), 'int32');
           const xb = tf.gather(x, index) as tf.Tensor2D;
           const wb = tf.gather(w, index);
-          const { grads } = tf.variableGrads(() => tf.div(tf.sum(tf.mul(tf.mean(tf.squaredDifference(forward(xb), xb), 1), wb)), index.size) as tf.Scalar, variables);
-          const { clipped } = clipByGlobalNorm(variables.map((v) => grads[v.name]!), SETTINGS.clipNorm);
+          const { grads } = tf.variableGrads(
+            () => tf.div(tf.sum(tf.mul(tf.mean(tf.squaredDifference(forward(xb), xb), 1), wb)), index.size) as tf.Scalar,
+            variables,
+          );
+          const { clipped } = clipByGlobalNorm(
+            variables.map((v) => grads[v.name]!),
+            SETTINGS.clipNorm,
+          );
           adam.applyGradients(variables.map((v, i) => ({ name: v.name, tensor: clipped[i]! })));
           variables.forEach((v, i) => average[i]!.assign(tf.add(average[i]!, v)));
         });
@@ -89,7 +98,12 @@ export async function bench(): Promise<Row[]> {
   await useBackend('wasm');
   const naive = naiveRate(data);
   const ours = await trainerRate('AE', data, 'wasm');
-  rows.push({ name: 'train: plain tfjs loop, AE l8 b256, wasm', value: naive, unit: 'events/s', note: 'baseline: tf.train.adam, tfjs matMul gradients, gather' });
+  rows.push({
+    name: 'train: plain tfjs loop, AE l8 b256, wasm',
+    value: naive,
+    unit: 'events/s',
+    note: 'baseline: tf.train.adam, tfjs matMul gradients, gather',
+  });
   rows.push({ name: 'train: activities/train loop, AE l8 b256, wasm', value: ours, unit: 'events/s' });
   rows.push({ name: 'train: activities/train / plain tfjs loop (wasm)', value: ours / naive, unit: 'x' });
 
@@ -98,7 +112,12 @@ export async function bench(): Promise<Row[]> {
     await useBackend(backend === 'wasm' ? 'wasm' : 'auto');
     for (const architecture of ['AE', 'VAE', 'DVAE'] as const) {
       const note = `8000 events, 5 folds${backend === auto ? ', the backend auto picks' : ''}`;
-      rows.push({ name: `train: ${architecture} l8 b256 on ${backend}`, value: await trainerRate(architecture, data, backend), unit: 'events/s', note });
+      rows.push({
+        name: `train: ${architecture} l8 b256 on ${backend}`,
+        value: await trainerRate(architecture, data, backend),
+        unit: 'events/s',
+        note,
+      });
     }
   }
 
@@ -108,7 +127,12 @@ export async function bench(): Promise<Row[]> {
   const started = performance.now();
   const summary = await runTrain(ctx);
   const wall = (performance.now() - started) / 1000;
-  rows.push({ name: 'train: runTrain overhead beyond its epochs', value: wall - (summary.seconds as number), unit: 's', note: `child start, data, model files (${summary.backend})` });
+  rows.push({
+    name: 'train: runTrain overhead beyond its epochs',
+    value: wall - (summary.seconds as number),
+    unit: 's',
+    note: `child start, data, model files (${summary.backend})`,
+  });
   return rows;
 }
 

@@ -50,7 +50,18 @@ export function summaryJson({ result, workflowId, runId }: SweepOutputs): string
 
 const done = (result: SweepResult, kind: NodeOutcome['kind']) => result.nodes.filter((n) => n.kind === kind && n.status === 'done');
 
-const PRESELECTION_COLUMNS = ['sample', 'process', 'kind', 'm_chi1', 'm_hprime', 'generated', 'generated_weighted', 'selected', 'selected_weighted', 'efficiency'];
+const PRESELECTION_COLUMNS = [
+  'sample',
+  'process',
+  'kind',
+  'm_chi1',
+  'm_hprime',
+  'generated',
+  'generated_weighted',
+  'selected',
+  'selected_weighted',
+  'efficiency',
+];
 
 /** One row per preselected sample, from the preselect summaries (mass columns empty for background). */
 export function preselectionCsv(result: SweepResult): string | undefined {
@@ -58,7 +69,18 @@ export function preselectionCsv(result: SweepResult): string | undefined {
   if (nodes.length === 0) return undefined;
   const rows = nodes.map(({ summary = {} }) => {
     const s = summary as Record<string, string | number | null | undefined>;
-    return [s.sample, s.process, s.kind, s.mChi1, s.mHprime, s.generated, s.generatedWeighted, s.selected, s.selectedWeighted, s.efficiency];
+    return [
+      s.sample,
+      s.process,
+      s.kind,
+      s.mChi1,
+      s.mHprime,
+      s.generated,
+      s.generatedWeighted,
+      s.selected,
+      s.selectedWeighted,
+      s.efficiency,
+    ];
   });
   return toCsv(PRESELECTION_COLUMNS, rows);
 }
@@ -70,14 +92,19 @@ const TABLES: Record<string, TableWriter> = {
   'summary.json': async (outputs) => summaryJson(outputs),
   'preselection.csv': async ({ result }) => preselectionCsv(result),
   'scan.csv': async ({ result }) => {
-    const dirs = done(result, 'scan').map(artifactDir).filter((d): d is string => Boolean(d));
+    const dirs = done(result, 'scan')
+      .map(artifactDir)
+      .filter((d): d is string => Boolean(d));
     return dirs.length > 0 ? scanCsv(await Promise.all(dirs.map(readScanFile))) : undefined;
   },
   'models.csv': async ({ dag, result }) => {
     const outcomes = new Map(result.nodes.map((n) => [n.id, n]));
     const models = dag.nodes
       .filter((n) => n.kind === 'train')
-      .map((n) => ({ params: n.params as TrainParams, summary: outcomes.get(n.id)?.status === 'done' ? outcomes.get(n.id)?.summary : undefined }));
+      .map((n) => ({
+        params: n.params as TrainParams,
+        summary: outcomes.get(n.id)?.status === 'done' ? outcomes.get(n.id)?.summary : undefined,
+      }));
     return models.length > 0 ? modelsCsv(models) : undefined;
   },
 };

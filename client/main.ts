@@ -76,7 +76,11 @@ async function withSession<T>(options: SessionOptions, use: (session: Session) =
 }
 
 async function run(args: string[]): Promise<number> {
-  const { values, target } = parse(args, { out: { type: 'string' }, until: { type: 'string' }, ...WORKER_FLAGS }, 'run FILE --out DIR [--until KIND]');
+  const { values, target } = parse(
+    args,
+    { out: { type: 'string' }, until: { type: 'string' }, ...WORKER_FLAGS },
+    'run FILE --out DIR [--until KIND]',
+  );
   if (!values.out) throw new UsageError('sweep run needs --out DIR: where summary.json and the result tables go');
   const { spec, dag } = await loadDag(target, parseKind(values.until));
   const flags = workerFlags(values);
@@ -103,7 +107,10 @@ async function submit(args: string[]): Promise<number> {
     console.log(`workflow id: ${handle.workflowId}`);
     console.log(`run id:      ${runId}`);
     if (attached) console.log('(a sweep of this name is already running: attached to it instead of starting another)');
-    if (session.uiUrl) console.log(`ui:          ${session.uiUrl}/namespaces/${session.settings.namespace}/workflows/${encodeURIComponent(handle.workflowId)}`);
+    if (session.uiUrl)
+      console.log(
+        `ui:          ${session.uiUrl}/namespaces/${session.settings.namespace}/workflows/${encodeURIComponent(handle.workflowId)}`,
+      );
     console.log('workers execute it: `sweep worker` on this or other hosts');
     return 0;
   });
@@ -138,14 +145,21 @@ async function report(args: string[]): Promise<number> {
   return withSession({}, async (session) => {
     const described = await describeSweep(session.client, target);
     const answer = described.result && reportAnswer(described.result);
-    if (!answer) throw new NotFoundError(`${described.workflowId} has no finished report yet (${described.status}); \`sweep status ${described.workflowId}\` shows how far it is`);
+    if (!answer)
+      throw new NotFoundError(
+        `${described.workflowId} has no finished report yet (${described.status}); \`sweep status ${described.workflowId}\` shows how far it is`,
+      );
     console.log(answer);
     return 0;
   });
 }
 
 async function resume(args: string[]): Promise<number> {
-  const { values, target } = parse(args, { out: { type: 'string' }, detach: { type: 'boolean' }, ...WORKER_FLAGS }, 'resume ID [--out DIR] [--detach]');
+  const { values, target } = parse(
+    args,
+    { out: { type: 'string' }, detach: { type: 'boolean' }, ...WORKER_FLAGS },
+    'resume ID [--out DIR] [--detach]',
+  );
   return withSession({ workers: values.detach ? undefined : workerFlags(values) }, async (session) => {
     const { resumeSweep } = await import('./sweeps.js');
     const outcome = await resumeSweep(session.client, target);
@@ -153,10 +167,16 @@ async function resume(args: string[]): Promise<number> {
     if (outcome.mode === 'update') {
       const description = await outcome.handle.describe();
       runId = description.runId;
-      console.error(outcome.reset.length > 0 ? `re-running ${outcome.reset.length} nodes: ${outcome.reset.join(', ')}` : 'nothing failed in the running sweep');
+      console.error(
+        outcome.reset.length > 0
+          ? `re-running ${outcome.reset.length} nodes: ${outcome.reset.join(', ')}`
+          : 'nothing failed in the running sweep',
+      );
     } else {
       runId = outcome.runId;
-      console.error(`started run ${runId} of ${outcome.handle.workflowId} with the previous run's DAG (${outcome.nodes} nodes; finished ones are cache hits)`);
+      console.error(
+        `started run ${runId} of ${outcome.handle.workflowId} with the previous run's DAG (${outcome.nodes} nodes; finished ones are cache hits)`,
+      );
     }
     if (values.detach) return 0;
     return watch(session, outcome.handle, runId, values.out);
@@ -198,12 +218,16 @@ async function watch(session: Session, handle: SweepHandle, runId: string, out?:
   } catch (err) {
     const { WorkflowFailedError } = await import('@temporalio/client');
     if (err instanceof WorkflowFailedError) {
-      throw new UserError(`sweep ${handle.workflowId} ended without a result: ${err.cause?.message ?? err.message}; \`sweep resume ${handle.workflowId}\` starts it again`);
+      throw new UserError(
+        `sweep ${handle.workflowId} ended without a result: ${err.cause?.message ?? err.message}; \`sweep resume ${handle.workflowId}\` starts it again`,
+      );
     }
     throw err;
   }
   if (result === 'stopped') {
-    console.error(`workers stopped; the sweep continues on the server. Attach again with \`sweep resume ${handle.workflowId}\` or \`sweep run\`.`);
+    console.error(
+      `workers stopped; the sweep continues on the server. Attach again with \`sweep resume ${handle.workflowId}\` or \`sweep run\`.`,
+    );
     return 130;
   }
   view.update(result.nodes);

@@ -8,11 +8,21 @@ export function renderTable(dag: Dag): string {
   const header = ['id', 'kind', 'queue', 'deps', 'cache key'];
   const rows = dag.nodes.map((n) => [n.id, n.kind, n.queue, String(n.dependsOn.length), n.cacheKey.slice(0, KEY_PREFIX)]);
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
-  const line = (cells: string[]) => cells.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, c) => cell.padEnd(widths[c]))
+      .join('  ')
+      .trimEnd();
   const counts = NODE_KINDS.map((kind) => [kind, dag.nodes.filter((n) => n.kind === kind).length] as const)
     .filter(([, count]) => count > 0)
     .map(([kind, count]) => `${count} ${kind}`);
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line), '', `${dag.nodes.length} nodes: ${counts.join(', ')}`].join('\n');
+  return [
+    line(header),
+    line(widths.map((w) => '-'.repeat(w))),
+    ...rows.map(line),
+    '',
+    `${dag.nodes.length} nodes: ${counts.join(', ')}`,
+  ].join('\n');
 }
 
 /** Node ids hold `/` and `.`, which Mermaid ids cannot, so nodes are n0, n1, ... with labels. */
@@ -42,6 +52,14 @@ export function renderDot(dag: Dag): string {
 }
 
 export function renderJson(dag: Dag): string {
-  const nodes = dag.nodes.map(({ id, kind, queue, dependsOn, params, cacheKey, summary }) => ({ id, kind, queue, dependsOn, params, cacheKey, summary }));
+  const nodes = dag.nodes.map(({ id, kind, queue, dependsOn, params, cacheKey, summary }) => ({
+    id,
+    kind,
+    queue,
+    dependsOn,
+    params,
+    cacheKey,
+    summary,
+  }));
   return JSON.stringify({ sweep: dag.sweep, nodes }, null, 2);
 }

@@ -74,7 +74,14 @@ export class ProgressView {
 /** The table printed when a sweep ends: per kind, and every failure with its reason. */
 export function summaryTable(result: SweepResult): string {
   const rows = [...countByKind(result.nodes)].map(([kind, c]) => [kind, c.total, c.done - c.cached, c.cached, c.failed, c.skipped]);
-  const table = formatTable(['kind', 'nodes', 'ran', 'cached', 'failed', 'skipped'], rows, ['left', 'right', 'right', 'right', 'right', 'right']);
+  const table = formatTable(['kind', 'nodes', 'ran', 'cached', 'failed', 'skipped'], rows, [
+    'left',
+    'right',
+    'right',
+    'right',
+    'right',
+    'right',
+  ]);
   const failures = result.failures.map((f) => `  ${f.id}: ${f.error}`);
   return failures.length > 0 ? `${table}\n\nFailed:\n${failures.join('\n')}` : table;
 }

@@ -209,6 +209,8 @@ export async function ensureSearchAttributes(connection: Pick<ConnectionLike, 'o
     });
   } catch (err) {
     const wanted = missing.map((key) => `${key.name} (${titleCase(key.type)})`).join(', ');
-    throw new ServerError(`the namespace ${namespace} lacks the search attributes ${wanted} and they could not be added (${(err as Error).message}); add them in your Temporal admin tools`);
+    throw new ServerError(
+      `the namespace ${namespace} lacks the search attributes ${wanted} and they could not be added (${(err as Error).message}); add them in your Temporal admin tools`,
+    );
   }
 }

@@ -60,8 +60,7 @@ async function latestRun(
 }
 
 export type ResumeOutcome =
-  | { mode: 'update'; handle: SweepHandle; reset: string[] }
-  | { mode: 'new-run'; handle: SweepHandle; runId: string; nodes: number };
+  { mode: 'update'; handle: SweepHandle; reset: string[] } | { mode: 'new-run'; handle: SweepHandle; runId: string; nodes: number };
 
 /**
  * Re-runs what failed: a running sweep gets the `retryFailed` update; a closed one is

@@ -21,5 +21,8 @@ export function modelsCsvRows(models: ModelOutcome[]): ModelRow[] {
 }
 
 export function modelsCsv(models: ModelOutcome[]): string {
-  return toCsv([...MODELS_CSV_COLUMNS], modelsCsvRows(models).map((row) => MODELS_CSV_COLUMNS.map((c) => row[c])));
+  return toCsv(
+    [...MODELS_CSV_COLUMNS],
+    modelsCsvRows(models).map((row) => MODELS_CSV_COLUMNS.map((c) => row[c])),
+  );
 }

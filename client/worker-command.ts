@@ -52,9 +52,13 @@ export async function workerMain(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const queues = values.queues.split(',').map((q) => q.trim()).filter(Boolean);
+  const queues = values.queues
+    .split(',')
+    .map((q) => q.trim())
+    .filter(Boolean);
   for (const q of queues) {
-    if (!(TASK_QUEUES as readonly string[]).includes(q)) throw new UsageError(`--queues: unknown task queue "${q}"; use cpu, gpu or cpu,gpu`);
+    if (!(TASK_QUEUES as readonly string[]).includes(q))
+      throw new UsageError(`--queues: unknown task queue "${q}"; use cpu, gpu or cpu,gpu`);
   }
   const flags = workerFlags(values);
   const grace = positiveInt(values.grace, '--grace') ?? 30;
@@ -70,7 +74,9 @@ export async function workerMain(argv: string[]): Promise<number> {
     workflows: !values['no-workflows'],
     shutdownGraceTime: grace * 1000,
   });
-  console.error(`worker: serving ${[...(values['no-workflows'] ? [] : [WORKFLOW_TASK_QUEUE]), ...queues].join(', ')} on ${describeTarget(settings)}`);
+  console.error(
+    `worker: serving ${[...(values['no-workflows'] ? [] : [WORKFLOW_TASK_QUEUE]), ...queues].join(', ')} on ${describeTarget(settings)}`,
+  );
   if (queues.includes('gpu') && !(await hasGpuBackend())) console.error(NO_GPU_WARNING);
   await workers.done;
   await connection.close();

@@ -133,7 +133,11 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
  */
 export async function cachedWorkflowBundle(home: string = sweepHome()): Promise<string> {
   const { version } = createRequire(import.meta.url)('@temporalio/workflow/package.json') as { version: string };
-  const key = createHash('sha256').update(await sourceTreeHash(WORKFLOWS_PATH)).update(version).digest('hex').slice(0, 16);
+  const key = createHash('sha256')
+    .update(await sourceTreeHash(WORKFLOWS_PATH))
+    .update(version)
+    .digest('hex')
+    .slice(0, 16);
   const path = join(home, 'bundles', `workflows-${key}.js`);
   if (existsSync(path)) return path;
   const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });

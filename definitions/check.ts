@@ -59,8 +59,10 @@ function checkBackground(spec: Spec, signals: SignalPoint[], report: Report) {
       report([...at, 'weight'], '`weight` only applies to file samples; generated samples are weighted by the generator');
     }
     const first = firstIndex.get(sample.name);
-    if (first !== undefined) report([...at, 'name'], `duplicate sample name "${sample.name}" (also samples.background[${first}]); names must be unique`);
-    else if (signals.some((s) => s.name === sample.name)) report([...at, 'name'], `"${sample.name}" is also the name of a signal sample; rename it`);
+    if (first !== undefined)
+      report([...at, 'name'], `duplicate sample name "${sample.name}" (also samples.background[${first}]); names must be unique`);
+    else if (signals.some((s) => s.name === sample.name))
+      report([...at, 'name'], `"${sample.name}" is also the name of a signal sample; rename it`);
     firstIndex.set(sample.name, first ?? i);
   });
 }
@@ -70,7 +72,8 @@ function checkSignals(spec: Spec, report: Report): SignalPoint[] | undefined {
   checkSource(['samples', 'signal'], signal, report);
   if (signal.file !== undefined) {
     const unknown = [...signal.file.matchAll(/\{([^}]*)\}/g)].map((m) => m[1]).filter((p) => !['name', 'm_chi1', 'm_hprime'].includes(p));
-    if (unknown.length > 0) report(['samples', 'signal', 'file'], `unknown placeholder {${unknown[0]}}; use {name}, {m_chi1} and {m_hprime}`);
+    if (unknown.length > 0)
+      report(['samples', 'signal', 'file'], `unknown placeholder {${unknown[0]}}; use {name}, {m_chi1} and {m_hprime}`);
     else if (!signal.file.includes('{name}') && !(signal.file.includes('{m_chi1}') && signal.file.includes('{m_hprime}'))) {
       report(['samples', 'signal', 'file'], 'every grid point needs its own file: use {name}, or both {m_chi1} and {m_hprime}');
     }
@@ -108,7 +111,8 @@ function checkCuts(spec: Spec, report: Report) {
     const at = ['preselection', 'cuts', i];
     if (seen.has(cut.name)) report([...at, 'name'], `duplicate cut name "${cut.name}"; the cut-flow table needs unique names`);
     seen.add(cut.name);
-    if (cut.expr.trim() === '') report([...at, 'expr'], 'the expression is empty; write a condition such as "nExtraTracks == 0", or remove the cut');
+    if (cut.expr.trim() === '')
+      report([...at, 'expr'], 'the expression is empty; write a condition such as "nExtraTracks == 0", or remove the cut');
     else if (cut.forEach && !cut.expr.includes('{p}')) {
       report([...at, 'expr'], 'the cut has forEach but its expression has no {p}; write e.g. "{p}_nCDCHits > 20", or drop forEach');
     } else if (!cut.forEach && cut.expr.includes('{p}')) {
@@ -121,7 +125,8 @@ function checkTrainingSets(spec: Spec, signals: SignalPoint[], report: Report) {
   const backgroundNames = spec.samples.background.map((s) => s.name);
   const signalNames = new Set(signals.map((s) => s.name));
   for (const [set, samples] of Object.entries(spec.trainingSets)) {
-    if (set === ALL_BACKGROUND) report(['trainingSets', set], '`all` is built in (every background sample); give this set another name', true);
+    if (set === ALL_BACKGROUND)
+      report(['trainingSets', set], '`all` is built in (every background sample); give this set another name', true);
     samples.forEach((sample, i) => {
       if (backgroundNames.includes(sample)) return;
       const why = signalNames.has(sample)
@@ -136,7 +141,10 @@ function checkSetReference(value: string | string[] | undefined, at: YamlPath, s
   const list = value === undefined ? [] : Array.isArray(value) ? value : [value];
   list.forEach((set, i) => {
     if (!sets.includes(set)) {
-      report(Array.isArray(value) ? [...at, i] : at, `no training set named "${set}"${didYouMean(set, sets)} (defined: ${sets.join(', ')}); define it under trainingSets`);
+      report(
+        Array.isArray(value) ? [...at, i] : at,
+        `no training set named "${set}"${didYouMean(set, sets)} (defined: ${sets.join(', ')}); define it under trainingSets`,
+      );
     }
   });
 }
@@ -214,7 +222,10 @@ function checkRetries(spec: Spec, report: Report) {
     if (!given) continue;
     const merged = { ...defaults, ...given };
     if (merged.maximumIntervalSeconds < merged.initialIntervalSeconds) {
-      report(at, `maximumIntervalSeconds (${merged.maximumIntervalSeconds}) is below initialIntervalSeconds (${merged.initialIntervalSeconds}); raise it`);
+      report(
+        at,
+        `maximumIntervalSeconds (${merged.maximumIntervalSeconds}) is below initialIntervalSeconds (${merged.initialIntervalSeconds}); raise it`,
+      );
     }
   }
 }

@@ -69,27 +69,23 @@ function retrySettings(spec: Spec): Record<NodeKind, RetrySettings> {
 function samples(spec: Spec): { background: SampleParams[]; signal: SampleParams[] } {
   const luminosityFb = spec.luminosity;
   const generated = (name: string, events: number) => ({ generate: { events, seed: deriveSeed(spec.seed, `generate/${name}`) } });
-  const background = spec.samples.background.map(
-    (b): SampleParams => ({
-      name: b.name,
-      kind: 'background',
-      process: b.process,
-      source: b.generate ? generated(b.name, b.generate.events) : { file: b.file!, ...(b.weight !== undefined && { weight: b.weight }) },
-      luminosityFb,
-    }),
-  );
+  const background = spec.samples.background.map((b): SampleParams => ({
+    name: b.name,
+    kind: 'background',
+    process: b.process,
+    source: b.generate ? generated(b.name, b.generate.events) : { file: b.file!, ...(b.weight !== undefined && { weight: b.weight }) },
+    luminosityFb,
+  }));
   const { signal: s } = spec.samples;
-  const signal = expandSignals(s).map(
-    (point): SampleParams => ({
-      name: point.name,
-      kind: 'signal',
-      process: s.process,
-      mChi1: point.mChi1,
-      mHprime: point.mHprime,
-      source: s.generate ? generated(point.name, s.generate.events) : { file: signalFile(s.file!, point) },
-      luminosityFb,
-    }),
-  );
+  const signal = expandSignals(s).map((point): SampleParams => ({
+    name: point.name,
+    kind: 'signal',
+    process: s.process,
+    mChi1: point.mChi1,
+    mHprime: point.mHprime,
+    source: s.generate ? generated(point.name, s.generate.events) : { file: signalFile(s.file!, point) },
+    luminosityFb,
+  }));
   return { background, signal };
 }
 
@@ -136,7 +132,13 @@ export function compile(spec: Spec, options: CompileOptions): Dag {
   const setSamples = (set: string) => (set === ALL_BACKGROUND ? background.map((b) => b.name) : spec.trainingSets[set]);
   for (const set of new Set(models.map((m) => m.background))) {
     const members = setSamples(set);
-    add('fitScaler', `fitScaler/${set}`, members.map(preselectId), { background: set, samples: members, features: spec.features }, `fit the feature scaler on ${set} (${members.length} samples)`);
+    add(
+      'fitScaler',
+      `fitScaler/${set}`,
+      members.map(preselectId),
+      { background: set, samples: members, features: spec.features },
+      `fit the feature scaler on ${set} (${members.length} samples)`,
+    );
   }
 
   const allPreselects = [...background, ...signal].map((s) => preselectId(s.name));
@@ -157,7 +159,13 @@ export function compile(spec: Spec, options: CompileOptions): Dag {
       { ...base, samples: members, features: spec.features, training: trainingSettings(spec, deriveSeed(spec.seed, `train/${suffix}`)) },
       `train ${architecture} latentDim ${latentDim} on ${set}`,
     );
-    add('score', `score/${suffix}`, [`train/${suffix}`, `fitScaler/${set}`, ...allPreselects], base, `score ${allPreselects.length} samples with ${model}`);
+    add(
+      'score',
+      `score/${suffix}`,
+      [`train/${suffix}`, `fitScaler/${set}`, ...allPreselects],
+      base,
+      `score ${allPreselects.length} samples with ${model}`,
+    );
     // The signal preselections give the scan each signal's mass point and generated count.
     add(
       'scan',

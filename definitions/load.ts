@@ -123,7 +123,12 @@ function describeSchemaErrors(errors: ErrorObject[]): Problem[] {
   const problems: Problem[] = [];
   for (const error of errors) {
     if (error.keyword === 'if' || error.keyword === 'propertyNames' || branchOf(error)) continue;
-    problems.push(describe(error, errors.filter((e) => branchOf(e) === error)));
+    problems.push(
+      describe(
+        error,
+        errors.filter((e) => branchOf(e) === error),
+      ),
+    );
   }
   return problems;
 }
@@ -149,7 +154,10 @@ function describe(error: ErrorObject, branches: ErrorObject[]): Problem {
     case 'required': {
       const key = String(params.missingProperty);
       const property = (error.parentSchema as { properties?: Record<string, { description?: string }> }).properties?.[key];
-      return { path: at, message: `missing key "${key}"${property?.description ? ` (expected: ${property.description.replace(/\.$/, '')})` : ''}` };
+      return {
+        path: at,
+        message: `missing key "${key}"${property?.description ? ` (expected: ${property.description.replace(/\.$/, '')})` : ''}`,
+      };
     }
     case 'enum': {
       const allowed = allowedValues(error);

@@ -30,7 +30,8 @@ export function trainingSettingsProblems(settings: TrainingSettings): string[] {
   return (validate.errors ?? []).map((e: ErrorObject) => {
     const at = `training${e.instancePath.replaceAll('/', '.')}`;
     const value = e.instancePath ? ` (got ${JSON.stringify(valueAt(settings, e.instancePath))})` : '';
-    const allowed = e.keyword === 'enum' ? `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}` : e.message;
+    const allowed =
+      e.keyword === 'enum' ? `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}` : e.message;
     return `${at} ${allowed}${value}`;
   });
 }

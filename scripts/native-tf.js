@@ -22,7 +22,17 @@
 // tarball stay cached in .sweep/cache, so it needs no network then.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { arch, platform } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,7 +53,13 @@ const PACKAGE = GPU ? '@tensorflow/tfjs-node-gpu' : '@tensorflow/tfjs-node';
 const WHEEL = GPU ? 'tensorflow' : 'tensorflow-cpu';
 const LIBRARIES = ['libtensorflow_cc.so.2', 'libtensorflow_framework.so.2'];
 /** Headers the binding includes (directly and transitively), as prefixes inside the wheel. */
-const HEADER_PREFIXES = ['tensorflow/include/tensorflow/c/', 'tensorflow/include/tensorflow/core/platform/', 'tensorflow/include/tensorflow/tsl/', 'tensorflow/include/tsl/', 'tensorflow/include/xla/tsl/'];
+const HEADER_PREFIXES = [
+  'tensorflow/include/tensorflow/c/',
+  'tensorflow/include/tensorflow/core/platform/',
+  'tensorflow/include/tensorflow/tsl/',
+  'tensorflow/include/tsl/',
+  'tensorflow/include/xla/tsl/',
+];
 const MARKER = 'deps/libtensorflow.json';
 
 const target = join(root, 'node_modules', ...PACKAGE.split('/'));
@@ -88,7 +104,8 @@ function python() {
 /** node-gyp ships inside npm; `npx node-gyp` would need the registry. */
 function nodeGyp() {
   const candidates = [];
-  if (process.env.npm_execpath) candidates.push(join(dirname(process.env.npm_execpath), '..', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'));
+  if (process.env.npm_execpath)
+    candidates.push(join(dirname(process.env.npm_execpath), '..', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'));
   const prefix = spawnSync('npm', ['prefix', '-g'], { encoding: 'utf8' }).stdout?.trim();
   if (prefix) candidates.push(join(prefix, 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'));
   const found = candidates.find((c) => existsSync(c));
@@ -99,16 +116,22 @@ function nodeGyp() {
 function nodeDir() {
   const dirs = [process.env.npm_config_nodedir, join(dirname(process.execPath), '..')].filter(Boolean);
   const dir = dirs.find((d) => existsSync(join(d, 'include', 'node', 'node_api.h')));
-  if (!dir) throw new SetupError(`Node's headers (include/node/node_api.h) are not under ${dirs.join(' or ')}; install the Node development headers (Debian: libnode-dev) or set nodedir in ~/.npmrc.`);
+  if (!dir)
+    throw new SetupError(
+      `Node's headers (include/node/node_api.h) are not under ${dirs.join(' or ')}; install the Node development headers (Debian: libnode-dev) or set nodedir in ~/.npmrc.`,
+    );
   return dir;
 }
 
 function preflight() {
   if (platform() !== 'linux' || arch() !== 'x64') {
-    throw new SetupError(`the wheel route is built for linux x64 (this is ${platform()} ${arch()}); on other hosts \`npm install ${PACKAGE}\` uses Google's prebuilt library where the network allows.`);
+    throw new SetupError(
+      `the wheel route is built for linux x64 (this is ${platform()} ${arch()}); on other hosts \`npm install ${PACKAGE}\` uses Google's prebuilt library where the network allows.`,
+    );
   }
   for (const tool of ['c++', 'make', 'tar']) {
-    if (spawnSync(tool, ['--version']).status !== 0) throw new SetupError(`\`${tool}\` is missing; install build-essential (Debian) to build the addon.`);
+    if (spawnSync(tool, ['--version']).status !== 0)
+      throw new SetupError(`\`${tool}\` is missing; install build-essential (Debian) to build the addon.`);
   }
   nodeDir();
 }
@@ -130,8 +153,29 @@ function downloadWheel() {
   if (find()) return join(dir, find());
   mkdirSync(dir, { recursive: true });
   log(`downloading ${WHEEL}==${TF_VERSION} from PyPI (~${GPU ? 600 : 230} MB, once) into ${dir}`);
-  const pip = [python(), ['-m', 'pip', 'download', '--disable-pip-version-check', '-q', '--no-deps', '--only-binary=:all:',
-    '--platform', 'manylinux2014_x86_64', '--platform', 'manylinux_2_27_x86_64', '--python-version', '3.11', '--implementation', 'cp', '-d', dir, `${WHEEL}==${TF_VERSION}`]];
+  const pip = [
+    python(),
+    [
+      '-m',
+      'pip',
+      'download',
+      '--disable-pip-version-check',
+      '-q',
+      '--no-deps',
+      '--only-binary=:all:',
+      '--platform',
+      'manylinux2014_x86_64',
+      '--platform',
+      'manylinux_2_27_x86_64',
+      '--python-version',
+      '3.11',
+      '--implementation',
+      'cp',
+      '-d',
+      dir,
+      `${WHEEL}==${TF_VERSION}`,
+    ],
+  ];
   run(`pip download ${WHEEL}==${TF_VERSION}`, ...niced(...pip), { stdio: ['ignore', 'pipe', 'pipe'] });
   if (!find()) throw new SetupError(`pip reported success but no ${prefix}*.whl is in ${dir}`);
   return join(dir, find());
@@ -143,7 +187,11 @@ async function fetchPackage() {
   mkdirSync(dir, { recursive: true });
   let tarball = join(dir, `${PACKAGE.slice(1).replace('/', '-')}-${TFJS_VERSION}.tgz`);
   if (!existsSync(tarball)) {
-    const out = run(`npm pack ${PACKAGE}@${TFJS_VERSION}`, ...npm(['pack', `${PACKAGE}@${TFJS_VERSION}`, '--json', '--prefer-offline', '--pack-destination', dir]), { cwd: dir });
+    const out = run(
+      `npm pack ${PACKAGE}@${TFJS_VERSION}`,
+      ...npm(['pack', `${PACKAGE}@${TFJS_VERSION}`, '--json', '--prefer-offline', '--pack-destination', dir]),
+      { cwd: dir },
+    );
     tarball = join(dir, JSON.parse(out)[0].filename);
   }
   const lockfile = join(root, 'package-lock.json');
@@ -151,7 +199,8 @@ async function fetchPackage() {
   if (locked?.integrity) {
     const [algorithm, expected] = locked.integrity.split('-');
     const actual = createHash(algorithm).update(readFileSync(tarball)).digest('base64');
-    if (actual !== expected) throw new SetupError(`${tarball} does not match the integrity recorded in package-lock.json; delete it and retry.`);
+    if (actual !== expected)
+      throw new SetupError(`${tarball} does not match the integrity recorded in package-lock.json; delete it and retry.`);
   }
   return tarball;
 }
@@ -168,7 +217,21 @@ function installRuntimeDependencies(pkgDir) {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'tfjs-node-dependencies', private: true, dependencies }));
-  run('npm install of the addon loader and its helpers', ...npm(['install', '--prefix', dir, '--ignore-scripts', '--no-package-lock', '--no-audit', '--no-fund', '--omit=dev', '--prefer-offline']), { cwd: dir });
+  run(
+    'npm install of the addon loader and its helpers',
+    ...npm([
+      'install',
+      '--prefix',
+      dir,
+      '--ignore-scripts',
+      '--no-package-lock',
+      '--no-audit',
+      '--no-fund',
+      '--omit=dev',
+      '--prefer-offline',
+    ]),
+    { cwd: dir },
+  );
   renameSync(join(dir, 'node_modules'), join(pkgDir, 'node_modules'));
   rmSync(dir, { recursive: true, force: true });
 }
@@ -197,7 +260,10 @@ with zipfile.ZipFile(wheel) as z:
   const deps = join(pkgDir, 'deps');
   mkdirSync(join(deps, 'lib'), { recursive: true });
   mkdirSync(join(deps, 'include'), { recursive: true });
-  run(`extracting libtensorflow from ${wheel}`, ...niced(python(), ['-c', script, wheel, deps, LIBRARIES.join(','), HEADER_PREFIXES.join(',')]));
+  run(
+    `extracting libtensorflow from ${wheel}`,
+    ...niced(python(), ['-c', script, wheel, deps, LIBRARIES.join(','), HEADER_PREFIXES.join(',')]),
+  );
   const symbols = spawnSync('nm', ['-D', '--defined-only', join(deps, 'lib', LIBRARIES[0])], { encoding: 'utf8', maxBuffer: 1 << 30 });
   if (symbols.status === 0 && !/ T TFE_NewContext(@|$)/m.test(symbols.stdout)) {
     throw new SetupError(`${LIBRARIES[0]} of ${WHEEL} ${TF_VERSION} does not export the eager C API (TFE_NewContext)`);
@@ -218,8 +284,16 @@ function buildAddon(pkgDir) {
   const napi = napiVersion(pkgDir);
   log(`building the addon with node-gyp (N-API ${napi}); log: ${buildLog}`);
   const gyp = nodeGyp();
-  const gypArgs = [...gyp[1], 'rebuild', `--nodedir=${nodeDir()}`, '--module_name=tfjs_binding',
-    `--module_path=${join(pkgDir, 'lib', `napi-v${napi}`)}`, `--napi_build_version=${napi}`, '-j', '2'];
+  const gypArgs = [
+    ...gyp[1],
+    'rebuild',
+    `--nodedir=${nodeDir()}`,
+    '--module_name=tfjs_binding',
+    `--module_path=${join(pkgDir, 'lib', `napi-v${napi}`)}`,
+    `--napi_build_version=${napi}`,
+    '-j',
+    '2',
+  ];
   const result = spawnSync(...niced(gyp[0], gypArgs), { cwd: pkgDir, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   writeFileSync(buildLog, `${result.stdout ?? ''}${result.stderr ?? ''}${result.error?.message ?? ''}`);
   if (result.status !== 0) {
@@ -251,10 +325,18 @@ console.log(JSON.stringify({ backend: tf.getBackend(), libtensorflow: tf.backend
   const env = { ...process.env, TF_CPP_MIN_LOG_LEVEL: GPU ? '0' : '2' };
   const result = spawnSync(process.execPath, ['-e', probe, spec], { cwd: root, encoding: 'utf8', env });
   if (result.status !== 0) {
-    const detail = `${result.stderr}`.trim().split('\n').filter((l) => /Error|error/.test(l)).slice(0, 3).join('\n') || result.stderr.trim().slice(-2000);
+    const detail =
+      `${result.stderr}`
+        .trim()
+        .split('\n')
+        .filter((l) => /Error|error/.test(l))
+        .slice(0, 3)
+        .join('\n') || result.stderr.trim().slice(-2000);
     return { ok: false, detail };
   }
-  const gpu = result.stderr.split('\n').filter((l) => /device:GPU:\d|Could not (load dynamic library|find cuda)|GPU will not be used/.test(l));
+  const gpu = result.stderr
+    .split('\n')
+    .filter((l) => /device:GPU:\d|Could not (load dynamic library|find cuda)|GPU will not be used/.test(l));
   return { ok: true, gpu, ...JSON.parse(result.stdout.trim().split('\n').pop()) };
 }
 
@@ -272,7 +354,10 @@ async function main() {
   const marker = installedMarker();
   if (!flag('force') && (!marker || marker.wheel.startsWith(`${WHEEL.replace('-', '_')}-${TF_VERSION}-`))) {
     const check = verify(PACKAGE);
-    if (check.ok) return log(`${PACKAGE} already works (libtensorflow ${check.libtensorflow}${marker ? ` from ${marker.wheel}` : ''}); --force rebuilds it.`);
+    if (check.ok)
+      return log(
+        `${PACKAGE} already works (libtensorflow ${check.libtensorflow}${marker ? ` from ${marker.wheel}` : ''}); --force rebuilds it.`,
+      );
   }
   preflight();
   const wheel = downloadWheel();
@@ -287,7 +372,10 @@ async function main() {
     buildAddon(staging);
     const staged = verify(staging);
     if (!staged.ok) throw new SetupError(`the built addon does not work:\n${staged.detail}`);
-    writeFileSync(join(staging, MARKER), `${JSON.stringify({ tensorflow: TF_VERSION, wheel: wheel.split('/').pop(), sha256: await sha256(wheel), package: `${PACKAGE}@${TFJS_VERSION}` }, null, 2)}\n`);
+    writeFileSync(
+      join(staging, MARKER),
+      `${JSON.stringify({ tensorflow: TF_VERSION, wheel: wheel.split('/').pop(), sha256: await sha256(wheel), package: `${PACKAGE}@${TFJS_VERSION}` }, null, 2)}\n`,
+    );
     const old = `${staging}-old`;
     rmSync(old, { recursive: true, force: true });
     if (existsSync(target)) renameSync(target, old);
@@ -299,7 +387,10 @@ async function main() {
   const installed = verify(PACKAGE);
   if (!installed.ok) throw new SetupError(`${PACKAGE} was installed but does not load:\n${installed.detail}`);
   log(`${PACKAGE} works: backend ${installed.backend}, libtensorflow ${installed.libtensorflow}. Training picks it up automatically.`);
-  if (GPU) log(`CUDA, as TensorFlow reports it:\n  ${installed.gpu.join('\n  ') || '(no device or CUDA messages; run with TF_CPP_MIN_LOG_LEVEL=0 to see its log)'}`);
+  if (GPU)
+    log(
+      `CUDA, as TensorFlow reports it:\n  ${installed.gpu.join('\n  ') || '(no device or CUDA messages; run with TF_CPP_MIN_LOG_LEVEL=0 to see its log)'}`,
+    );
 }
 
 main().catch((err) => {

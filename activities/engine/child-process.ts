@@ -22,7 +22,10 @@ const OUTPUT_TAIL = 4000;
 const CANCEL_GRACE_MS = 60_000;
 
 /** The data part of a NodeContext: what the parent sends. */
-export type ChildJob = Pick<NodeContext, 'node' | 'inputs' | 'outDir' | 'workDir' | 'dataRoot' | 'backend' | 'attempt' | 'heartbeatDetails'>;
+export type ChildJob = Pick<
+  NodeContext,
+  'node' | 'inputs' | 'outDir' | 'workDir' | 'dataRoot' | 'backend' | 'attempt' | 'heartbeatDetails'
+>;
 
 type ToChild = { type: 'start'; job: ChildJob } | { type: 'cancel' };
 

@@ -80,11 +80,19 @@ export function nodeActivities(runners: RunnerRegistry, env: NodeEnvironment): N
 // activity alive in between, re-sending the runner's last details so checkpoints survive.
 const MAX_HEARTBEAT_INTERVAL_MS = 5_000;
 
-async function runAsActivity(kind: NodeKind, runner: NodeRunner<NodeKind>, input: NodeActivityInput, env: NodeEnvironment): Promise<NodeActivityResult> {
+async function runAsActivity(
+  kind: NodeKind,
+  runner: NodeRunner<NodeKind>,
+  input: NodeActivityInput,
+  env: NodeEnvironment,
+): Promise<NodeActivityResult> {
   const context = Context.current();
   const { attempt, heartbeatDetails, heartbeatTimeoutMs } = context.info;
   if (input.node.kind !== kind) {
-    throw ApplicationFailure.nonRetryable(`node ${input.node.id} of kind ${input.node.kind} was sent to the ${kind} activity`, 'EngineError');
+    throw ApplicationFailure.nonRetryable(
+      `node ${input.node.id} of kind ${input.node.kind} was sent to the ${kind} activity`,
+      'EngineError',
+    );
   }
   let lastDetails: unknown = heartbeatDetails;
   const heartbeat = (details?: unknown) => {

@@ -42,7 +42,9 @@ export const runFitScaler: NodeRunner<'fitScaler'> = async (ctx) => {
     ctx.heartbeat({ sample: preselectSummary(input).sample });
   }
   if (events === 0) {
-    throw new UserError(`training set ${background}: no background event is left in the training split after the preselection; loosen the cuts or add samples.`);
+    throw new UserError(
+      `training set ${background}: no background event is left in the training split after the preselection; loosen the cuts or add samples.`,
+    );
   }
   const scaler: Scaler = { features, mean: [], std: [] };
   for (let f = 0; f < n; f++) {
@@ -52,7 +54,7 @@ export const runFitScaler: NodeRunner<'fitScaler'> = async (ctx) => {
     if (!(std > 0)) {
       throw new UserError(
         `training set ${background}: feature '${features[f]}' has zero spread over the training events (every value is ${shift[f] + m}); ` +
-        'it cannot be standardised, so remove it from features or check the preselection.',
+          'it cannot be standardised, so remove it from features or check the preselection.',
       );
     }
     scaler.mean.push(shift[f] + m);

@@ -36,8 +36,14 @@ const negatives = new Int32Array(MAX_TRACKS);
 
 /** Appends the event's candidates to the ntuple; returns how many passed the skim. */
 export function writeCandidates(
-  tracks: Tracks, clusters: Clusters, ntuple: NtupleBuilder, rng: Rng,
-  event: number, weight: number, mChi1: number, mHprime: number,
+  tracks: Tracks,
+  clusters: Clusters,
+  ntuple: NtupleBuilder,
+  rng: Rng,
+  event: number,
+  weight: number,
+  mChi1: number,
+  mHprime: number,
 ): number {
   let nPos = 0;
   let nNeg = 0;
@@ -108,7 +114,15 @@ function toCm(tracks: Tracks, i: number, mass: number, E: Float64Array, pz: Floa
 }
 
 // Offsets of the lepton fields after <prefix>_E, in NTUPLE_COLUMNS order.
-const L_PX = 1, L_PY = 2, L_PZ = 3, L_CHARGE = 4, L_HITS = 5, L_DR = 6, L_DZ = 7, L_THETA = 8, L_PID = 9;
+const L_PX = 1,
+  L_PY = 2,
+  L_PZ = 3,
+  L_CHARGE = 4,
+  L_HITS = 5,
+  L_DR = 6,
+  L_DZ = 7,
+  L_THETA = 8,
+  L_PID = 9;
 
 function fillLepton(row: Float64Array, at: number, tracks: Tracks, i: number, E: Float64Array, pz: Float64Array): void {
   row[at] = E[i];
@@ -123,9 +137,7 @@ function fillLepton(row: Float64Array, at: number, tracks: Tracks, i: number, E:
   row[at + L_PID] = tracks.pid[i];
 }
 
-function fillPair(
-  row: Float64Array, at: number, tracks: Tracks, a: number, b: number, E: Float64Array, pz: Float64Array, rng: Rng,
-): void {
+function fillPair(row: Float64Array, at: number, tracks: Tracks, a: number, b: number, E: Float64Array, pz: Float64Array, rng: Rng): void {
   const fit = fitVertex(tracks, a, b, rng);
   row[at] = fit.dr;
   row[at + 1] = fit.failed;
@@ -160,7 +172,11 @@ function bestPi0Mass(clusters: Clusters): number {
 }
 
 function isGoodPhoton(clusters: Clusters, i: number): boolean {
-  return clusters.nHits[i] > GOOD_PHOTON.minHits && clusters.thetaDeg[i] > GOOD_PHOTON.minTheta &&
-    clusters.thetaDeg[i] < GOOD_PHOTON.maxTheta && clusters.E[i] < GOOD_PHOTON.maxE &&
-    Math.abs(clusters.time[i]) < GOOD_PHOTON.maxAbsTime;
+  return (
+    clusters.nHits[i] > GOOD_PHOTON.minHits &&
+    clusters.thetaDeg[i] > GOOD_PHOTON.minTheta &&
+    clusters.thetaDeg[i] < GOOD_PHOTON.maxTheta &&
+    clusters.E[i] < GOOD_PHOTON.maxE &&
+    Math.abs(clusters.time[i]) < GOOD_PHOTON.maxAbsTime
+  );
 }

@@ -97,8 +97,15 @@ export function decayTau(ev: Particles, t: number, mode: TauMode, rng: Rng): voi
 
 /** Two-body decay of `parent` into two newly added particles. */
 export function decayInto(
-  ev: Particles, parent: number, rng: Rng,
-  kind1: Kind, m1: number, q1: number, kind2: Kind, m2: number, q2: number,
+  ev: Particles,
+  parent: number,
+  rng: Rng,
+  kind1: Kind,
+  m1: number,
+  q1: number,
+  kind2: Kind,
+  m2: number,
+  q2: number,
 ): void {
   const first = ev.add(kind1, m1, q1);
   ev.add(kind2, m2, q2);

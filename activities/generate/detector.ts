@@ -74,7 +74,13 @@ let resolution = 1;
  * ideal detector has no resolution effects and no beam background.
  */
 export function simulateDetector(
-  ev: Particles, bkgPos: number, bkgNeg: number, rng: Rng, tracks: Tracks, clusters: Clusters, ideal = false,
+  ev: Particles,
+  bkgPos: number,
+  bkgNeg: number,
+  rng: Rng,
+  tracks: Tracks,
+  clusters: Clusters,
+  ideal = false,
 ): void {
   tracks.n = 0;
   clusters.n = 0;
@@ -100,8 +106,17 @@ export function simulateDetector(
 }
 
 function addTrack(
-  tracks: Tracks, rng: Rng, kind: Kind, charge: number,
-  px: number, py: number, pz: number, E: number, ox: number, oy: number, oz: number,
+  tracks: Tracks,
+  rng: Rng,
+  kind: Kind,
+  charge: number,
+  px: number,
+  py: number,
+  pz: number,
+  E: number,
+  ox: number,
+  oy: number,
+  oz: number,
 ): void {
   const pt = Math.hypot(px, py);
   if (pt < 0.05) return;
@@ -142,8 +157,13 @@ function addTrack(
 }
 
 function isGoodTrack(hits: number, dr: number, dz: number, thetaDeg: number): boolean {
-  return hits > GOOD_TRACK.minHits && Math.abs(dz) < GOOD_TRACK.maxAbsDz && dr < GOOD_TRACK.maxDr &&
-    thetaDeg > GOOD_TRACK.minTheta && thetaDeg < GOOD_TRACK.maxTheta;
+  return (
+    hits > GOOD_TRACK.minHits &&
+    Math.abs(dz) < GOOD_TRACK.maxAbsDz &&
+    dr < GOOD_TRACK.maxDr &&
+    thetaDeg > GOOD_TRACK.minTheta &&
+    thetaDeg < GOOD_TRACK.maxTheta
+  );
 }
 
 /** CDC layers crossed before the helix turns back, leaves through the outer wall or an endplate. */
@@ -171,7 +191,11 @@ function binaryPid(kind: Kind, p: number, rng: Rng): number {
       if (p > 0.7) return u < 0.93 ? 0.05 * rng.uniform() : u < 0.985 ? rng.range(0.05, 0.9) : rng.range(0.9, 1);
       return u < 0.55 ? 0.1 * rng.uniform() : u < 0.92 ? rng.range(0.1, 0.9) : rng.range(0.9, 1);
     default:
-      return u < PION_PID.muonLike ? 0.1 * rng.uniform() : u < PION_PID.muonLike + PION_PID.between ? rng.range(0.1, 0.9) : rng.range(0.9, 1);
+      return u < PION_PID.muonLike
+        ? 0.1 * rng.uniform()
+        : u < PION_PID.muonLike + PION_PID.between
+          ? rng.range(0.1, 0.9)
+          : rng.range(0.9, 1);
   }
 }
 
@@ -213,8 +237,19 @@ function addBeamBackgroundTrack(tracks: Tracks, rng: Rng, charge: number): void 
   const r = rng.exponential(1.5);
   const a = 2 * Math.PI * rng.uniform();
   // Mostly electrons and positrons from showers, but their PID is as poor as a pion's.
-  addTrack(tracks, rng, Kind.Pion, charge, pt * Math.cos(phi), pt * Math.sin(phi), pz, E,
-    r * Math.cos(a), r * Math.sin(a), 15 * rng.normal());
+  addTrack(
+    tracks,
+    rng,
+    Kind.Pion,
+    charge,
+    pt * Math.cos(phi),
+    pt * Math.sin(phi),
+    pz,
+    E,
+    r * Math.cos(a),
+    r * Math.sin(a),
+    15 * rng.normal(),
+  );
 }
 
 /** Soft photons from the beams, often out of time with the collision. */

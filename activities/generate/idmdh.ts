@@ -14,9 +14,9 @@ export function checkMassPoint(sample: string, mChi1: number | undefined, mHprim
   if (!isKinematicallyOpen(mChi1, mHprime)) {
     throw new UserError(
       `signal sample ${sample}: the mass point m_chi1 = ${mChi1}, m_hprime = ${mHprime} GeV cannot be produced at ` +
-      `sqrt(s) = ${SQRT_S.toFixed(2)} GeV: m_chi1 + m_chi2 + m_hprime = ${(m.mChi1 + m.mChi2 + m.mHprime).toFixed(2)} GeV ` +
-      `(m_chi2 = ${m.mChi2.toFixed(2)} GeV from Eq. 3.3; thesis Eq. 3.7 requires less than sqrt(s); h' -> mu mu needs m_hprime > 0.21 GeV). ` +
-      `Leave the point out of samples.signal (its grid or its where condition).`,
+        `sqrt(s) = ${SQRT_S.toFixed(2)} GeV: m_chi1 + m_chi2 + m_hprime = ${(m.mChi1 + m.mChi2 + m.mHprime).toFixed(2)} GeV ` +
+        `(m_chi2 = ${m.mChi2.toFixed(2)} GeV from Eq. 3.3; thesis Eq. 3.7 requires less than sqrt(s); h' -> mu mu needs m_hprime > 0.21 GeV). ` +
+        `Leave the point out of samples.signal (its grid or its where condition).`,
     );
   }
   return m;

@@ -24,7 +24,7 @@ export enum Kind {
 export const MASS = {
   electron: 0.000511,
   muon: 0.105658,
-  pion: 0.139570,
+  pion: 0.13957,
   pi0: 0.134977,
   kaon: 0.493677,
   k0: 0.497611,

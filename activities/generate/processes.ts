@@ -45,7 +45,7 @@ function radiateIsr(ev: Particles, k: number, mass: number, rng: Rng): number {
 }
 
 /** ISR photon energy fraction x with density beta x^(beta-1) (soft-photon exponentiation). */
-const ISR_BETA = ((2 / 137.036) / Math.PI) * (Math.log((SQRT_S * SQRT_S) / (MASS.electron * MASS.electron)) - 1);
+const ISR_BETA = (2 / 137.036 / Math.PI) * (Math.log((SQRT_S * SQRT_S) / (MASS.electron * MASS.electron)) - 1);
 function isrFraction(rng: Rng, max: number): number {
   for (;;) {
     const x = Math.pow(rng.uniform(), 1 / ISR_BETA);
@@ -296,7 +296,10 @@ function bPairs(spec: HadronicSpec, charged: boolean): ProcessModel {
       backToBack(ev, b1, b2, twoBodyMomentum(SQRT_S, MASS.bMeson, MASS.bMeson), rng);
       // Four charged tracks in total: split 2+2 for neutral B, 1+3 or 3+1 for charged B.
       const first = charged && rng.uniform() < 0.5 ? 3 : charged ? 1 : 2;
-      for (const [b, prongs] of [[b1, first], [b2, 4 - first]] as const) {
+      for (const [b, prongs] of [
+        [b1, first],
+        [b2, 4 - first],
+      ] as const) {
         const start = ev.n;
         addHadrons(ev, rng, spec, prongs, 1, ev.charge[b]);
         // A B meson never decays to a single charged hadron: give it a neutral partner.
@@ -378,6 +381,12 @@ export const PROCESSES: Record<string, ProcessModel> = {
     { millionEvents: 132.9, fourProngProbability: 0.015, kaonFraction: 0.3, pi0Mean: 1.8, neutralHadronMean: 0.5, semileptonic: 0.1 },
     1.0,
   ),
-  B0B0bar: bPairs({ millionEvents: 54, fourProngProbability: 0.002, kaonFraction: 0.4, pi0Mean: 1.2, neutralHadronMean: 0.5, semileptonic: 0.2 }, false),
-  BpBm: bPairs({ millionEvents: 51, fourProngProbability: 0.002, kaonFraction: 0.4, pi0Mean: 1.2, neutralHadronMean: 0.5, semileptonic: 0.2 }, true),
+  B0B0bar: bPairs(
+    { millionEvents: 54, fourProngProbability: 0.002, kaonFraction: 0.4, pi0Mean: 1.2, neutralHadronMean: 0.5, semileptonic: 0.2 },
+    false,
+  ),
+  BpBm: bPairs(
+    { millionEvents: 51, fourProngProbability: 0.002, kaonFraction: 0.4, pi0Mean: 1.2, neutralHadronMean: 0.5, semileptonic: 0.2 },
+    true,
+  ),
 };

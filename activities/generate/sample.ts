@@ -90,7 +90,7 @@ function processModel(sample: Sample): ProcessModel {
   if (!model) {
     throw new UserError(
       `sample ${sample.name}: the generator has no process '${sample.process}'; ` +
-      `choose one of ${Object.keys(PROCESSES).join(', ')}, or give the sample a file instead.`,
+        `choose one of ${Object.keys(PROCESSES).join(', ')}, or give the sample a file instead.`,
     );
   }
   return model;

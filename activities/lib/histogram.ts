@@ -19,9 +19,7 @@ export function histogramEdges(samples: ArrayLike<number>[], bins: number): { ed
     lo -= 0.5;
     hi += 0.5;
   }
-  const edges = Array.from({ length: bins + 1 }, (_, i) =>
-    log ? lo * Math.pow(hi / lo, i / bins) : lo + ((hi - lo) * i) / bins,
-  );
+  const edges = Array.from({ length: bins + 1 }, (_, i) => (log ? lo * Math.pow(hi / lo, i / bins) : lo + ((hi - lo) * i) / bins));
   return { edges, log };
 }
 

@@ -31,9 +31,7 @@ export async function readTable(path: string, columns?: string[]): Promise<Table
   const wanted = columns ?? [...leaves.keys()];
   const missing = wanted.filter((name) => !leaves.has(name));
   if (missing.length > 0) {
-    throw new UserError(
-      `${path} has no column ${missing.map((m) => `'${m}'`).join(', ')}; it has: ${[...leaves.keys()].join(', ')}.`,
-    );
+    throw new UserError(`${path} has no column ${missing.map((m) => `'${m}'`).join(', ')}; it has: ${[...leaves.keys()].join(', ')}.`);
   }
   const numRows = Number(metadata.num_rows);
   const out: Record<string, Column> = {};
@@ -138,7 +136,9 @@ function allocate(element: SchemaElement, n: number, path: string): Column {
     case 'BYTE_ARRAY':
       return new Array<string>(n);
     default:
-      throw new UserError(`${path}: column '${element.name}' has unsupported Parquet type ${element.type}; store it as double, int or string.`);
+      throw new UserError(
+        `${path}: column '${element.name}' has unsupported Parquet type ${element.type}; store it as double, int or string.`,
+      );
   }
 }
 

@@ -11,8 +11,15 @@ const BINARY = new Set(['||', '&&', '==', '!=', '<', '<=', '>', '>=', '+', '-', 
 const UNARY = new Set(['-', '!']);
 /** Allowed functions: name -> [min args, max args]. */
 const FUNCTIONS: Record<string, [number, number]> = {
-  abs: [1, 1], sqrt: [1, 1], cos: [1, 1], sin: [1, 1], exp: [1, 1], log: [1, 1],
-  pow: [2, 2], min: [2, Infinity], max: [2, Infinity],
+  abs: [1, 1],
+  sqrt: [1, 1],
+  cos: [1, 1],
+  sin: [1, 1],
+  exp: [1, 1],
+  log: [1, 1],
+  pow: [2, 2],
+  min: [2, Infinity],
+  max: [2, Infinity],
 };
 const ALLOWED = 'numbers, column names, && || ! == != < <= > >= + - * / ( ), and abs sqrt min max cos sin exp log pow';
 

@@ -35,7 +35,9 @@ export function preselectSummary(input: InputArtifact): PreselectSummary {
     ...NUMBERS.filter((key) => typeof s[key] !== 'number'),
   ];
   if (input.kind !== 'preselect' || missing.length > 0) {
-    throw new Error(`input ${input.nodeId} (${input.kind}) is not a preselect artifact with a complete summary (missing ${missing.join(', ')})`);
+    throw new Error(
+      `input ${input.nodeId} (${input.kind}) is not a preselect artifact with a complete summary (missing ${missing.join(', ')})`,
+    );
   }
   return s as unknown as PreselectSummary;
 }

@@ -26,12 +26,21 @@ export const runPreselect: NodeRunner<'preselect'> = async (ctx) => {
   requireNumeric(source.catalog, params.bestCandidate.minimise, `${place}: preselection.bestCandidate.minimise`);
   for (const feature of params.features) requireNumeric(source.catalog, feature, `${place}: feature`);
   const optional = ['weight', 'm_chi1', 'm_hprime'].filter((c) => source.catalog.get(c)?.numeric);
-  const needed = new Set(['event', params.bestCandidate.minimise, ...params.features, ...optional, ...cuts.flatMap((c) => c.compiled.columns)]);
-  const table = await readTable(source.path, [...needed].map((c) => source.fileName.get(c)!));
+  const needed = new Set([
+    'event',
+    params.bestCandidate.minimise,
+    ...params.features,
+    ...optional,
+    ...cuts.flatMap((c) => c.compiled.columns),
+  ]);
+  const table = await readTable(
+    source.path,
+    [...needed].map((c) => source.fileName.get(c)!),
+  );
   const column = (name: string) => numericColumn(table, source.fileName.get(name)!, `${place} (${source.path})`);
   ctx.heartbeat({ read: table.numRows });
 
-  const fileWeight = 'file' in sample.source ? sample.source.weight ?? 1 : 1;
+  const fileWeight = 'file' in sample.source ? (sample.source.weight ?? 1) : 1;
   const weight = new Float64Array(table.numRows).fill(fileWeight);
   if (optional.includes('weight')) {
     const w = column('weight');
@@ -43,7 +52,13 @@ export const runPreselect: NodeRunner<'preselect'> = async (ctx) => {
   const best = bestCandidates(rows, count, index, column(params.bestCandidate.minimise));
   let selectedWeighted = 0;
   for (const r of best) selectedWeighted += weight[r];
-  flow.push({ cut: 'bestCandidate', candidates: best.length, events: best.length, candidatesWeighted: selectedWeighted, eventsWeighted: selectedWeighted });
+  flow.push({
+    cut: 'bestCandidate',
+    candidates: best.length,
+    events: best.length,
+    candidatesWeighted: selectedWeighted,
+    eventsWeighted: selectedWeighted,
+  });
 
   const out = eventTable(params, best, event, column, weight, optional);
   await writeTable(join(ctx.outDir, EVENTS_FILE), out);
@@ -68,7 +83,9 @@ export const runPreselect: NodeRunner<'preselect'> = async (ctx) => {
 function requireNumeric(catalog: ColumnCatalog, name: string, what: string): void {
   const column = catalog.get(name);
   if (!column) {
-    throw new UserError(`${what} '${name}' is not a column of the ntuple${didYouMean(name, [...catalog.keys()])}. Available columns: ${[...catalog.keys()].join(', ')}.`);
+    throw new UserError(
+      `${what} '${name}' is not a column of the ntuple${didYouMean(name, [...catalog.keys()])}. Available columns: ${[...catalog.keys()].join(', ')}.`,
+    );
   }
   if (!column.numeric) throw new UserError(`${what} '${name}' holds text, but a number is required.`);
 }
@@ -76,7 +93,11 @@ function requireNumeric(catalog: ColumnCatalog, name: string, what: string): voi
 /** One row per selected event: id, features (float64, in order), weight, split, truth masses. */
 function eventTable(
   params: PreselectParams,
-  best: Int32Array, event: NumericColumn, column: (name: string) => NumericColumn, weight: Float64Array, optional: string[],
+  best: Int32Array,
+  event: NumericColumn,
+  column: (name: string) => NumericColumn,
+  weight: Float64Array,
+  optional: string[],
 ) {
   const n = best.length;
   const pick = (values: NumericColumn) => Float64Array.from(best, (r) => values[r]);

@@ -48,7 +48,11 @@ export interface Cut {
  * row numbers (ascending) and one cut-flow line for the input and for each cut.
  */
 export function applyCuts(
-  cuts: Cut[], column: (name: string) => NumericColumn, numRows: number, index: EventIndex, weight: Float64Array,
+  cuts: Cut[],
+  column: (name: string) => NumericColumn,
+  numRows: number,
+  index: EventIndex,
+  weight: Float64Array,
 ): { rows: Int32Array; count: number; flow: CutFlowRow[] } {
   const rows = new Int32Array(numRows);
   for (let r = 0; r < numRows; r++) rows[r] = r;
@@ -63,7 +67,13 @@ export function applyCuts(
 }
 
 function tally(
-  cut: string, rows: Int32Array, count: number, index: EventIndex, weight: Float64Array, stamp: Int32Array, pass: number,
+  cut: string,
+  rows: Int32Array,
+  count: number,
+  index: EventIndex,
+  weight: Float64Array,
+  stamp: Int32Array,
+  pass: number,
 ): CutFlowRow {
   let events = 0;
   let candidatesWeighted = 0;

@@ -18,7 +18,6 @@ export interface BestModel {
   nBackgroundAbove: number;
 }
 
-
 export interface ReportSummary {
   page: string;
   figures: number;

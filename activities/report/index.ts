@@ -43,28 +43,69 @@ export const runReport: NodeRunner<'report'> = async (ctx) => {
   if (scans.length > 0) {
     body.push('<h2>Best model per example signal</h2>', bestPerExampleTable(best, examples));
     body.push('<h2>Sensitivity over the latent dimension</h2>');
-    body.push(figureHtml(plan('max-pfom-vs-latent-dim.png', 'Maximal PFOM of each example signal for every model; dashed: PFOM with no autoencoder cut.', () => maxPfomVsLatentDimSpec(scans, examples))));
+    body.push(
+      figureHtml(
+        plan(
+          'max-pfom-vs-latent-dim.png',
+          'Maximal PFOM of each example signal for every model; dashed: PFOM with no autoencoder cut.',
+          () => maxPfomVsLatentDimSpec(scans, examples),
+        ),
+      ),
+    );
     if (heatmap.scan) {
       body.push(`<h2>Mass grid: ${escapeHtml(heatmap.scan.model)}</h2>`);
       if (heatmap.note) body.push(`<p class="note">${escapeHtml(heatmap.note)}</p>`);
-      body.push(figureHtml(plan(`heatmaps-${fileSafe(heatmap.scan.model)}.png`, 'Maximal PFOM, signal efficiency relative to the preselected events and threshold of the best cut, per simulated signal.', () => heatmapsSpec(heatmap.scan!))));
+      body.push(
+        figureHtml(
+          plan(
+            `heatmaps-${fileSafe(heatmap.scan.model)}.png`,
+            'Maximal PFOM, signal efficiency relative to the preselected events and threshold of the best cut, per simulated signal.',
+            () => heatmapsSpec(heatmap.scan!),
+          ),
+        ),
+      );
     }
   }
   body.push('<h2>Training</h2>');
   if (inputs.models.some((m) => typeof m.summary?.valLoss === 'number')) {
-    body.push(figureHtml(plan('validation-loss.png', 'Best-epoch validation loss and MSE over the latent dimension per architecture.', () => validationLossSpec(inputs.models))));
+    body.push(
+      figureHtml(
+        plan('validation-loss.png', 'Best-epoch validation loss and MSE over the latent dimension per architecture.', () =>
+          validationLossSpec(inputs.models),
+        ),
+      ),
+    );
   }
   body.push(modelsTable(inputs.models));
   const latentModels = latentPlotModels(scans, examples, heatmap.scan);
   if (latentModels.length > 0) {
-    body.push('<h2>Latent spaces</h2>', '<p>The model of the heat maps and, per architecture, the model most sensitive to the first example signal.</p>');
+    body.push(
+      '<h2>Latent spaces</h2>',
+      '<p>The model of the heat maps and, per architecture, the model most sensitive to the first example signal.</p>',
+    );
     for (const scan of latentModels) {
-      body.push(figureHtml(plan(`latent-${fileSafe(scan.model)}.png`, `${scan.model}: latent variables of the background (by process) and the example signals.`, () => latentPairsSpec(scan, examples))));
+      body.push(
+        figureHtml(
+          plan(
+            `latent-${fileSafe(scan.model)}.png`,
+            `${scan.model}: latent variables of the background (by process) and the example signals.`,
+            () => latentPairsSpec(scan, examples),
+          ),
+        ),
+      );
     }
   }
   body.push('<h2>Models</h2>');
   for (const model of [...inputs.models].sort((a, b) => compareModels(a.params, b.params))) {
-    body.push(modelSection(model, scans.find((s) => s.model === model.params.model), examples, params.luminosityFb, plan));
+    body.push(
+      modelSection(
+        model,
+        scans.find((s) => s.model === model.params.model),
+        examples,
+        params.luminosityFb,
+        plan,
+      ),
+    );
   }
 
   const imageDir = join(ctx.outDir, IMAGE_DIR);
@@ -87,7 +128,9 @@ function overview(params: ReportParams, inputs: ReportInputs, scans: ScanFile[])
     `<p>${inputs.models.length} models, ${scans.length} scanned against ${signals} signals at ${params.luminosityFb} fb⁻¹. ` +
     `Anomaly score: ${escapeHtml(score)}; selection score &gt; threshold; PFOM = ε / (a/2 + √B) with ε relative to the preselected signal events ` +
     `and B the weighted background test split above the threshold.` +
-    (scans[0] ? ` Thresholds step by (q${scans[0].grid.quantiles[1] * 100} − q${scans[0].grid.quantiles[0] * 100}) / ${scans[0].grid.steps} of the weighted background scores, from the background minimum to its maximum.` : '') +
+    (scans[0]
+      ? ` Thresholds step by (q${scans[0].grid.quantiles[1] * 100} − q${scans[0].grid.quantiles[0] * 100}) / ${scans[0].grid.steps} of the weighted background scores, from the background minimum to its maximum.`
+      : '') +
     `</p>` +
     (failed.length ? `<p class="note">Not scanned (training failed or skipped): ${escapeHtml(failed.join(', '))}</p>` : '')
   );
@@ -114,13 +157,28 @@ function bestModelPerExample(scans: ScanFile[], examples: Example[]): BestModel[
 }
 
 function bestPerExampleTable(best: BestModel[], examples: Example[]): string {
-  const rows = best.map((b, i) => [examples[i].label, b.model, b.maxPfom, b.noCutPfom, b.effSelected, b.effGenerated, b.threshold, b.nBackgroundAbove]);
-  return tableHtml(['example', 'best model', 'max PFOM', 'PFOM without cut', 'ε (preselected)', 'ε (generated)', 'threshold', 'B above'], rows);
+  const rows = best.map((b, i) => [
+    examples[i].label,
+    b.model,
+    b.maxPfom,
+    b.noCutPfom,
+    b.effSelected,
+    b.effGenerated,
+    b.threshold,
+    b.nBackgroundAbove,
+  ]);
+  return tableHtml(
+    ['example', 'best model', 'max PFOM', 'PFOM without cut', 'ε (preselected)', 'ε (generated)', 'threshold', 'B above'],
+    rows,
+  );
 }
 
 function modelsTable(models: ReportModel[]): string {
   const rows = [...models].sort((a, b) => compareModels(a.params, b.params)).map(modelRow);
-  return tableHtml([...MODELS_CSV_COLUMNS], rows.map((row) => MODELS_CSV_COLUMNS.map((c) => row[c])));
+  return tableHtml(
+    [...MODELS_CSV_COLUMNS],
+    rows.map((row) => MODELS_CSV_COLUMNS.map((c) => row[c])),
+  );
 }
 
 function modelSection(
@@ -133,18 +191,32 @@ function modelSection(
   const name = model.params.model;
   const safe = fileSafe(name);
   const bestLine = scan
-    ? examples
-        .map((e) => `${e.name} ${formatNumber(scan.signals.find((s) => s.sample === e.sample)?.maximum.pfom ?? NaN)}`)
-        .join(', ')
+    ? examples.map((e) => `${e.name} ${formatNumber(scan.signals.find((s) => s.sample === e.sample)?.maximum.pfom ?? NaN)}`).join(', ')
     : 'not scanned';
   const parts = [`<details><summary>${escapeHtml(name)} — max PFOM: ${escapeHtml(bestLine)}</summary>`];
   if (model.history.losses.length > 0) {
-    parts.push(figureHtml(plan(`training-${safe}.png`, 'Loss terms per epoch (log scale) and the learning rate.', () => trainingCurvesSpec(model))));
+    parts.push(
+      figureHtml(plan(`training-${safe}.png`, 'Loss terms per epoch (log scale) and the learning rate.', () => trainingCurvesSpec(model))),
+    );
   }
   if (scan) {
-    parts.push(figureHtml(plan(`scores-${safe}.png`, 'Score distribution: weighted background stacked by process, example signals scaled to the highest background bin.', () => scoreHistogramSpec(scan, examples, luminosityFb))));
-    parts.push(figureHtml(plan(`pfom-${safe}.png`, 'PFOM over the threshold; dots: maxima; dashed: no autoencoder cut.', () => pfomCurveSpec(scan, examples))));
-    parts.push(figureHtml(plan(`heatmaps-${safe}.png`, 'Best cut per simulated signal: max PFOM, efficiency, threshold.', () => heatmapsSpec(scan))));
+    parts.push(
+      figureHtml(
+        plan(
+          `scores-${safe}.png`,
+          'Score distribution: weighted background stacked by process, example signals scaled to the highest background bin.',
+          () => scoreHistogramSpec(scan, examples, luminosityFb),
+        ),
+      ),
+    );
+    parts.push(
+      figureHtml(
+        plan(`pfom-${safe}.png`, 'PFOM over the threshold; dots: maxima; dashed: no autoencoder cut.', () => pfomCurveSpec(scan, examples)),
+      ),
+    );
+    parts.push(
+      figureHtml(plan(`heatmaps-${safe}.png`, 'Best cut per simulated signal: max PFOM, efficiency, threshold.', () => heatmapsSpec(scan))),
+    );
   }
   parts.push('</details>');
   return parts.join('\n');
@@ -155,7 +227,10 @@ function pickHeatmapModel(scans: ScanFile[], wanted: string): { scan?: ScanFile;
   if (scans.length === 0) return {};
   const match = scans.find((s) => s.model === wanted || `${s.architecture}-l${s.latentDim}` === wanted || s.model.endsWith(`/${wanted}`));
   if (match || !wanted) return { scan: match ?? scans[0] };
-  return { scan: scans[0], note: `report.heatmapModel '${wanted}' has no scan (its training failed or it is not in the matrix); showing ${scans[0].model} instead.` };
+  return {
+    scan: scans[0],
+    note: `report.heatmapModel '${wanted}' has no scan (its training failed or it is not in the matrix); showing ${scans[0].model} instead.`,
+  };
 }
 
 /** The heat-map model plus, per architecture, the model with the highest max PFOM for the first example. */

@@ -127,5 +127,8 @@ export function maximumRows(scan: ScanFile): MaximumRow[] {
 }
 
 export function rowsAsCsv(columns: readonly (keyof MaximumRow)[], rows: MaximumRow[]): string {
-  return toCsv([...columns], rows.map((row) => columns.map((column) => row[column])));
+  return toCsv(
+    [...columns],
+    rows.map((row) => columns.map((column) => row[column])),
+  );
 }

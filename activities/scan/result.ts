@@ -32,8 +32,14 @@ export function buildScan(params: ScanParams, samples: ScoredSample[]): ScanFile
     .filter((s) => s.info.kind === 'signal')
     .sort((x, y) => (x.info.mChi1 ?? 0) - (y.info.mChi1 ?? 0) || (x.info.mHprime ?? 0) - (y.info.mHprime ?? 0));
   const pooled = {
-    scores: concatArrays(background.map((s) => s.scores), Float64Array),
-    weights: concatArrays(background.map((s) => s.weights), Float64Array),
+    scores: concatArrays(
+      background.map((s) => s.scores),
+      Float64Array,
+    ),
+    weights: concatArrays(
+      background.map((s) => s.weights),
+      Float64Array,
+    ),
   };
   const bg = backgroundCurve(pooled, { quantiles: params.quantiles, steps: params.steps });
   const thresholds = Array.from({ length: bg.grid.count }, (_, k) => thresholdAt(bg.grid, k));
@@ -85,7 +91,10 @@ function scanSignal(bg: BackgroundCurve, thresholds: number[], signal: ScoredSam
 }
 
 function scoreHistogram(background: ScoredSample[], signals: ScoredSample[]) {
-  const { edges, log } = histogramEdges([...background, ...signals].map((s) => s.scores), HISTOGRAM_BINS);
+  const { edges, log } = histogramEdges(
+    [...background, ...signals].map((s) => s.scores),
+    HISTOGRAM_BINS,
+  );
   const byProcess: Record<string, number[]> = {};
   for (const s of background) {
     const counts = histogram(edges, log, s.scores, s.weights);
@@ -125,7 +134,6 @@ function thinned(sample: ScoredSample, stride: number): number[][] {
   });
   return Array.from({ length: kept[0]?.length ?? 0 }, (_, row) => kept.map((values) => values[row]));
 }
-
 
 /** Rounds to CURVE_DIGITS significant digits (for arrays spanning decades: thresholds, B). */
 function roundSignificant(x: number): number {

@@ -53,7 +53,13 @@ interface ScoredPart {
   latent: Float32Array;
 }
 
-async function scoreSample(input: InputArtifact, model: TrainedModel, scaler: Scaler, features: string[], latentDim: number): Promise<ScoredPart> {
+async function scoreSample(
+  input: InputArtifact,
+  model: TrainedModel,
+  scaler: Scaler,
+  features: string[],
+  latentDim: number,
+): Promise<ScoredPart> {
   const sample = preselectSummary(input);
   const path = join(input.dir, EVENTS_FILE);
   const where = `${path} (sample ${sample.sample})`;
@@ -68,7 +74,14 @@ async function scoreSample(input: InputArtifact, model: TrainedModel, scaler: Sc
   };
   const x = standardise(features.map(pick), rows.length, scaler);
   const { mse, latent } = rows.length > 0 ? model.score(x) : { mse: new Float32Array(0), latent: new Float32Array(0) };
-  return { sample: sample.sample, event: pick('event'), weight: pick('weight'), split: Uint8Array.from(rows, (r) => split[r]), mse, latent: latent.subarray(0, rows.length * latentDim) };
+  return {
+    sample: sample.sample,
+    event: pick('event'),
+    weight: pick('weight'),
+    split: Uint8Array.from(rows, (r) => split[r]),
+    mse,
+    latent: latent.subarray(0, rows.length * latentDim),
+  };
 }
 
 function joinParts(parts: ScoredPart[], latentDim: number) {

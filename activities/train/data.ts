@@ -47,12 +47,16 @@ export async function loadTrainingData(inputs: TrainingInputs, features: string[
       if (split[r] !== 0) continue;
       const w = weight[r]!;
       if (!Number.isFinite(w) || w < 0) {
-        throw new UserError(`${where}: event row ${r} has weight ${w}; weights must be finite and >= 0 — check the sample's weight setting and the preselection.`);
+        throw new UserError(
+          `${where}: event row ${r} has weight ${w}; weights must be finite and >= 0 — check the sample's weight setting and the preselection.`,
+        );
       }
       featureColumns.forEach((column, j) => {
         const value = column[r]!;
         if (!Number.isFinite(value)) {
-          throw new UserError(`${where}: feature ${features[j]} is ${value} in event row ${r}; remove such events with a preselection cut or fix the input ntuple.`);
+          throw new UserError(
+            `${where}: feature ${features[j]} is ${value} in event row ${r}; remove such events with a preselection cut or fix the input ntuple.`,
+          );
         }
         columns[j]!.push(value);
       });
@@ -68,7 +72,9 @@ export async function loadTrainingData(inputs: TrainingInputs, features: string[
   }
   const total = weights.reduce((a, b) => a + b, 0);
   if (!(total > 0)) {
-    throw new UserError(`the training events of ${inputs.events.map((e) => e.sample).join(', ')} all have weight 0; check the samples' weights.`);
+    throw new UserError(
+      `the training events of ${inputs.events.map((e) => e.sample).join(', ')} all have weight 0; check the samples' weights.`,
+    );
   }
   return {
     features,

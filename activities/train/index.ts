@@ -27,7 +27,13 @@ export const runTrain: NodeRunner<'train'> = async (ctx) => {
   const inputs = findTrainingInputs(ctx.node.id, ctx.inputs);
   const data = await loadTrainingData(inputs, params.features, params.training.folds);
   const log = (message: string) => ctx.log(`${params.model}: ${message}`);
-  const config = { model: params.model, architecture: params.architecture, latentDim: params.latentDim, settings: params.training, backend };
+  const config = {
+    model: params.model,
+    architecture: params.architecture,
+    latentDim: params.latentDim,
+    settings: params.training,
+    backend,
+  };
   const trainer = await Trainer.open(config, data, checkpointPath, log);
   const state: TrainHeartbeat = { epoch: trainer.epochsCompleted, bestLoss: trainer.bestEpoch?.loss ?? null, checkpoint: checkpointPath };
   log(`training ${data.rows} events on ${backend}${state.epoch > 0 ? `, resuming after epoch ${state.epoch}` : ''}`);
@@ -96,7 +102,9 @@ function checkParams(ctx: NodeContext<'train'>): void {
   if (latent) problems.unshift(`${latent}; exclude it in models.exclude`);
   if (params.features.length === 0) problems.push('features is empty; list the input features');
   if (problems.length > 0) {
-    throw new UserError(`model ${params.model}: invalid training settings — ${problems.join('; ')}. Fix them in the definition and submit it again.`);
+    throw new UserError(
+      `model ${params.model}: invalid training settings — ${problems.join('; ')}. Fix them in the definition and submit it again.`,
+    );
   }
 }
 

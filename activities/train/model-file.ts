@@ -68,7 +68,12 @@ async function writeLayers(dir: string, layers: DenseShape[], weights: Float32Ar
         await mkdir(dir, { recursive: true });
         await writeFile(join(dir, 'weights.bin'), new Uint8Array(artifacts.weightData as ArrayBuffer));
         const manifest = [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }];
-        const json = { format: 'layers-model', generatedBy: artifacts.generatedBy, modelTopology: artifacts.modelTopology, weightsManifest: manifest };
+        const json = {
+          format: 'layers-model',
+          generatedBy: artifacts.generatedBy,
+          modelTopology: artifacts.modelTopology,
+          weightsManifest: manifest,
+        };
         await writeFile(join(dir, 'model.json'), JSON.stringify(json));
         return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
       }),
@@ -171,20 +176,21 @@ export async function readModel(dir: string): Promise<TrainedModel> {
 
   return {
     descriptor,
-    encode: (x) => chunked(x, ['mean', 'latent'], (rows) => {
-      const { mean, latent } = passes(rows);
-      return { mean, latent };
-    }),
+    encode: (x) =>
+      chunked(x, ['mean', 'latent'], (rows) => {
+        const { mean, latent } = passes(rows);
+        return { mean, latent };
+      }),
     reconstruct: (x) => chunked(x, ['reconstruction'], (rows) => ({ reconstruction: passes(rows).reconstruction })).reconstruction,
     mse: (x) => chunked(x, ['mse'], (rows) => ({ mse: passes(rows).mse })).mse,
-    score: (x) => chunked(x, ['mse', 'latent'], (rows) => {
-      const { mse, latent } = passes(rows);
-      return { mse, latent };
-    }),
+    score: (x) =>
+      chunked(x, ['mse', 'latent'], (rows) => {
+        const { mse, latent } = passes(rows);
+        return { mse, latent };
+      }),
     dispose: () => {
       encoder.dispose();
       decoder.dispose();
     },
   };
 }
-

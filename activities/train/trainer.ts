@@ -61,7 +61,6 @@ export interface BestEpoch {
   kl: number;
 }
 
-
 export interface TrainerHooks {
   /** After each epoch, once its checkpoint is on disk. */
   onEpoch?(row: HistoryRow, best: BestEpoch): void | Promise<void>;
@@ -357,7 +356,10 @@ export class Trainer {
       seconds: epoch.seconds,
       backend: this.config.backend,
     };
-    for (const [which, value] of [['training', row.trainLoss], ['validation', row.valLoss]] as const) {
+    for (const [which, value] of [
+      ['training', row.trainLoss],
+      ['validation', row.valLoss],
+    ] as const) {
       if (!Number.isFinite(value)) {
         throw new UserError(
           `model ${model}: the ${which} loss is ${value} in epoch ${row.epoch} (learning rate ${this.lr}). ` +

@@ -15,21 +15,38 @@ import { loadSpec } from '../../definitions/load.js';
 const BACKGROUND_EVENTS: Record<string, number> = { tautau: 150_000, uubar: 20_000, ccbar: 20_000, ddbar: 8000, ssbar: 8000 };
 const OTHER_BACKGROUND_EVENTS = 8000;
 const SIGNAL_EVENTS = 6000;
-const SIGNALS = ['idmdh_mchi1-0.25_mhp-0.25', 'idmdh_mchi1-0.5_mhp-0.5', 'idmdh_mchi1-1.5_mhp-1.5', 'idmdh_mchi1-2.5_mhp-2.5', 'idmdh_mchi1-3_mhp-0.5'];
+const SIGNALS = [
+  'idmdh_mchi1-0.25_mhp-0.25',
+  'idmdh_mchi1-0.5_mhp-0.5',
+  'idmdh_mchi1-1.5_mhp-1.5',
+  'idmdh_mchi1-2.5_mhp-2.5',
+  'idmdh_mchi1-3_mhp-0.5',
+];
 const CONTINUUM = ['uubar', 'ddbar', 'ssbar', 'ccbar'];
 
 const root = mkdtempSync(join(tmpdir(), 'calibration-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 const spec = loadSpec(join(import.meta.dirname, '../../definitions/thesis.yaml'));
-const dag = compile(spec, { codeVersions: Object.fromEntries(NODE_KINDS.map((k) => [k, 'test'])) as Record<NodeKind, string>, until: 'preselect' });
+const dag = compile(spec, {
+  codeVersions: Object.fromEntries(NODE_KINDS.map((k) => [k, 'test'])) as Record<NodeKind, string>,
+  until: 'preselect',
+});
 const selected = new Map<string, Record<string, unknown>>();
 
 function context<K extends NodeKind>(node: DagNode<K>, inputs: NodeContext<K>['inputs']): NodeContext<K> {
   const outDir = join(root, node.id.replace('/', '_'));
   mkdirSync(outDir, { recursive: true });
   return {
-    node, inputs, outDir, workDir: outDir, dataRoot: root, attempt: 1, heartbeatDetails: undefined,
-    heartbeat: () => undefined, signal: new AbortController().signal, log: () => undefined,
+    node,
+    inputs,
+    outDir,
+    workDir: outDir,
+    dataRoot: root,
+    attempt: 1,
+    heartbeatDetails: undefined,
+    heartbeat: () => undefined,
+    signal: new AbortController().signal,
+    log: () => undefined,
   };
 }
 
@@ -37,8 +54,11 @@ beforeAll(async () => {
   for (const node of dag.nodes.filter((n): n is DagNode<'generate'> => n.kind === 'generate')) {
     const { sample } = node.params;
     if (sample.kind === 'signal' && !SIGNALS.includes(sample.name)) continue;
-    const events = sample.kind === 'signal' ? SIGNAL_EVENTS : BACKGROUND_EVENTS[sample.name] ?? OTHER_BACKGROUND_EVENTS;
-    const reduced: DagNode<'generate'> = { ...node, params: { sample: { ...sample, source: { generate: { events, seed: 1000 + selected.size } } } } };
+    const events = sample.kind === 'signal' ? SIGNAL_EVENTS : (BACKGROUND_EVENTS[sample.name] ?? OTHER_BACKGROUND_EVENTS);
+    const reduced: DagNode<'generate'> = {
+      ...node,
+      params: { sample: { ...sample, source: { generate: { events, seed: 1000 + selected.size } } } },
+    };
     const genCtx = context(reduced, []);
     const generated = await runGenerate(genCtx);
     const pre = dag.nodes.find((n) => n.id === `preselect/${sample.name}`) as DagNode<'preselect'>;
@@ -54,7 +74,22 @@ const efficiency = (name: string) => Number(selected.get(name)!.efficiency);
 describe('calibration against the thesis (reduced statistics)', () => {
   it('covers the 14 background processes of Table 4.1', () => {
     expect(spec.samples.background.map((b) => b.process).sort()).toEqual(
-      ['B0B0bar', 'BpBm', 'K0K0bargamma', 'ccbar', 'ddbar', 'ee', 'eeee', 'eemumu', 'eepipi', 'mumu', 'mumumumu', 'ssbar', 'tautau', 'uubar'].sort(),
+      [
+        'B0B0bar',
+        'BpBm',
+        'K0K0bargamma',
+        'ccbar',
+        'ddbar',
+        'ee',
+        'eeee',
+        'eemumu',
+        'eepipi',
+        'mumu',
+        'mumumumu',
+        'ssbar',
+        'tautau',
+        'uubar',
+      ].sort(),
     );
   });
 

@@ -16,7 +16,11 @@ const CATALOG: ColumnCatalog = new Map<string, { numeric: boolean }>([
 function rowsWhere(expr: string): number[] {
   const compiled = compileExpression(expr, CATALOG, 'test cut');
   const rows = Int32Array.from([0, 1, 2, 3, 4, 5]);
-  const kept = compiled.filter(compiled.columns.map((name) => COLUMNS[name]), rows, rows.length);
+  const kept = compiled.filter(
+    compiled.columns.map((name) => COLUMNS[name]),
+    rows,
+    rows.length,
+  );
   return Array.from(rows.subarray(0, kept));
 }
 

@@ -65,7 +65,10 @@ describe('generated events conserve four-momentum', () => {
       const [E, px, py, pz] = finalStateSum(ev);
       expect(E).toBeCloseTo(SQRT_S, 9);
       expect(Math.hypot(px, py, pz)).toBeLessThan(1e-9);
-      const kinds = Array.from({ length: ev.n }, (_, i) => i).filter((i) => ev.isFinal(i)).map((i) => ev.kind[i]).sort();
+      const kinds = Array.from({ length: ev.n }, (_, i) => i)
+        .filter((i) => ev.isFinal(i))
+        .map((i) => ev.kind[i])
+        .sort();
       expect(kinds).toEqual([Kind.Electron, Kind.Electron, Kind.Muon, Kind.Muon, Kind.Chi1, Kind.Chi1].sort());
     }
   });

@@ -52,8 +52,11 @@ describe('Parquet I/O', () => {
     expect(Object.keys(some.columns)).toEqual(['split', 'x']);
     expect(some.columns.x).toEqual(table.columns.x);
     expect([...(await readColumnInfo(path))]).toEqual([
-      ['x', { numeric: true }], ['f', { numeric: true }], ['event', { numeric: true }],
-      ['split', { numeric: true }], ['process', { numeric: false }],
+      ['x', { numeric: true }],
+      ['f', { numeric: true }],
+      ['event', { numeric: true }],
+      ['split', { numeric: true }],
+      ['process', { numeric: false }],
     ]);
   });
 
@@ -68,7 +71,10 @@ describe('Parquet I/O', () => {
     expect(view.pandasRows).toBe(5000);
     expect(view.xNan).toBe(1);
     const x = table.columns.x as Float64Array;
-    expect(view.xSum).toBeCloseTo(x.reduce((s, v) => (Number.isNaN(v) ? s : s + v), 0), 6);
+    expect(view.xSum).toBeCloseTo(
+      x.reduce((s, v) => (Number.isNaN(v) ? s : s + v), 0),
+      6,
+    );
     expect(view.eventMax).toBe(1_004_999);
     expect(view.mumu).toBe((table.columns.process as string[]).filter((p) => p === 'mumu').length);
     expect(view.splitSum).toBe(2500);
@@ -83,9 +89,12 @@ describe('Parquet I/O', () => {
 
   it('reads files written by pyarrow, including int64 and nullable columns', async () => {
     const path = join(dir, 'from-pandas.parquet');
-    execFileSync(PYTHON, ['-c', `
+    execFileSync(PYTHON, [
+      '-c',
+      `
 import pandas as pd, numpy as np
-pd.DataFrame({"event": np.arange(4, dtype="int64"), "e": [1.5, None, 2.5, 3.0], "name": list("abcd")}).to_parquet("${path}")`]);
+pd.DataFrame({"event": np.arange(4, dtype="int64"), "e": [1.5, None, 2.5, 3.0], "name": list("abcd")}).to_parquet("${path}")`,
+    ]);
     const table = await readTable(path, ['event', 'e', 'name']);
     expect(table.columns.event).toEqual(Float64Array.from([0, 1, 2, 3]));
     expect(Array.from(table.columns.e as Float64Array)).toEqual([1.5, NaN, 2.5, 3]);
@@ -118,7 +127,9 @@ pd.DataFrame({"event": np.arange(4, dtype="int64"), "e": [1.5, None, 2.5, 3.0], 
   it('names a text column where a number is required', async () => {
     const table = sampleTable(3);
     expect(() => numericColumn(table, 'process', 'sample tautau')).toThrow(UserError);
-    expect(() => numericColumn(table, 'process', 'sample tautau')).toThrow("sample tautau: column 'process' holds text, but a number is required here.");
+    expect(() => numericColumn(table, 'process', 'sample tautau')).toThrow(
+      "sample tautau: column 'process' holds text, but a number is required here.",
+    );
     expect(numericColumn(table, 'x', 'sample tautau')).toBe(table.columns.x);
   });
 });

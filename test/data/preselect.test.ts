@@ -23,8 +23,15 @@ function context<K extends NodeKind>(kind: K, params: DagNode<K>['params'], inpu
   mkdirSync(outDir);
   return {
     node: { id: `${kind}/test`, kind, queue: 'cpu', dependsOn: [], params, cacheKey: 'k', summary: '' } as DagNode<K>,
-    inputs, outDir, workDir: outDir, dataRoot: join(root, 'data'), attempt: 1, heartbeatDetails: undefined,
-    heartbeat: () => undefined, signal: new AbortController().signal, log: () => undefined,
+    inputs,
+    outDir,
+    workDir: outDir,
+    dataRoot: join(root, 'data'),
+    attempt: 1,
+    heartbeatDetails: undefined,
+    heartbeat: () => undefined,
+    signal: new AbortController().signal,
+    log: () => undefined,
   };
 }
 
@@ -47,7 +54,11 @@ mkdirSync(join(root, 'data'));
 await writeTable(join(root, 'data', 'user.parquet'), USER);
 writeFileSync(join(root, 'data', 'notes.parquet'), 'this is not a parquet file');
 
-function userParams(overrides: Partial<PreselectParams> = {}, file = 'user.parquet', kind: SampleParams['kind'] = 'background'): PreselectParams {
+function userParams(
+  overrides: Partial<PreselectParams> = {},
+  file = 'user.parquet',
+  kind: SampleParams['kind'] = 'background',
+): PreselectParams {
   return {
     sample: { name: 'mine', kind, process: 'tautau', source: { file, weight: 0.5 }, luminosityFb: 100 },
     cuts: [
@@ -99,7 +110,10 @@ describe('best candidate and cut flow', () => {
   });
 
   it('counts candidates and events kept by each cut, raw and weighted', () => {
-    const catalog = new Map([['missE', { numeric: true }], ['event', { numeric: true }]]);
+    const catalog = new Map([
+      ['missE', { numeric: true }],
+      ['event', { numeric: true }],
+    ]);
     const cuts = [
       { name: 'finite', compiled: compileExpression('missE > -100', catalog, 'c') },
       { name: 'small', compiled: compileExpression('missE < 2.5', catalog, 'c') },
@@ -127,7 +141,10 @@ describe('preselect on a user ntuple', () => {
     expect(Object.keys(events.columns)).toEqual(['event', 'f1', 'missE', 'weight', 'split', 'm_chi1', 'm_hprime']);
     expect(Array.from(events.columns.m_chi1 as Float64Array).every(Number.isNaN)).toBe(true);
     expect(flow.map((f) => [f.cut, f.candidates, f.events])).toEqual([
-      ['input', 9, 4], ['hits', 7, 3], ['positiveMissE', 6, 3], ['bestCandidate', 3, 3],
+      ['input', 9, 4],
+      ['hits', 7, 3],
+      ['positiveMissE', 6, 3],
+      ['bestCandidate', 3, 3],
     ]);
     // Weights: file weight x sample weight 0.5, then / (1 - f) for train and / f for test.
     const split = events.columns.split as Uint8Array;
@@ -157,8 +174,12 @@ describe('preselect on a user ntuple', () => {
     const tight = await preselect(userParams({ cuts: [{ name: 'half', expr: 'missE >= 0.5' }] }, 'big.parquet'));
     const again = await preselect(userParams({}, 'big.parquet'));
     expect(again.events.columns.split).toEqual(loose.events.columns.split);
-    const splitOf = new Map(Array.from(loose.events.columns.event as Int32Array, (e, k) => [e, (loose.events.columns.split as Uint8Array)[k]]));
-    (tight.events.columns.event as Int32Array).forEach((e, k) => expect((tight.events.columns.split as Uint8Array)[k]).toBe(splitOf.get(e)));
+    const splitOf = new Map(
+      Array.from(loose.events.columns.event as Int32Array, (e, k) => [e, (loose.events.columns.split as Uint8Array)[k]]),
+    );
+    (tight.events.columns.event as Int32Array).forEach((e, k) =>
+      expect((tight.events.columns.split as Uint8Array)[k]).toBe(splitOf.get(e)),
+    );
     const held = (loose.events.columns.split as Uint8Array).reduce((s, v) => s + v, 0) / loose.events.numRows;
     expect(held).toBeGreaterThan(0.27);
     expect(held).toBeLessThan(0.33);
@@ -213,8 +234,12 @@ describe('preselect bad input', () => {
   });
 
   it('a feature or best-candidate column that does not exist or holds text', async () => {
-    expect(await failure(userParams({ features: ['f1', 'f2'] }))).toContain("feature 'f2' is not a column of the ntuple; did you mean \"f1\"?");
-    expect(await failure(userParams({ bestCandidate: { minimise: 'label' } }))).toContain("preselection.bestCandidate.minimise 'label' holds text");
+    expect(await failure(userParams({ features: ['f1', 'f2'] }))).toContain(
+      'feature \'f2\' is not a column of the ntuple; did you mean "f1"?',
+    );
+    expect(await failure(userParams({ bestCandidate: { minimise: 'label' } }))).toContain(
+      "preselection.bestCandidate.minimise 'label' holds text",
+    );
   });
 });
 
@@ -264,7 +289,9 @@ describe('fitScaler', () => {
     ]);
     const ctx = context('fitScaler', { background: 'all', samples: ['flat'], features: ['f1', 'missE'] }, [flat]);
     await expect(runFitScaler(ctx)).rejects.toThrow(UserError);
-    await expect(runFitScaler(ctx)).rejects.toThrow("training set all: feature 'missE' has zero spread over the training events (every value is 2)");
+    await expect(runFitScaler(ctx)).rejects.toThrow(
+      "training set all: feature 'missE' has zero spread over the training events (every value is 2)",
+    );
   });
 });
 

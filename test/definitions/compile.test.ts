@@ -49,7 +49,8 @@ describe('the shipped definitions', () => {
     expect(trains.every((t) => t.params.training.epochs === PRESETS.fast.epochs)).toBe(true);
     const report = node(dag.nodes, 'report') as DagNode<'report'>;
     expect(report.params.examples).toHaveLength(3);
-    for (const example of report.params.examples) expect(dag.nodes.some((n) => n.id.startsWith(`preselect/idmdh_mchi1-${example.mChi1}_mhp-${example.mHprime}`))).toBe(true);
+    for (const example of report.params.examples)
+      expect(dag.nodes.some((n) => n.id.startsWith(`preselect/idmdh_mchi1-${example.mChi1}_mhp-${example.mHprime}`))).toBe(true);
   });
 });
 
@@ -67,7 +68,13 @@ describe('compile: nodes, dependencies and parameters', () => {
       'generate/idmdh_mchi1-3_mhp-0.5',
       'generate/idmdh_mchi1-3_mhp-1',
     ]);
-    expect(ids.filter((id) => id.startsWith('train/'))).toEqual(['train/all/AE-l1', 'train/all/AE-l2', 'train/all/AE-l3', 'train/all/DVAE-l2', 'train/all/DVAE-l3']);
+    expect(ids.filter((id) => id.startsWith('train/'))).toEqual([
+      'train/all/AE-l1',
+      'train/all/AE-l2',
+      'train/all/AE-l3',
+      'train/all/DVAE-l2',
+      'train/all/DVAE-l3',
+    ]);
     expect(ids.filter((id) => id.startsWith('fitScaler/'))).toEqual(['fitScaler/all']); // taus is defined but unused
     expect(dag.nodes.every((n) => n.queue === (n.kind === 'train' ? 'gpu' : 'cpu'))).toBe(true);
     expect(new Set(ids).size).toBe(ids.length);
@@ -84,7 +91,9 @@ describe('compile: nodes, dependencies and parameters', () => {
     expect(ids).not.toContain('generate/mine');
     expect(node(dag.nodes, 'fitScaler/all').dependsOn).toEqual(backgroundPreselects);
     expect(node(dag.nodes, 'train/all/AE-l2').dependsOn).toEqual(['fitScaler/all', ...backgroundPreselects]);
-    expect(new Set(node(dag.nodes, 'score/all/AE-l2').dependsOn)).toEqual(new Set(['train/all/AE-l2', 'fitScaler/all', ...backgroundPreselects, ...signalPreselects]));
+    expect(new Set(node(dag.nodes, 'score/all/AE-l2').dependsOn)).toEqual(
+      new Set(['train/all/AE-l2', 'fitScaler/all', ...backgroundPreselects, ...signalPreselects]),
+    );
     expect(node(dag.nodes, 'scan/all/AE-l2').dependsOn).toEqual(['score/all/AE-l2', ...signalPreselects]);
     const report = node(dag.nodes, 'report').dependsOn;
     expect(new Set(report)).toEqual(new Set(ids.filter((id) => id.startsWith('train/') || id.startsWith('scan/'))));
@@ -92,16 +101,34 @@ describe('compile: nodes, dependencies and parameters', () => {
 
   it('resolves sample, preselection and training parameters', () => {
     const preselect = node(dag.nodes, 'preselect/idmdh_mchi1-3_mhp-1') as DagNode<'preselect'>;
-    expect(preselect.params.sample).toMatchObject({ name: 'idmdh_mchi1-3_mhp-1', kind: 'signal', process: 'idmdh', mChi1: 3, mHprime: 1, luminosityFb: 100 });
+    expect(preselect.params.sample).toMatchObject({
+      name: 'idmdh_mchi1-3_mhp-1',
+      kind: 'signal',
+      process: 'idmdh',
+      mChi1: 3,
+      mHprime: 1,
+      luminosityFb: 100,
+    });
     expect(preselect.params.cuts).toEqual([
       { name: 'goodTracks', expr: '(eminus_nCDCHits > 20) && (muplus_nCDCHits > 20)' },
       { name: 'noExtraTracks', expr: 'nExtraTracks == 0' },
     ]);
-    expect(preselect.params).toMatchObject({ bestCandidate: { minimise: 'missE' }, features: ['eminus_E', 'muplus_E', 'missE', 'missPz'], columns: {}, testFraction: 0.3 });
+    expect(preselect.params).toMatchObject({
+      bestCandidate: { minimise: 'missE' },
+      features: ['eminus_E', 'muplus_E', 'missE', 'missPz'],
+      columns: {},
+      testFraction: 0.3,
+    });
     expect((node(dag.nodes, 'preselect/mine') as DagNode<'preselect'>).params.sample.source).toEqual({ file: 'mumu.parquet', weight: 2 });
 
     const train = node(dag.nodes, 'train/all/DVAE-l3') as DagNode<'train'>;
-    expect(train.params).toMatchObject({ model: 'DVAE-l3', architecture: 'DVAE', latentDim: 3, background: 'all', samples: ['tautau', 'uubar', 'mine'] });
+    expect(train.params).toMatchObject({
+      model: 'DVAE-l3',
+      architecture: 'DVAE',
+      latentDim: 3,
+      background: 'all',
+      samples: ['tautau', 'uubar', 'mine'],
+    });
     expect(train.params.training).toMatchObject({ ...PRESETS.fast });
     const scan = node(dag.nodes, 'scan/all/DVAE-l3') as DagNode<'scan'>;
     expect(scan.params).toMatchObject({ model: 'DVAE-l3', score: 'mse', punziA: 1, quantiles: [0.01, 0.99], steps: 100 });
@@ -193,7 +220,11 @@ describe('cache keys', () => {
   });
 
   it('ignore formatting, comments, key order and the sweep name', () => {
-    const reformatted = edit(edit(SMALL, 'name: small', 'name: renamed # a comment'), '{ name: tautau, process: tautau,', '{ process: tautau, name: tautau,');
+    const reformatted = edit(
+      edit(SMALL, 'name: small', 'name: renamed # a comment'),
+      '{ name: tautau, process: tautau,',
+      '{ process: tautau, name: tautau,',
+    );
     const after = compileText(reformatted);
     expect(after.nodes.map((n) => n.id)).toEqual(before.nodes.map((n) => n.id));
     expect(changedKeys(before, after)).toEqual(new Set(['report'])); // the report carries the sweep name
@@ -217,7 +248,14 @@ describe('cache keys', () => {
     const after = compileText(edit(SMALL, 'latentDim: [1, 2, 3]', 'latentDim: [1, 2, 3, 4]'));
     const old = keysById(before);
     const added = after.nodes.filter((n) => !old.has(n.id)).map((n) => n.id);
-    expect(added.sort()).toEqual(['scan/all/AE-l4', 'scan/all/DVAE-l4', 'score/all/AE-l4', 'score/all/DVAE-l4', 'train/all/AE-l4', 'train/all/DVAE-l4']);
+    expect(added.sort()).toEqual([
+      'scan/all/AE-l4',
+      'scan/all/DVAE-l4',
+      'score/all/AE-l4',
+      'score/all/DVAE-l4',
+      'train/all/AE-l4',
+      'train/all/DVAE-l4',
+    ]);
     expect(changedKeys(before, after)).toEqual(new Set(['report']));
   });
 
@@ -251,7 +289,11 @@ describe('every definition that validates compiles', () => {
     SMALL,
     edit(SMALL, '    architecture: [AE, DVAE]', '    background: [all, taus]\n    architecture: [AE, DVAE]'),
     edit(SMALL, 'generate: { events: 200 }', 'file: "signal/{name}.parquet"'),
-    edit(SMALL, '  matrix:\n    architecture: [AE, DVAE]\n    latentDim: [1, 2, 3]\n  exclude:\n    - { architecture: DVAE, latentDim: 1 }\n', '  include:\n    - { architecture: VAE, latentDim: 2 }\n'),
+    edit(
+      SMALL,
+      '  matrix:\n    architecture: [AE, DVAE]\n    latentDim: [1, 2, 3]\n  exclude:\n    - { architecture: DVAE, latentDim: 1 }\n',
+      '  include:\n    - { architecture: VAE, latentDim: 2 }\n',
+    ),
     edit(SMALL, '    where: m_hprime <= m_chi1\n', ''),
   ];
   it.each(variants.map((text, i) => [i, text]))('variant %i', (_i, text) => {
@@ -264,7 +306,9 @@ describe('every definition that validates compiles', () => {
 
   it('fills signal file templates per point', () => {
     const dag = compileText(edit(SMALL, 'generate: { events: 200 }', 'file: "signal/{m_chi1}/{m_hprime}.parquet"'));
-    expect((node(dag.nodes, 'preselect/idmdh_mchi1-3_mhp-0.5') as DagNode<'preselect'>).params.sample.source).toEqual({ file: 'signal/3/0.5.parquet' });
+    expect((node(dag.nodes, 'preselect/idmdh_mchi1-3_mhp-0.5') as DagNode<'preselect'>).params.sample.source).toEqual({
+      file: 'signal/3/0.5.parquet',
+    });
     expect(dag.nodes.filter((n) => n.kind === 'generate').map((n) => n.id)).toEqual(['generate/tautau', 'generate/uubar']);
   });
 });

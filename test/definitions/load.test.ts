@@ -78,7 +78,9 @@ describe('loadSpecText: bad input, one message each with file, line and column',
 
   it('suggests the right value for a misspelt enum value', () => {
     const text = edit(SMALL, 'architecture: [AE, DVAE]', 'architecture: [AE, DAVE]');
-    expect(oneError(text, lineOf(text, 'DAVE'))).toContain('"DAVE" is not allowed here; did you mean "DVAE"? (expected one of: AE, VAE, DVAE)');
+    expect(oneError(text, lineOf(text, 'DAVE'))).toContain(
+      '"DAVE" is not allowed here; did you mean "DVAE"? (expected one of: AE, VAE, DVAE)',
+    );
   });
 
   it('gives one message for a selector value that is neither a value nor a list', () => {
@@ -91,7 +93,9 @@ describe('loadSpecText: bad input, one message each with file, line and column',
     const text = edit(SMALL, 'features: [eminus_E,', 'columns: { misE: E_miss }\nfeatures: [eminus_e,');
     const messages = errorsOf(text);
     expect(messages).toHaveLength(2);
-    expect(messages[0]).toContain(`small.yaml:${lineOf(text, 'columns:')}:12  /columns/misE  "misE" is not allowed here; did you mean "missE"?`);
+    expect(messages[0]).toContain(
+      `small.yaml:${lineOf(text, 'columns:')}:12  /columns/misE  "misE" is not allowed here; did you mean "missE"?`,
+    );
     expect(messages[1]).toContain(`small.yaml:${lineOf(text, 'features:')}:`);
     expect(messages[1]).toContain('did you mean "eminus_E"?');
   });
@@ -108,7 +112,11 @@ describe('loadSpecText: bad input, one message each with file, line and column',
   });
 
   it('rejects impossible resources', () => {
-    const text = edit(SMALL, 'maxParallel: { train: 1, cpu: 3 }', 'maxParallel: { train: 0, cpu: 3 }\n  retry: { preselect: { initialIntervalSeconds: 60, maximumIntervalSeconds: 5 } }');
+    const text = edit(
+      SMALL,
+      'maxParallel: { train: 1, cpu: 3 }',
+      'maxParallel: { train: 0, cpu: 3 }\n  retry: { preselect: { initialIntervalSeconds: 60, maximumIntervalSeconds: 5 } }',
+    );
     const messages = errorsOf(text);
     expect(messages).toHaveLength(1); // the schema fails first; the semantic retry check runs once it passes
     expect(messages[0]).toContain('/execution/maxParallel/train  must be >= 1, got 0');
@@ -148,7 +156,11 @@ describe('loadSpecText: bad input, one message each with file, line and column',
   });
 
   it('rejects matrix entries that do nothing', () => {
-    const exclude = edit(SMALL, '{ architecture: DVAE, latentDim: 1 }', '{ architecture: DVAE, latentDim: 1 }\n    - { architecture: VAE }');
+    const exclude = edit(
+      SMALL,
+      '{ architecture: DVAE, latentDim: 1 }',
+      '{ architecture: DVAE, latentDim: 1 }\n    - { architecture: VAE }',
+    );
     expect(oneError(exclude, lineOf(exclude, '{ architecture: VAE }'))).toContain('/models/exclude/1  matches no model of the matrix');
     const include = edit(SMALL, '  exclude:', '  include:\n    - { architecture: AE, latentDim: [2, 3] }\n  exclude:');
     expect(oneError(include, lineOf(include, 'latentDim: [2, 3]'))).toContain('/models/include/0  adds no model');
@@ -156,12 +168,16 @@ describe('loadSpecText: bad input, one message each with file, line and column',
 
   it('checks the scan settings against the models', () => {
     const latent = edit(SMALL, 'training:', 'scan: { score: "latent:1" }\ntraining:');
-    expect(oneError(latent, lineOf(latent, 'latent:1'))).toContain('latent:1 needs every model to have latentDim >= 2 (coordinates count from 0), but AE-l1 has 1');
+    expect(oneError(latent, lineOf(latent, 'latent:1'))).toContain(
+      'latent:1 needs every model to have latentDim >= 2 (coordinates count from 0), but AE-l1 has 1',
+    );
     expect(() => load(edit(SMALL, 'training:', 'scan: { score: "latent:0" }\ntraining:'))).not.toThrow();
     const quantiles = edit(SMALL, 'training:', 'scan: { quantiles: [0.9, 0.1] }\ntraining:');
     expect(oneError(quantiles, lineOf(quantiles, 'quantiles'))).toContain('the low quantile (0.9) must be below the high one (0.1)');
     const score = edit(SMALL, 'training:', 'scan: { score: latent }\ntraining:');
-    expect(oneError(score, lineOf(score, 'score: latent'))).toContain('/scan/score  "latent" is not allowed here (expected: mse (reconstruction error) or latent:<i>');
+    expect(oneError(score, lineOf(score, 'score: latent'))).toContain(
+      '/scan/score  "latent" is not allowed here (expected: mse (reconstruction error) or latent:<i>',
+    );
   });
 
   it('checks the signal grid, where and examples', () => {
@@ -179,7 +195,9 @@ describe('loadSpecText: bad input, one message each with file, line and column',
       'cannot generate (m_chi1 3, m_hprime 2): m_chi1 + m_chi2 + m_hprime must stay below sqrt(s) = 10.58 GeV',
     );
     const fixed = edit(closed, 'where: m_hprime <= m_chi1', 'where: m_hprime <= m_chi1 && m_chi1 + m_chi2 + m_hprime < 10.58');
-    const names = compileText(fixed).nodes.filter((n) => n.kind === 'generate').map((n) => n.id);
+    const names = compileText(fixed)
+      .nodes.filter((n) => n.kind === 'generate')
+      .map((n) => n.id);
     expect(names).toContain('generate/idmdh_mchi1-3_mhp-1');
     expect(names).not.toContain('generate/idmdh_mchi1-3_mhp-2');
   });

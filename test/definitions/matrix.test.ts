@@ -15,7 +15,10 @@ describe('expandModels (CI-style matrix)', () => {
   it('exclude removes combinations matching every given key; list values match any item', () => {
     const spec: ModelsSpec = {
       matrix: { ...matrix, architecture: [...matrix.architecture] },
-      exclude: [{ architecture: 'DVAE', latentDim: 1 }, { architecture: ['AE', 'VAE'], latentDim: [2, 3] }],
+      exclude: [
+        { architecture: 'DVAE', latentDim: 1 },
+        { architecture: ['AE', 'VAE'], latentDim: [2, 3] },
+      ],
       include: [],
     };
     expect(names(spec)).toEqual(['all/AE-l1', 'all/VAE-l1', 'all/DVAE-l2', 'all/DVAE-l3']);
@@ -26,12 +29,18 @@ describe('expandModels (CI-style matrix)', () => {
     const spec: ModelsSpec = {
       matrix: { background: ['all', 'taus'], architecture: ['VAE'], latentDim: [2] },
       exclude: [{ background: 'taus' }],
-      include: [{ architecture: 'AE', latentDim: [1, 10] }, { background: 'taus', architecture: 'VAE', latentDim: 2 }],
+      include: [
+        { architecture: 'AE', latentDim: [1, 10] },
+        { background: 'taus', architecture: 'VAE', latentDim: 2 },
+      ],
     };
     const expansion = expandModels(spec);
     // Sorted by set (matrix order), architecture (AE, VAE, DVAE), latent dimension.
     expect(names(spec)).toEqual(['all/AE-l1', 'all/AE-l10', 'all/VAE-l2', 'taus/AE-l1', 'taus/AE-l10', 'taus/VAE-l2']);
-    expect(expansion.models.find((m) => m.background === 'taus' && m.architecture === 'VAE')!.origin).toEqual({ from: 'include', index: 1 });
+    expect(expansion.models.find((m) => m.background === 'taus' && m.architecture === 'VAE')!.origin).toEqual({
+      from: 'include',
+      index: 1,
+    });
     expect(expansion.models.find((m) => m.architecture === 'VAE' && m.background === 'all')!.origin).toEqual({ from: 'matrix' });
   });
 
@@ -43,7 +52,10 @@ describe('expandModels (CI-style matrix)', () => {
     const spec: ModelsSpec = {
       matrix: { ...matrix, architecture: ['AE'] },
       exclude: [{ latentDim: 2 }, { architecture: 'VAE' }, { latentDim: 7 }],
-      include: [{ architecture: 'AE', latentDim: [1, 3] }, { architecture: 'AE', latentDim: [2, 3] }],
+      include: [
+        { architecture: 'AE', latentDim: [1, 3] },
+        { architecture: 'AE', latentDim: [2, 3] },
+      ],
     };
     const expansion = expandModels(spec);
     expect(expansion.excludesMatchingNothing).toEqual([1, 2]);

@@ -36,10 +36,17 @@ describe('plan renderers', () => {
   });
 
   it('renders JSON with id, kind, queue, dependsOn and params per node', () => {
-    const parsed = JSON.parse(renderJson(dag)) as { nodes: { id: string; kind: string; queue: string; dependsOn: string[]; params: Record<string, unknown> }[] };
+    const parsed = JSON.parse(renderJson(dag)) as {
+      nodes: { id: string; kind: string; queue: string; dependsOn: string[]; params: Record<string, unknown> }[];
+    };
     expect(parsed.nodes.map((n) => n.id)).toEqual(dag.nodes.map((n) => n.id));
     for (const [i, node] of parsed.nodes.entries()) {
-      expect(node).toMatchObject({ kind: dag.nodes[i].kind, queue: dag.nodes[i].queue, dependsOn: dag.nodes[i].dependsOn, params: dag.nodes[i].params });
+      expect(node).toMatchObject({
+        kind: dag.nodes[i].kind,
+        queue: dag.nodes[i].queue,
+        dependsOn: dag.nodes[i].dependsOn,
+        params: dag.nodes[i].params,
+      });
     }
     const train = parsed.nodes.find((n) => n.id === 'train/all/DVAE-l2')!;
     expect(train.params).toMatchObject({ architecture: 'DVAE', latentDim: 2, background: 'all' });

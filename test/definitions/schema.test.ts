@@ -43,7 +43,8 @@ describe('sweep.schema.json', () => {
   });
 
   it('offers exactly the presets that exist', () => {
-    const preset = (schema as unknown as { properties: { training: { properties: { preset: { enum: string[] } } } } }).properties.training.properties.preset;
+    const preset = (schema as unknown as { properties: { training: { properties: { preset: { enum: string[] } } } } }).properties.training
+      .properties.preset;
     expect(preset.enum).toEqual([...PRESET_NAMES]);
   });
 

@@ -22,12 +22,20 @@ describe('training settings of a node', () => {
     ['negative beta', { beta: -0.1 }, /^training\.beta must be >= 0/],
     ['negative dvaeBeta', { dvaeBeta: -1 }, /^training\.dvaeBeta must be >= 0/],
     ['negative clipNorm', { clipNorm: -1 }, /^training\.clipNorm must be >= 0/],
-    ['plateau factor >= 1', { plateau: { enabled: true, factor: 1, patience: 10, threshold: 1e-4, minLr: 0 } }, /^training\.plateau\.factor must be < 1/],
+    [
+      'plateau factor >= 1',
+      { plateau: { enabled: true, factor: 1, patience: 10, threshold: 1e-4, minLr: 0 } },
+      /^training\.plateau\.factor must be < 1/,
+    ],
     ['early-stopping patience 0', { earlyStopping: { enabled: true, patience: 0 } }, /^training\.earlyStopping\.patience must be >= 1/],
     ['a zero-width hidden layer', { hiddenLayers: [100, 0] }, /^training\.hiddenLayers\.1 must be >= 1/],
     ['no hidden layer', { hiddenLayers: [] }, /^training\.hiddenLayers must NOT have fewer than 1 items/],
     ['negative seed', { seed: -3 }, /^training\.seed must be >= 0 \(got -3\)$/],
-    ['unknown backend', { backend: 'gpu' as TrainingSettings['backend'] }, /^training\.backend must be one of auto, tensorflow, wasm, cpu \(got "gpu"\)$/],
+    [
+      'unknown backend',
+      { backend: 'gpu' as TrainingSettings['backend'] },
+      /^training\.backend must be one of auto, tensorflow, wasm, cpu \(got "gpu"\)$/,
+    ],
   ];
   for (const [what, overrides, message] of cases) {
     it(`reject ${what}`, () => {

@@ -31,7 +31,10 @@ type Row = Record<string, string>;
 async function readCsv(file: string): Promise<{ columns: string[]; rows: Row[] }> {
   const text = await readFile(join(out, file), 'utf8');
   expect(text, `${file} has quoted cells this reader cannot split`).not.toContain('"');
-  const [columns, ...lines] = text.trimEnd().split('\n').map((line) => line.split(','));
+  const [columns, ...lines] = text
+    .trimEnd()
+    .split('\n')
+    .map((line) => line.split(','));
   return { columns: columns!, rows: lines.map((cells) => Object.fromEntries(columns!.map((c, i) => [c, cells[i] ?? '']))) };
 }
 
@@ -101,20 +104,41 @@ describe('a tiny sweep end to end, with the product runners', () => {
 
   it('generates, preselects and fits the scaler as activities of the sweep workflow', () => {
     for (const id of [...idsOf('generate'), ...idsOf('preselect'), ...idsOf('fitScaler')]) {
-      expect(history.find((a) => a.activityId === id), `${id} was not scheduled as an activity on the server`).toBeDefined();
-      expect(history.some((a) => a.activityId === id && a.completed), `${id} never completed on the server`).toBe(true);
+      expect(
+        history.find((a) => a.activityId === id),
+        `${id} was not scheduled as an activity on the server`,
+      ).toBeDefined();
+      expect(
+        history.some((a) => a.activityId === id && a.completed),
+        `${id} never completed on the server`,
+      ).toBe(true);
     }
   });
 
   it('preselection.csv has a row per sample, signal efficiencies between 0.25 and 0.75', async () => {
     const { columns, rows } = await readCsv('preselection.csv');
-    expect(columns).toEqual(['sample', 'process', 'kind', 'm_chi1', 'm_hprime', 'generated', 'generated_weighted', 'selected', 'selected_weighted', 'efficiency']);
+    expect(columns).toEqual([
+      'sample',
+      'process',
+      'kind',
+      'm_chi1',
+      'm_hprime',
+      'generated',
+      'generated_weighted',
+      'selected',
+      'selected_weighted',
+      'efficiency',
+    ]);
     const samples = dag.nodes.filter((n) => n.kind === 'preselect').map((n) => n.id.slice('preselect/'.length));
     expect(rows.map((r) => r.sample).sort()).toEqual(samples.sort());
     const signals = rows.filter((r) => r.kind === 'signal');
     expect(signals, 'signal rows').toHaveLength(2);
     for (const row of rows) {
-      expectFiniteCells(row, ['generated', 'generated_weighted', 'selected', 'selected_weighted', 'efficiency'], `preselection.csv ${row.sample}`);
+      expectFiniteCells(
+        row,
+        ['generated', 'generated_weighted', 'selected', 'selected_weighted', 'efficiency'],
+        `preselection.csv ${row.sample}`,
+      );
       expect(Number(row.selected), `${row.sample}: nothing selected`).toBeGreaterThan(0);
     }
     for (const row of signals) {
@@ -128,7 +152,11 @@ describe('a tiny sweep end to end, with the product runners', () => {
 
   it('the scaler has a finite mean and a positive std for each of the 20 features', async () => {
     const [fitScaler] = idsOf('fitScaler');
-    const scaler = JSON.parse(await readFile(join(artifactDir(fitScaler!), 'scaler.json'), 'utf8')) as { features: string[]; mean: number[]; std: number[] };
+    const scaler = JSON.parse(await readFile(join(artifactDir(fitScaler!), 'scaler.json'), 'utf8')) as {
+      features: string[];
+      mean: number[];
+      std: number[];
+    };
     expect(scaler.features, 'the features of the definition, in order').toEqual(loadedFeatures);
     expect(scaler.features).toHaveLength(20);
     expect(scaler.mean).toHaveLength(20);
@@ -142,21 +170,51 @@ describe('a tiny sweep end to end, with the product runners', () => {
 
   it('scan.csv has a finite maximum with positive PFOM for every model and signal', async () => {
     const { columns, rows } = await readCsv('scan.csv');
-    expect(columns).toEqual(['model', 'architecture', 'latentDim', 'background', 'signal', 'm_chi1', 'm_hprime', 'max_pfom', 'eff_selected', 'eff_generated', 'threshold', 'n_background_above']);
+    expect(columns).toEqual([
+      'model',
+      'architecture',
+      'latentDim',
+      'background',
+      'signal',
+      'm_chi1',
+      'm_hprime',
+      'max_pfom',
+      'eff_selected',
+      'eff_generated',
+      'threshold',
+      'n_background_above',
+    ]);
     const models = idsOf('train').map((id) => id.split('/').at(-1)!);
     const signals = (await readCsv('preselection.csv')).rows.filter((r) => r.kind === 'signal').map((r) => r.sample);
     const pairs = rows.map((r) => `${r.model} ${r.signal}`).sort();
     expect(pairs).toEqual(models.flatMap((m) => signals.map((s) => `${m} ${s}`)).sort());
     for (const row of rows) {
       const where = `scan.csv ${row.model} ${row.signal}`;
-      expectFiniteCells(row, ['latentDim', 'm_chi1', 'm_hprime', 'max_pfom', 'eff_selected', 'eff_generated', 'threshold', 'n_background_above'], where);
+      expectFiniteCells(
+        row,
+        ['latentDim', 'm_chi1', 'm_hprime', 'max_pfom', 'eff_selected', 'eff_generated', 'threshold', 'n_background_above'],
+        where,
+      );
       expect(Number(row.max_pfom), `${where}: max_pfom`).toBeGreaterThan(0);
     }
   });
 
   it('models.csv has one row per model with its training summary', async () => {
     const { columns, rows } = await readCsv('models.csv');
-    expect(columns).toEqual(['model', 'architecture', 'latentDim', 'background', 'best_epoch', 'val_loss', 'val_mse', 'val_kl', 'epochs', 'seconds', 'backend', 'attempts']);
+    expect(columns).toEqual([
+      'model',
+      'architecture',
+      'latentDim',
+      'background',
+      'best_epoch',
+      'val_loss',
+      'val_mse',
+      'val_kl',
+      'epochs',
+      'seconds',
+      'backend',
+      'attempts',
+    ]);
     expect(rows.map((r) => r.model).sort()).toEqual(['AE-l1', 'AE-l10', 'DVAE-l2', 'VAE-l2']);
     for (const row of rows) {
       const where = `models.csv ${row.model}`;
@@ -190,6 +248,8 @@ describe('a tiny sweep end to end, with the product runners', () => {
       for (const file of ['model/model.json', 'history.json']) expect(existsSync(join(dir, file)), `${id}: ${file}`).toBe(true);
     }
     const loss = (model: string) => Number(rows.find((r) => r.model === model)!.val_loss);
-    expect(loss('AE-l10'), `AE validation loss: latentDim 10 ${loss('AE-l10')} vs latentDim 1 ${loss('AE-l1')}`).toBeLessThan(0.8 * loss('AE-l1'));
+    expect(loss('AE-l10'), `AE validation loss: latentDim 10 ${loss('AE-l10')} vs latentDim 1 ${loss('AE-l1')}`).toBeLessThan(
+      0.8 * loss('AE-l1'),
+    );
   });
 });

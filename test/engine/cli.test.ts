@@ -73,7 +73,9 @@ describe('sweep validate', () => {
     const text = edit(SMALL, '  exclude:\n    - { architecture: DVAE, latentDim: 1 }\n', '');
     const { file, ...result } = await validate('dvae-l1', text);
     expectUserError(result, `${file}:`, 'DVAE');
-    expect(result.stderr).toMatch(new RegExp(`${file}:(${lineOf(text, 'architecture: [AE, DVAE]')}|${lineOf(text, 'latentDim: [1, 2, 3]')}):`));
+    expect(result.stderr).toMatch(
+      new RegExp(`${file}:(${lineOf(text, 'architecture: [AE, DVAE]')}|${lineOf(text, 'latentDim: [1, 2, 3]')}):`),
+    );
   });
 
   it('rejects a reference to an undefined sample with its line', async () => {

@@ -21,7 +21,8 @@ async function project(files: Record<string, string>): Promise<string> {
 }
 
 const FILES = {
-  'kind/index.ts': "import { helper } from './helper.js';\nexport * from '../shared/math.js';\nconst worker = new URL('./child.js', import.meta.url);\nimport fs from 'node:fs';\n",
+  'kind/index.ts':
+    "import { helper } from './helper.js';\nexport * from '../shared/math.js';\nconst worker = new URL('./child.js', import.meta.url);\nimport fs from 'node:fs';\n",
   'kind/helper.ts': "import data from './table.json' with { type: 'json' };\nexport const helper = () => import('../shared/late.js');\n",
   'kind/child.ts': 'export {};\n',
   'kind/table.json': '[1, 2]\n',

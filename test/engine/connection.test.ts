@@ -13,8 +13,18 @@ describe('connectionSettings', () => {
   });
 
   it('reads a remote cluster with an API key, implying TLS, and never prints the key', () => {
-    const settings = connectionSettings({ TEMPORAL_ADDRESS: 'ns.acct.tmprl.cloud:7233', TEMPORAL_NAMESPACE: 'ns.acct', TEMPORAL_API_KEY: 'secret-key' });
-    expect(settings).toMatchObject({ address: 'ns.acct.tmprl.cloud:7233', namespace: 'ns.acct', apiKey: 'secret-key', tls: true, remote: true });
+    const settings = connectionSettings({
+      TEMPORAL_ADDRESS: 'ns.acct.tmprl.cloud:7233',
+      TEMPORAL_NAMESPACE: 'ns.acct',
+      TEMPORAL_API_KEY: 'secret-key',
+    });
+    expect(settings).toMatchObject({
+      address: 'ns.acct.tmprl.cloud:7233',
+      namespace: 'ns.acct',
+      apiKey: 'secret-key',
+      tls: true,
+      remote: true,
+    });
     expect(describeTarget(settings)).toBe('ns.acct.tmprl.cloud:7233 namespace ns.acct (TLS, API key)');
   });
 
@@ -22,13 +32,19 @@ describe('connectionSettings', () => {
     const dir = await tempDir('sweep-tls');
     await writeFile(join(dir, 'c.pem'), 'CERT');
     await writeFile(join(dir, 'k.pem'), 'KEY');
-    const settings = connectionSettings({ TEMPORAL_ADDRESS: 'h:7233', TEMPORAL_TLS_CERT: join(dir, 'c.pem'), TEMPORAL_TLS_KEY: join(dir, 'k.pem') });
+    const settings = connectionSettings({
+      TEMPORAL_ADDRESS: 'h:7233',
+      TEMPORAL_TLS_CERT: join(dir, 'c.pem'),
+      TEMPORAL_TLS_KEY: join(dir, 'k.pem'),
+    });
     expect(settings.tls).toEqual({ clientCertPair: { crt: Buffer.from('CERT'), key: Buffer.from('KEY') } });
   });
 
   it('names the variable that is wrong', () => {
     expect(() => connectionSettings({ TEMPORAL_TLS_CERT: '/x.pem' })).toThrow(/both TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY/);
-    expect(() => connectionSettings({ TEMPORAL_TLS_CERT: '/nope/c.pem', TEMPORAL_TLS_KEY: '/nope/k.pem' })).toThrow(/TEMPORAL_TLS_CERT=\/nope\/c.pem/);
+    expect(() => connectionSettings({ TEMPORAL_TLS_CERT: '/nope/c.pem', TEMPORAL_TLS_KEY: '/nope/k.pem' })).toThrow(
+      /TEMPORAL_TLS_CERT=\/nope\/c.pem/,
+    );
   });
 });
 

@@ -118,7 +118,11 @@ describe('dagProblems', () => {
   });
 
   it('reports a dependency cycle with its path', () => {
-    const dag = testDag('s', [{ id: 'a', deps: ['c'] }, { id: 'b', deps: ['a'] }, { id: 'c', deps: ['b'] }]);
+    const dag = testDag('s', [
+      { id: 'a', deps: ['c'] },
+      { id: 'b', deps: ['a'] },
+      { id: 'c', deps: ['b'] },
+    ]);
     expect(dagProblems(dag)).toEqual(['dependency cycle: a -> c -> b -> a']);
   });
 });

@@ -73,7 +73,10 @@ describe('ArtifactStore', () => {
     const { dir } = await store.commit(await staged(store, { 'a.txt': 'A', 'b.txt': 'B' }), meta);
     await writeFile(join(dir, 'a.txt'), 'tampered');
     await writeFile(join(dir, 'extra.txt'), '?');
-    expect(await store.verify('preselect', 'k1')).toEqual(['preselect/k1/a.txt: content differs', 'preselect/k1/extra.txt: not in manifest']);
+    expect(await store.verify('preselect', 'k1')).toEqual([
+      'preselect/k1/a.txt: content differs',
+      'preselect/k1/extra.txt: not in manifest',
+    ]);
   });
 
   it('rejects keys and kinds that would leave the root, and a runner-written manifest', async () => {
@@ -86,7 +89,10 @@ describe('ArtifactStore', () => {
 });
 
 describe('executeNode', () => {
-  const dag = testDag('store', [{ id: 'a', kind: 'generate' }, { id: 'b', deps: ['a'] }]);
+  const dag = testDag('store', [
+    { id: 'a', kind: 'generate' },
+    { id: 'b', deps: ['a'] },
+  ]);
   const attempt = { attempt: 1, heartbeatDetails: undefined, heartbeat: () => {}, signal: new AbortController().signal, log: () => {} };
 
   it('runs a node once, then serves it from the cache; inputs arrive as committed directories', async () => {

@@ -23,7 +23,9 @@ it('warns at start-up when --queues gpu has no GPU backend behind it', async () 
   });
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`worker exited with code ${code}:\n${stderr}`))));
+  const exited = new Promise<never>((_, reject) =>
+    child.once('exit', (code) => reject(new Error(`worker exited with code ${code}:\n${stderr}`))),
+  );
   // After the test kills it, the exit is expected: only an early exit may fail the test.
   exited.catch(() => undefined);
   const gpu = await hasGpuBackend();

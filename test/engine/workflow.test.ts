@@ -69,7 +69,9 @@ describe('sweep workflow', () => {
     const childId = trainingWorkflowId(name, { background: 'all', architecture: 'DVAE', latentDim: 9 });
     expect(childId).toBe(`sweep/${name}/all/DVAE-l9`);
     const listed = await waitFor('the training in visibility', async () => {
-      for await (const wf of client.workflow.list({ query: `SweepName="${name}" AND Architecture="DVAE" AND LatentDim=9 AND Stage="done"` })) {
+      for await (const wf of client.workflow.list({
+        query: `SweepName="${name}" AND Architecture="DVAE" AND LatentDim=9 AND Stage="done"`,
+      })) {
         return wf;
       }
       return undefined;

@@ -33,7 +33,10 @@ export function testDag(
       queue: kind === 'train' ? 'gpu' : 'cpu',
       dependsOn: spec.deps ?? [],
       params: params as unknown as DagNode['params'],
-      cacheKey: createHash('sha256').update(JSON.stringify([sweep, spec.id, params])).digest('hex').slice(0, 32),
+      cacheKey: createHash('sha256')
+        .update(JSON.stringify([sweep, spec.id, params]))
+        .digest('hex')
+        .slice(0, 32),
       summary: `${kind} ${spec.id} (test)`,
     };
   });

@@ -50,7 +50,14 @@ export function modelName(spec: ModelSpec): string {
  */
 export async function writeScoreArtifact(dir: string, spec: ModelSpec, seed = 1): Promise<string> {
   const rng = randomSource(seed);
-  const rows = { sample: [] as string[], event: [] as number[], weight: [] as number[], split: [] as number[], mse: [] as number[], z: Array.from({ length: spec.latentDim }, () => [] as number[]) };
+  const rows = {
+    sample: [] as string[],
+    event: [] as number[],
+    weight: [] as number[],
+    split: [] as number[],
+    mse: [] as number[],
+    z: Array.from({ length: spec.latentDim }, () => [] as number[]),
+  };
   const samples: SampleInfo[] = [];
   const add = (sample: string, n: number, weight: number, split: (i: number) => number, mse: (i: number) => number, shift: number) => {
     for (let i = 0; i < n; i++) {
@@ -64,16 +71,50 @@ export async function writeScoreArtifact(dir: string, spec: ModelSpec, seed = 1)
   };
   for (const b of BACKGROUND) {
     // Every third event is training data, which the scan must ignore: give it absurd scores.
-    add(b.process, b.events, b.weight, (i) => (i % 3 === 0 ? 0 : 1), (i) => (i % 3 === 0 ? 1e6 : b.mse * Math.exp(0.6 * rng.normal())), 0);
-    samples.push({ name: b.process, kind: 'background', process: b.process, mChi1: null, mHprime: null, generated: b.events * 4, generatedWeighted: b.events * 4 * b.weight, selected: b.events, selectedWeighted: b.events * b.weight });
+    add(
+      b.process,
+      b.events,
+      b.weight,
+      (i) => (i % 3 === 0 ? 0 : 1),
+      (i) => (i % 3 === 0 ? 1e6 : b.mse * Math.exp(0.6 * rng.normal())),
+      0,
+    );
+    samples.push({
+      name: b.process,
+      kind: 'background',
+      process: b.process,
+      mChi1: null,
+      mHprime: null,
+      generated: b.events * 4,
+      generatedWeighted: b.events * 4 * b.weight,
+      selected: b.events,
+      selectedWeighted: b.events * b.weight,
+    });
   }
   for (const mChi1 of MASSES) {
     for (const mHprime of MASSES.filter((m) => m <= mChi1)) {
       const name = `idmdh_mchi1_${mChi1}_mhprime_${mHprime}`;
       const n = 150;
       const lightness = 1 / (mChi1 + mHprime);
-      add(name, n, 0.01, () => 1, () => 0.1 * (1 + 4 * lightness) * Math.exp(0.5 * rng.normal()), 2 * lightness);
-      samples.push({ name, kind: 'signal', process: 'idmdh', mChi1, mHprime, generated: 500, generatedWeighted: 5, selected: n, selectedWeighted: n * 0.01 });
+      add(
+        name,
+        n,
+        0.01,
+        () => 1,
+        () => 0.1 * (1 + 4 * lightness) * Math.exp(0.5 * rng.normal()),
+        2 * lightness,
+      );
+      samples.push({
+        name,
+        kind: 'signal',
+        process: 'idmdh',
+        mChi1,
+        mHprime,
+        generated: 500,
+        generatedWeighted: 5,
+        selected: n,
+        selectedWeighted: n * 0.01,
+      });
     }
   }
   const n = rows.sample.length;
@@ -108,15 +149,45 @@ export async function writeTrainArtifact(dir: string, spec: ModelSpec): Promise<
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, 'history.json'), JSON.stringify(history));
   const last = history[epochs - 1];
-  return { model: modelName(spec), architecture: spec.architecture, latentDim: spec.latentDim, background: 'all', bestEpoch: 27, valLoss: last.val.loss, valMse: last.val.mse, valKl: spec.architecture === 'AE' ? 0 : 0.1, epochs, seconds: 45, backend: 'cpu', attempts: 1 };
+  return {
+    model: modelName(spec),
+    architecture: spec.architecture,
+    latentDim: spec.latentDim,
+    background: 'all',
+    bestEpoch: 27,
+    valLoss: last.val.loss,
+    valMse: last.val.mse,
+    valKl: spec.architecture === 'AE' ? 0 : 0.1,
+    epochs,
+    seconds: 45,
+    backend: 'cpu',
+    attempts: 1,
+  };
 }
 
 export function scanParams(spec: ModelSpec, score = 'mse'): ScanParams {
-  return { model: modelName(spec), architecture: spec.architecture, latentDim: spec.latentDim, background: 'all', score, punziA: 1, quantiles: [0.01, 0.99], steps: 100 };
+  return {
+    model: modelName(spec),
+    architecture: spec.architecture,
+    latentDim: spec.latentDim,
+    background: 'all',
+    score,
+    punziA: 1,
+    quantiles: [0.01, 0.99],
+    steps: 100,
+  };
 }
 
 export function trainParams(spec: ModelSpec): TrainParams {
-  return { model: modelName(spec), architecture: spec.architecture, latentDim: spec.latentDim, background: 'all', samples: BACKGROUND.map((b) => b.process), features: [], training: {} as TrainParams['training'] };
+  return {
+    model: modelName(spec),
+    architecture: spec.architecture,
+    latentDim: spec.latentDim,
+    background: 'all',
+    samples: BACKGROUND.map((b) => b.process),
+    features: [],
+    training: {} as TrainParams['training'],
+  };
 }
 
 export function input(kind: NodeKind, nodeId: string, dir: string, summary: Record<string, unknown> = {}): InputArtifact {
@@ -124,9 +195,21 @@ export function input(kind: NodeKind, nodeId: string, dir: string, summary: Reco
 }
 
 /** The context the engine hands a runner, with a fresh staging directory. */
-export async function nodeContext<K extends NodeKind>(kind: K, params: NodeParamsByKind[K], inputs: InputArtifact[]): Promise<NodeContext<K>> {
+export async function nodeContext<K extends NodeKind>(
+  kind: K,
+  params: NodeParamsByKind[K],
+  inputs: InputArtifact[],
+): Promise<NodeContext<K>> {
   const outDir = await tempDir(`${kind}-out`);
-  const node: DagNode<K> = { id: `${kind}/test`, kind, queue: 'cpu', dependsOn: inputs.map((i) => i.nodeId), params, cacheKey: 'test', summary: kind };
+  const node: DagNode<K> = {
+    id: `${kind}/test`,
+    kind,
+    queue: 'cpu',
+    dependsOn: inputs.map((i) => i.nodeId),
+    params,
+    cacheKey: 'test',
+    summary: kind,
+  };
   return {
     node,
     inputs,

@@ -65,7 +65,10 @@ function compare(background: WeightedScores, signal: WeightedScores, settings = 
   const expected = bruteForce(background, signal, settings, a);
   const bg = backgroundCurve(background, settings);
   const curve = signalCurve(bg, signal, a);
-  expectClose(Array.from({ length: bg.grid.count }, (_, k) => bg.grid.start + k * bg.grid.step), expected.thresholds);
+  expectClose(
+    Array.from({ length: bg.grid.count }, (_, k) => bg.grid.start + k * bg.grid.step),
+    expected.thresholds,
+  );
   expectClose(bg.weighted, expected.B);
   expectClose(curve.efficiency, expected.eff);
   expectClose(curve.pfom, expected.pfom);
@@ -82,8 +85,16 @@ function sample(n: number, draw: () => number, weight: () => number): WeightedSc
 describe('PFOM scan agrees with a brute-force loop over thresholds', () => {
   it('on random weighted data with several processes of very different weights', () => {
     const rng = randomSource(1);
-    const background = sample(3000, () => rng.exponential(0.3), () => rng.pick([0.02, 1.7, 35]));
-    const signal = sample(800, () => 0.5 + rng.exponential(0.6), () => 0.004);
+    const background = sample(
+      3000,
+      () => rng.exponential(0.3),
+      () => rng.pick([0.02, 1.7, 35]),
+    );
+    const signal = sample(
+      800,
+      () => 0.5 + rng.exponential(0.6),
+      () => 0.004,
+    );
     const { bg, curve } = compare(background, signal);
     expect(bg.grid.rule).toBe('quantiles');
     expect(bg.grid.count).toBeGreaterThan(100);
@@ -93,8 +104,16 @@ describe('PFOM scan agrees with a brute-force loop over thresholds', () => {
   it('with ties, including scores lying exactly on thresholds (selection is strict)', () => {
     const rng = randomSource(2);
     // Scores on multiples of 1/8 and a grid step of 1/4: many events sit exactly on a threshold.
-    const background = sample(2000, () => rng.integer(0, 64) / 8, () => rng.pick([1, 3]));
-    const signal = sample(500, () => rng.integer(16, 64) / 8, () => 1);
+    const background = sample(
+      2000,
+      () => rng.integer(0, 64) / 8,
+      () => rng.pick([1, 3]),
+    );
+    const signal = sample(
+      500,
+      () => rng.integer(16, 64) / 8,
+      () => 1,
+    );
     const { bg } = compare(background, signal, { quantiles: [0, 1], steps: 32 });
     expect(bg.grid.step).toBe(0.25);
     const onThreshold = Array.from(background.scores).filter((s) => s === 2).length;
@@ -104,13 +123,31 @@ describe('PFOM scan agrees with a brute-force loop over thresholds', () => {
 
   it('with empty selections: no signal events, signal below the background, signal above it', () => {
     const rng = randomSource(3);
-    const background = sample(1000, () => rng.normal(), () => rng.uniform(0.5, 2));
+    const background = sample(
+      1000,
+      () => rng.normal(),
+      () => rng.uniform(0.5, 2),
+    );
     const none = compare(background, { scores: new Float64Array(0), weights: new Float64Array(0) });
     expect(Math.max(...none.curve.pfom)).toBe(0);
     expect(none.curve.pfomNoCut).toBe(0);
-    const below = compare(background, sample(100, () => -100 - rng.uniform(0, 1), () => 1));
+    const below = compare(
+      background,
+      sample(
+        100,
+        () => -100 - rng.uniform(0, 1),
+        () => 1,
+      ),
+    );
     expect(Math.max(...below.curve.efficiency)).toBe(0);
-    const above = compare(background, sample(100, () => 100 + rng.uniform(0, 1), () => 1));
+    const above = compare(
+      background,
+      sample(
+        100,
+        () => 100 + rng.uniform(0, 1),
+        () => 1,
+      ),
+    );
     // Every signal event passes every threshold, so the tightest cut (least B) wins.
     const last = above.bg.grid.count - 1;
     expect(above.curve.efficiency[0]).toBe(1);
@@ -121,8 +158,16 @@ describe('PFOM scan agrees with a brute-force loop over thresholds', () => {
 
   it('with a background with far outliers (fine grid well past the 99% quantile)', () => {
     const rng = randomSource(4);
-    const background = sample(1500, () => (rng.uniform(0, 1) < 0.005 ? rng.uniform(50, 400) : rng.exponential(0.1)), () => rng.pick([0.3, 8]));
-    const signal = sample(300, () => rng.exponential(2), () => 0.01);
+    const background = sample(
+      1500,
+      () => (rng.uniform(0, 1) < 0.005 ? rng.uniform(50, 400) : rng.exponential(0.1)),
+      () => rng.pick([0.3, 8]),
+    );
+    const signal = sample(
+      300,
+      () => rng.exponential(2),
+      () => 0.01,
+    );
     const { bg } = compare(background, signal);
     expect(bg.grid.rule).toBe('quantiles');
     expect(bg.grid.count).toBeGreaterThan(10_000);
@@ -130,9 +175,20 @@ describe('PFOM scan agrees with a brute-force loop over thresholds', () => {
 
   it('caps the number of thresholds for absurd outliers and still ends at the background maximum', () => {
     const rng = randomSource(5);
-    const background = sample(200, () => rng.exponential(1), () => 1);
+    const background = sample(
+      200,
+      () => rng.exponential(1),
+      () => 1,
+    );
     (background.scores as Float64Array)[17] = 1e12;
-    const { bg } = compare(background, sample(50, () => rng.exponential(3), () => 1));
+    const { bg } = compare(
+      background,
+      sample(
+        50,
+        () => rng.exponential(3),
+        () => 1,
+      ),
+    );
     expect(bg.grid.rule).toBe('capped');
     expect(bg.grid.count).toBeLessThanOrEqual(MAX_THRESHOLDS);
     expect(bg.grid.start + (bg.grid.count - 1) * bg.grid.step).toBeLessThanOrEqual(1e12);
@@ -141,20 +197,51 @@ describe('PFOM scan agrees with a brute-force loop over thresholds', () => {
 
   it('for latent coordinates as scores (negative values, a = 2)', () => {
     const rng = randomSource(6);
-    const background = sample(2000, () => rng.normal(), () => rng.pick([0.1, 4]));
-    const signal = sample(400, () => rng.normal() * 0.5 + 1.5, () => 1);
+    const background = sample(
+      2000,
+      () => rng.normal(),
+      () => rng.pick([0.1, 4]),
+    );
+    const signal = sample(
+      400,
+      () => rng.normal() * 0.5 + 1.5,
+      () => 1,
+    );
     compare(background, signal, THESIS, 2);
   });
 
   it('falls back to the full range when the quantiles coincide, and to one threshold for a constant score', () => {
     const rng = randomSource(7);
-    const spiky = sample(1000, () => (rng.uniform(0, 1) < 0.995 ? 1 : rng.uniform(1, 3)), () => 1);
-    const { bg } = compare(spiky, sample(100, () => rng.uniform(0, 3), () => 1));
+    const spiky = sample(
+      1000,
+      () => (rng.uniform(0, 1) < 0.995 ? 1 : rng.uniform(1, 3)),
+      () => 1,
+    );
+    const { bg } = compare(
+      spiky,
+      sample(
+        100,
+        () => rng.uniform(0, 3),
+        () => 1,
+      ),
+    );
     expect(bg.grid.rule).toBe('range');
-    const constant = sample(50, () => 0.5, () => 2);
+    const constant = sample(
+      50,
+      () => 0.5,
+      () => 2,
+    );
     const grid = thresholdGrid(constant, THESIS);
     expect(grid).toMatchObject({ rule: 'single', count: 1, start: 0.5 });
-    const curve = signalCurve(backgroundCurve(constant, THESIS), sample(4, () => 1, () => 1), 1);
+    const curve = signalCurve(
+      backgroundCurve(constant, THESIS),
+      sample(
+        4,
+        () => 1,
+        () => 1,
+      ),
+      1,
+    );
     expect(curve.pfom[0]).toBe(2);
   });
 });

@@ -5,7 +5,17 @@ import type { InputArtifact } from '../../activities/engine/context.js';
 import { parseHistory } from '../../activities/report/history.js';
 import { runReport } from '../../activities/report/index.js';
 import { runScan } from '../../activities/scan/index.js';
-import { EXAMPLES, input, nodeContext, scanParams, removeTempDirs, tempDir, writeScoreArtifact, writeTrainArtifact, type ModelSpec } from './fixtures.js';
+import {
+  EXAMPLES,
+  input,
+  nodeContext,
+  scanParams,
+  removeTempDirs,
+  tempDir,
+  writeScoreArtifact,
+  writeTrainArtifact,
+  type ModelSpec,
+} from './fixtures.js';
 
 const MODELS: ModelSpec[] = [
   { architecture: 'AE', latentDim: 1 },
@@ -59,7 +69,8 @@ describe('runReport renders a static page with real images', () => {
 
   it('has the figures of the thesis for every model that got that far', () => {
     const images = [...html.matchAll(/<img src="img\/([^"]+)"/g)].map((m) => m[1]);
-    for (const fixed of ['max-pfom-vs-latent-dim.png', 'validation-loss.png', 'heatmaps-all_AE-l2.png', 'latent-all_AE-l2.png']) expect(images).toContain(fixed);
+    for (const fixed of ['max-pfom-vs-latent-dim.png', 'validation-loss.png', 'heatmaps-all_AE-l2.png', 'latent-all_AE-l2.png'])
+      expect(images).toContain(fixed);
     for (const model of ['all_AE-l1', 'all_AE-l2', 'all_VAE-l2']) {
       for (const kind of ['training', 'scores', 'pfom', 'heatmaps']) expect(images).toContain(`${kind}-${model}.png`);
     }
@@ -82,7 +93,10 @@ describe('parseHistory', () => {
       { epoch: 1, lr: 1e-3, seconds: 2, loss: 0.5, val: { mse: 0.4, kl: 0.1, seconds: 1 } },
       { epoch: 2, lr: 1e-4, seconds: 2, loss: 0.3, val: { mse: 0.2, kl: 0.05 } },
     ]);
-    expect(history.lr).toEqual([{ epoch: 1, value: 1e-3 }, { epoch: 2, value: 1e-4 }]);
+    expect(history.lr).toEqual([
+      { epoch: 1, value: 1e-3 },
+      { epoch: 2, value: 1e-4 },
+    ]);
     expect(history.losses.filter((p) => p.epoch === 2)).toEqual([
       { epoch: 2, term: 'loss', value: 0.3 },
       { epoch: 2, term: 'val.mse', value: 0.2 },

@@ -11,7 +11,11 @@ import { BACKGROUND, input, nodeContext, scanParams, removeTempDirs, tempDir, wr
 
 const AE2: ModelSpec = { architecture: 'AE', latentDim: 2 };
 
-async function scan(scoreDir: string, spec: ModelSpec, score = 'mse'): Promise<{ scan: ScanFile; outDir: string; summary: Record<string, unknown> }> {
+async function scan(
+  scoreDir: string,
+  spec: ModelSpec,
+  score = 'mse',
+): Promise<{ scan: ScanFile; outDir: string; summary: Record<string, unknown> }> {
   const ctx = await nodeContext('scan', scanParams(spec, score), [input('score', 'score/x', scoreDir)]);
   const summary = await runScan(ctx);
   return { scan: await readScanFile(ctx.outDir), outDir: ctx.outDir, summary };
@@ -29,9 +33,24 @@ async function direct(scoreDir: string, column: string) {
     const idx = Array.from({ length: table.numRows }, (_, i) => i).filter(keep);
     return { scores: Float64Array.from(idx, (i) => score[i]), weights: Float64Array.from(idx, (i) => weight[i]) };
   };
-  const bg = backgroundCurve(rows((i) => kinds.get(names[i]) === 'background' && split[i] === 1), { quantiles: [0.01, 0.99], steps: 100 });
+  const bg = backgroundCurve(
+    rows((i) => kinds.get(names[i]) === 'background' && split[i] === 1),
+    { quantiles: [0.01, 0.99], steps: 100 },
+  );
   const signals = [...kinds].filter(([, kind]) => kind === 'signal').map(([name]) => name);
-  return { bg, maxima: new Map(signals.map((name) => [name, signalCurve(bg, rows((i) => names[i] === name), 1)])) };
+  return {
+    bg,
+    maxima: new Map(
+      signals.map((name) => [
+        name,
+        signalCurve(
+          bg,
+          rows((i) => names[i] === name),
+          1,
+        ),
+      ]),
+    ),
+  };
 }
 
 afterAll(removeTempDirs);
@@ -64,7 +83,9 @@ describe('runScan on a score artifact on disk', () => {
     expect(summary).toMatchObject({ signals: result.signals.length, thresholds: result.grid.count });
 
     const csv = (await readFile(join(outDir, 'maxima.csv'), 'utf8')).trim().split('\n');
-    expect(csv[0]).toBe('model,architecture,latentDim,background,signal,m_chi1,m_hprime,max_pfom,eff_selected,eff_generated,threshold,n_background_above,background_events_above,pfom_no_cut');
+    expect(csv[0]).toBe(
+      'model,architecture,latentDim,background,signal,m_chi1,m_hprime,max_pfom,eff_selected,eff_generated,threshold,n_background_above,background_events_above,pfom_no_cut',
+    );
     expect(csv).toHaveLength(result.signals.length + 1);
     const lightRow = csv.find((line) => line.includes(light.sample))!.split(',');
     expect(Number(lightRow[7])).toBe(light.maximum.pfom);

@@ -74,7 +74,9 @@ async function preselectInput(root: string, name: string, kind: 'background' | '
   await mkdir(dir, { recursive: true });
   const columns: Record<string, Float64Array | Uint8Array | Int32Array> = {
     event: Int32Array.from({ length: n }, (_, i) => 1000 + i),
-    ...Object.fromEntries(FEATURES.map((f, j) => [f, Float64Array.from({ length: n }, () => SCALER.mean[j] + SCALER.std[j] * rng.normal())])),
+    ...Object.fromEntries(
+      FEATURES.map((f, j) => [f, Float64Array.from({ length: n }, () => SCALER.mean[j] + SCALER.std[j] * rng.normal())]),
+    ),
     weight: Float64Array.from({ length: n }, () => (kind === 'signal' ? 0.01 : rng.pick([1.5, 3]))),
     split: Uint8Array.from({ length: n }, (_, i) => (kind === 'signal' || i % 4 === 0 ? 1 : 0)),
   };
@@ -94,7 +96,11 @@ async function preselectInput(root: string, name: string, kind: 'background' | '
 afterAll(removeTempDirs);
 
 describe('runScore', () => {
-  for (const [architecture, latentDim] of [['AE', 2], ['VAE', 3], ['DVAE', 3]] as const) {
+  for (const [architecture, latentDim] of [
+    ['AE', 2],
+    ['VAE', 3],
+    ['DVAE', 3],
+  ] as const) {
     it(`${architecture}: MSE in scaled space and latent mean per event, background test split only`, async () => {
       const root = await tempDir(`score-${architecture}`);
       const net = await writeRandomModel(join(root, 'train'), architecture, latentDim);
@@ -102,7 +108,10 @@ describe('runScore', () => {
       await mkdir(scalerDir, { recursive: true });
       await writeFile(join(scalerDir, 'scaler.json'), JSON.stringify(SCALER));
       const params: ScoreParams = { model: `${architecture}-l${latentDim}`, architecture, latentDim, background: 'all' };
-      const samples = [await preselectInput(root, 'tautau', 'background', 40, 1), await preselectInput(root, 'idmdh_1_0.5', 'signal', 15, 2)];
+      const samples = [
+        await preselectInput(root, 'tautau', 'background', 40, 1),
+        await preselectInput(root, 'idmdh_1_0.5', 'signal', 15, 2),
+      ];
       const ctx = await nodeContext('score', params, [
         input('train', 'train/x', join(root, 'train')),
         input('fitScaler', 'fitScaler/all', scalerDir),
@@ -112,7 +121,14 @@ describe('runScore', () => {
       expect(summary).toMatchObject({ samples: 2, events: 10 + 15, latentDim });
 
       const scores = await readTable(join(ctx.outDir, 'scores.parquet'));
-      expect(Object.keys(scores.columns)).toEqual(['sample', 'event', 'weight', 'split', 'mse', ...Array.from({ length: latentDim }, (_, d) => `z${d}`)]);
+      expect(Object.keys(scores.columns)).toEqual([
+        'sample',
+        'event',
+        'weight',
+        'split',
+        'mse',
+        ...Array.from({ length: latentDim }, (_, d) => `z${d}`),
+      ]);
       const names = scores.columns.sample as string[];
       expect(names.filter((s) => s === 'tautau')).toHaveLength(10);
       expect(Array.from(scores.columns.split as Uint8Array).every((s) => s === 1)).toBe(true);
@@ -125,7 +141,12 @@ describe('runScore', () => {
           const row = eventIds.indexOf((scores.columns.event as Float64Array)[r]);
           expect((events.columns.split as Uint8Array)[row]).toBe(1);
           expect((scores.columns.weight as Float64Array)[r]).toBe((events.columns.weight as Float64Array)[row]);
-          const expected = expectedScore(net, architecture, latentDim, FEATURES.map((f) => (events.columns[f] as Float64Array)[row]));
+          const expected = expectedScore(
+            net,
+            architecture,
+            latentDim,
+            FEATURES.map((f) => (events.columns[f] as Float64Array)[row]),
+          );
           expect((scores.columns.mse as Float64Array)[r]).toBeCloseTo(expected.mse, 4);
           expected.latent.forEach((z, d) => expect((scores.columns[`z${d}`] as Float64Array)[r]).toBeCloseTo(z, 4));
         }
@@ -133,8 +154,28 @@ describe('runScore', () => {
 
       const infos = JSON.parse(await readFile(join(ctx.outDir, 'samples.json'), 'utf8')) as SampleInfo[];
       expect(infos).toEqual([
-        { name: 'tautau', kind: 'background', process: 'tautau', mChi1: null, mHprime: null, generated: 160, generatedWeighted: 1.6, selected: 40, selectedWeighted: 0.4 },
-        { name: 'idmdh_1_0.5', kind: 'signal', process: 'idmdh', mChi1: 1, mHprime: 0.5, generated: 60, generatedWeighted: 0.6, selected: 15, selectedWeighted: 0.15 },
+        {
+          name: 'tautau',
+          kind: 'background',
+          process: 'tautau',
+          mChi1: null,
+          mHprime: null,
+          generated: 160,
+          generatedWeighted: 1.6,
+          selected: 40,
+          selectedWeighted: 0.4,
+        },
+        {
+          name: 'idmdh_1_0.5',
+          kind: 'signal',
+          process: 'idmdh',
+          mChi1: 1,
+          mHprime: 0.5,
+          generated: 60,
+          generatedWeighted: 0.6,
+          selected: 15,
+          selectedWeighted: 0.15,
+        },
       ]);
     });
   }

@@ -3,10 +3,23 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runScan } from '../../activities/scan/index.js';
 import { readScanFile } from '../../activities/scan/format.js';
 import { modelsCsv, scanCsv } from '../../client/tables.js';
-import { input, modelName, nodeContext, scanParams, removeTempDirs, tempDir, trainParams, writeScoreArtifact, type ModelSpec } from './fixtures.js';
+import {
+  input,
+  modelName,
+  nodeContext,
+  scanParams,
+  removeTempDirs,
+  tempDir,
+  trainParams,
+  writeScoreArtifact,
+  type ModelSpec,
+} from './fixtures.js';
 
 function parseCsv(text: string): Record<string, string>[] {
-  const [header, ...lines] = text.trim().split('\n').map((line) => line.split(','));
+  const [header, ...lines] = text
+    .trim()
+    .split('\n')
+    .map((line) => line.split(','));
   return lines.map((cells) => Object.fromEntries(header.map((h, i) => [h, cells[i]])));
 }
 
@@ -27,7 +40,9 @@ describe('--out tables', () => {
       scans.push(await readScanFile(ctx.outDir));
     }
     const text = scanCsv(scans);
-    expect(text.split('\n')[0]).toBe('model,architecture,latentDim,background,signal,m_chi1,m_hprime,max_pfom,eff_selected,eff_generated,threshold,n_background_above');
+    expect(text.split('\n')[0]).toBe(
+      'model,architecture,latentDim,background,signal,m_chi1,m_hprime,max_pfom,eff_selected,eff_generated,threshold,n_background_above',
+    );
     const rows = parseCsv(text);
     expect(rows).toHaveLength(scans[0].signals.length + scans[1].signals.length);
     expect(rows[0].model).toBe(modelName(specs[1])); // AE before VAE
@@ -49,7 +64,9 @@ describe('--out tables', () => {
       { params: trainParams({ architecture: 'DVAE', latentDim: 2 }) },
       { params: trainParams({ architecture: 'AE', latentDim: 3 }), summary: { ...summary, valKl: 0 } },
     ]);
-    expect(text.split('\n')[0]).toBe('model,architecture,latentDim,background,best_epoch,val_loss,val_mse,val_kl,epochs,seconds,backend,attempts');
+    expect(text.split('\n')[0]).toBe(
+      'model,architecture,latentDim,background,best_epoch,val_loss,val_mse,val_kl,epochs,seconds,backend,attempts',
+    );
     const rows = parseCsv(text);
     expect(rows.map((r) => r.model)).toEqual(['all/AE-l3', 'all/VAE-l3', 'all/DVAE-l2']);
     expect(rows[0]).toMatchObject({ val_kl: '', val_loss: '0.2', best_epoch: '12', backend: 'wasm', attempts: '2' });

@@ -35,9 +35,18 @@ describe('training data', () => {
   it('rejects a scaler fitted on other features', async () => {
     const path = join(inputs[2]!.dir, 'scaler.json');
     await writeFile(path, JSON.stringify({ features: ['a'], mean: [0], std: [1] }));
-    await expect(loadTrainingData(located, FEATURES, 2)).rejects.toMatchObject({ name: 'UserError', message: expect.stringMatching(/scales the features \[a\].*re-run fitScaler/) });
-    await writeFile(path, JSON.stringify({ features: FEATURES, mean: FEATURES.map(() => 0), std: FEATURES.map((_, i) => (i === 4 ? 0 : 1)) }));
-    await expect(loadTrainingData(located, FEATURES, 2)).rejects.toMatchObject({ name: 'UserError', message: expect.stringMatching(/feature f4 has mean 0 and standard deviation 0.*remove it from features/) });
+    await expect(loadTrainingData(located, FEATURES, 2)).rejects.toMatchObject({
+      name: 'UserError',
+      message: expect.stringMatching(/scales the features \[a\].*re-run fitScaler/),
+    });
+    await writeFile(
+      path,
+      JSON.stringify({ features: FEATURES, mean: FEATURES.map(() => 0), std: FEATURES.map((_, i) => (i === 4 ? 0 : 1)) }),
+    );
+    await expect(loadTrainingData(located, FEATURES, 2)).rejects.toMatchObject({
+      name: 'UserError',
+      message: expect.stringMatching(/feature f4 has mean 0 and standard deviation 0.*remove it from features/),
+    });
   });
 
   it('rejects non-finite features, bad weights, too few events and all-zero weights', async () => {
@@ -47,17 +56,26 @@ describe('training data', () => {
     };
     await fresh();
     await corrupt('f3', (v) => (v[0] = NaN));
-    await expect(loadTrainingData(located, FEATURES, 2)).rejects.toMatchObject({ message: expect.stringMatching(/sample bkgA\): feature f3 is NaN in event row 0; remove such events/) });
+    await expect(loadTrainingData(located, FEATURES, 2)).rejects.toMatchObject({
+      message: expect.stringMatching(/sample bkgA\): feature f3 is NaN in event row 0; remove such events/),
+    });
     await fresh();
     await corrupt('weight', (v) => (v[1] = -1));
-    await expect(loadTrainingData(located, FEATURES, 2)).rejects.toMatchObject({ message: expect.stringMatching(/event row 1 has weight -1; weights must be finite and >= 0/) });
+    await expect(loadTrainingData(located, FEATURES, 2)).rejects.toMatchObject({
+      message: expect.stringMatching(/event row 1 has weight -1; weights must be finite and >= 0/),
+    });
     await fresh();
-    await expect(loadTrainingData(located, FEATURES, 100)).rejects.toMatchObject({ message: expect.stringMatching(/holds 60 events, fewer than training.folds \(100\)/) });
+    await expect(loadTrainingData(located, FEATURES, 100)).rejects.toMatchObject({
+      message: expect.stringMatching(/holds 60 events, fewer than training.folds \(100\)/),
+    });
     for (const e of located.events) {
       const table = await readTable(e.path);
       await writeTable(e.path, { ...table, columns: { ...table.columns, weight: new Float64Array(table.numRows) } });
     }
-    await expect(loadTrainingData(located, FEATURES, 2)).rejects.toMatchObject({ name: 'UserError', message: expect.stringMatching(/all have weight 0/) });
+    await expect(loadTrainingData(located, FEATURES, 2)).rejects.toMatchObject({
+      name: 'UserError',
+      message: expect.stringMatching(/all have weight 0/),
+    });
   });
 
   it('orders the samples by name, whatever order the inputs arrive in', () => {

@@ -66,7 +66,15 @@ export async function writeInputs(rows: number, factors: number, seed = 1): Prom
     const split = Uint8Array.from({ length: rows }, (_, r) => (r % 4 === 3 ? 1 : 0));
     const dir = join(root, name);
     await mkdir(dir);
-    const table = { numRows: rows, columns: { event: Int32Array.from({ length: rows }, (_, r) => r), ...Object.fromEntries(FEATURES.map((f, j) => [f, columns[j]!])), weight: weights, split } };
+    const table = {
+      numRows: rows,
+      columns: {
+        event: Int32Array.from({ length: rows }, (_, r) => r),
+        ...Object.fromEntries(FEATURES.map((f, j) => [f, columns[j]!])),
+        weight: weights,
+        split,
+      },
+    };
     await writeTable(join(dir, 'events.parquet'), table);
     for (let r = 0; r < rows; r++) {
       if (split[r] !== 0) continue;
@@ -97,7 +105,13 @@ export interface RecordingContext extends NodeContext<'train'> {
 /** A NodeContext as the engine would build it, recording heartbeats and log lines. */
 export async function trainContext(
   inputs: InputArtifact[],
-  options: { architecture?: Architecture; latentDim?: number; training?: Partial<TrainingSettings>; workDir?: string; attempt?: number } = {},
+  options: {
+    architecture?: Architecture;
+    latentDim?: number;
+    training?: Partial<TrainingSettings>;
+    workDir?: string;
+    attempt?: number;
+  } = {},
 ): Promise<RecordingContext> {
   const architecture = options.architecture ?? 'AE';
   const latentDim = options.latentDim ?? 3;
@@ -107,7 +121,15 @@ export async function trainContext(
     kind: 'train',
     queue: 'gpu',
     dependsOn: inputs.map((i) => i.nodeId),
-    params: { model, architecture, latentDim, background: 'all', samples: ['bkgA', 'bkgB'], features: FEATURES, training: settings(options.training) },
+    params: {
+      model,
+      architecture,
+      latentDim,
+      background: 'all',
+      samples: ['bkgA', 'bkgB'],
+      features: FEATURES,
+      training: settings(options.training),
+    },
     cacheKey: 'test',
     summary: model,
   };

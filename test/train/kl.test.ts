@@ -44,8 +44,16 @@ describe('Laplace approximation of the Dirichlet prior', () => {
 });
 
 describe('KL of the encoder Gaussian to the prior', () => {
-  const mu = [[0.3, -1.2], [0, 0], [2, 0.5]];
-  const logVar = [[-0.5, 0.4], [0, 0], [1.3, -2]];
+  const mu = [
+    [0.3, -1.2],
+    [0, 0],
+    [2, 0.5],
+  ];
+  const logVar = [
+    [-0.5, 0.4],
+    [0, 0],
+    [1.3, -2],
+  ];
 
   it('equals the VAE closed form -1/2 sum(1 + log s^2 - mu^2 - s^2) for N(0, 1)', () => {
     const expected = mu.map((row, i) => -0.5 * row.reduce((s, m, k) => s + 1 + logVar[i]![k]! - m * m - Math.exp(logVar[i]![k]!), 0));

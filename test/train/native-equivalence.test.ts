@@ -42,7 +42,13 @@ interface Run {
 
 async function train(setting: 'tensorflow' | 'wasm', architecture: Architecture): Promise<Run> {
   const backend = await useBackend(setting);
-  const config = { model: `${architecture}-equivalence`, architecture, latentDim: 4, settings: settings({ epochs: EPOCHS, backend: setting }), backend };
+  const config = {
+    model: `${architecture}-equivalence`,
+    architecture,
+    latentDim: 4,
+    settings: settings({ epochs: EPOCHS, backend: setting }),
+    backend,
+  };
   const dir = await mkdtemp(join(tmpdir(), 'native-equivalence-'));
   const checkpoint = join(dir, 'checkpoint');
   const trainer = await Trainer.open(config, trainingData(4000, 3, 11), checkpoint);
@@ -71,7 +77,9 @@ describe('native TensorFlow backend against wasm', () => {
         for (const term of LOSS_TERMS) {
           const [a, b] = [native.history[epoch]![term], wasm.history[epoch]![term]];
           expect(Number.isFinite(a), `${term} of epoch ${epoch + 1} on ${native.backend}`).toBe(true);
-          expect(Math.abs(a - b), `${term} of epoch ${epoch + 1}: ${native.backend} ${a}, wasm ${b}`).toBeLessThanOrEqual(RELATIVE_TOLERANCE * Math.abs(b));
+          expect(Math.abs(a - b), `${term} of epoch ${epoch + 1}: ${native.backend} ${a}, wasm ${b}`).toBeLessThanOrEqual(
+            RELATIVE_TOLERANCE * Math.abs(b),
+          );
         }
       }
       // The losses must move, or agreeing would prove nothing about the gradients.

@@ -27,7 +27,12 @@ describe('clipping by global norm', () => {
 describe('stochastic weight averaging', () => {
   it('averages the weights added since the last reset', () => {
     const average = new WeightAverage(3);
-    for (const w of [[1, 2, 3], [3, 2, 1], [2, 5, 8]]) average.add(tf.tensor1d(w));
+    for (const w of [
+      [1, 2, 3],
+      [3, 2, 1],
+      [2, 5, 8],
+    ])
+      average.add(tf.tensor1d(w));
     expect(Array.from(average.mean().dataSync())).toEqual([2, 3, 4]);
     average.reset();
     average.add(tf.tensor1d([7, 8, 9]));
@@ -47,7 +52,10 @@ describe('Adam on a flat vector', () => {
   it('follows the PyTorch update rule', () => {
     const params = tf.variable(tf.tensor1d([1, -2]));
     const adam = new FlatAdam(2);
-    const grads = [[0.5, -1], [0.1, 2]];
+    const grads = [
+      [0.5, -1],
+      [0.1, 2],
+    ];
     const lr = 0.01;
     const expected = [1, -2];
     const m = [0, 0];
@@ -87,7 +95,11 @@ describe('seeded randomness and folds', () => {
   });
 
   it('splits like scikit-learn KFold: the first n % k folds one larger, each event validated once', () => {
-    expect([0, 1, 2].map((f) => foldBounds(10, 3, f))).toEqual([[0, 4], [4, 7], [7, 10]]);
+    expect([0, 1, 2].map((f) => foldBounds(10, 3, f))).toEqual([
+      [0, 4],
+      [4, 7],
+      [7, 10],
+    ]);
     const order = Rng.fromSeed(5).permutation(10);
     const validated = [0, 1, 2].flatMap((f) => {
       const { train, validation } = foldSplit(order, 3, f);

@@ -25,11 +25,20 @@ afterAll(async () => {
   await client?.connection.close();
 });
 
-const RETRY: RetrySettings = { maximumAttempts: 4, initialIntervalSeconds: 0.1, backoffCoefficient: 1, maximumIntervalSeconds: 0.5, heartbeatTimeoutSeconds: 3 };
+const RETRY: RetrySettings = {
+  maximumAttempts: 4,
+  initialIntervalSeconds: 0.1,
+  backoffCoefficient: 1,
+  maximumIntervalSeconds: 0.5,
+  heartbeatTimeoutSeconds: 3,
+};
 const TRAINING = { epochs: 6, folds: 3, batchSize: 64, earlyStopping: { enabled: false, patience: 1 } };
 
 function node<K extends DagNode['kind']>(id: string, kind: K, dependsOn: string[], params: unknown, sweep: string): DagNode {
-  const cacheKey = createHash('sha256').update(JSON.stringify([sweep, id, params])).digest('hex').slice(0, 32);
+  const cacheKey = createHash('sha256')
+    .update(JSON.stringify([sweep, id, params]))
+    .digest('hex')
+    .slice(0, 32);
   return { id, kind, queue: kind === 'train' ? 'gpu' : 'cpu', dependsOn, params: params as DagNode['params'], cacheKey, summary: id };
 }
 
@@ -37,13 +46,27 @@ it('resumes a training from its checkpoint after the worker is killed in epoch k
   const inputs = await writeInputs(1200, 3);
   const fixtures = dirname(inputs[0]!.dir);
   const name = uniqueName('train-resume');
-  const trainParams = { model: 'AE-l3', architecture: 'AE', latentDim: 3, background: 'all', samples: ['bkgA', 'bkgB'], features: FEATURES, training: settings(TRAINING) };
+  const trainParams = {
+    model: 'AE-l3',
+    architecture: 'AE',
+    latentDim: 3,
+    background: 'all',
+    samples: ['bkgA', 'bkgB'],
+    features: FEATURES,
+    training: settings(TRAINING),
+  };
   const trainNode = node('train/all/AE-l3', 'train', ['preselect/bkgA', 'preselect/bkgB', 'fitScaler/all'], trainParams, name);
   const dag: Dag = {
     sweep: name,
     nodes: [
       ...['bkgA', 'bkgB'].map((s) => node(`preselect/${s}`, 'preselect', [], { sample: { name: s, kind: 'background' } }, name)),
-      node('fitScaler/all', 'fitScaler', ['preselect/bkgA', 'preselect/bkgB'], { background: 'all', samples: ['bkgA', 'bkgB'], features: FEATURES }, name),
+      node(
+        'fitScaler/all',
+        'fitScaler',
+        ['preselect/bkgA', 'preselect/bkgB'],
+        { background: 'all', samples: ['bkgA', 'bkgB'], features: FEATURES },
+        name,
+      ),
       trainNode,
     ],
     limits: { maxParallel: {} },

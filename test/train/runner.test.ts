@@ -32,7 +32,10 @@ function maxDifference(a: Float32Array, b: Float32Array): number {
 /** Node child processes of this test process (the test kills one like a crash would). */
 function nodeChildren(): number[] {
   const out = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(process.pid)], { encoding: 'utf8' });
-  return out.split('\n').filter((line) => line.includes('activities/child.ts')).map((line) => Number(line.trim().split(/\s+/)[0]));
+  return out
+    .split('\n')
+    .filter((line) => line.includes('activities/child.ts'))
+    .map((line) => Number(line.trim().split(/\s+/)[0]));
 }
 
 /** The train runner as the worker runs it: in a child process of its own. */
@@ -56,7 +59,15 @@ describe('runTrain', () => {
     }
     for (const { ctx: c, summary: s } of runs) {
       const { architecture, latentDim } = c.node.params;
-      expect(s).toMatchObject({ model: c.node.params.model, architecture, latentDim, background: 'all', backend: 'wasm', attempts: 1, events: 1800 });
+      expect(s).toMatchObject({
+        model: c.node.params.model,
+        architecture,
+        latentDim,
+        background: 'all',
+        backend: 'wasm',
+        attempts: 1,
+        events: 1800,
+      });
       for (const key of ['bestEpoch', 'valLoss', 'valMse', 'valKl', 'epochs', 'seconds']) expect(Number.isFinite(s[key])).toBe(true);
       expect(JSON.parse(await readFile(join(c.outDir, 'summary.json'), 'utf8'))).toEqual(s);
       const history = JSON.parse(await readFile(join(c.outDir, 'history.json'), 'utf8')) as Record<string, number>[];
@@ -110,7 +121,9 @@ describe('runTrain', () => {
         for (const pid of nodeChildren()) process.kill(pid, 'SIGKILL');
       }
     };
-    await expect(inChild(ctx)).rejects.toThrow(/ended \(SIGKILL\) before finishing; a retry starts it again \(a training resumes from its last checkpoint\)/);
+    await expect(inChild(ctx)).rejects.toThrow(
+      /ended \(SIGKILL\) before finishing; a retry starts it again \(a training resumes from its last checkpoint\)/,
+    );
     expect(existsSync(join(ctx.workDir, CHECKPOINT_FILE))).toBe(true);
 
     // The retry runs elsewhere (a fresh work directory): the checkpoint named in the last

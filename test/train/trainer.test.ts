@@ -80,17 +80,25 @@ describe('Trainer', () => {
     const dir = await mkdtemp(join(tmpdir(), 'model-'));
     const scaler = { features: FEATURES, mean: FEATURES.map(() => 0), std: FEATURES.map(() => 1), artifact: 'fitScaler/all' };
     const common = { model: 'AE-l3', features: FEATURES, hiddenLayers: [100, 100, 100], scaler };
-    await writeModel(join(dir, 'model'), trainer.shape, trainer.bestWeights(), { ...common, trainedWith: { backend: 'wasm', bestEpoch: 1, valLoss: 1, seed: 7 } });
+    await writeModel(join(dir, 'model'), trainer.shape, trainer.bestWeights(), {
+      ...common,
+      trainedWith: { backend: 'wasm', bestEpoch: 1, valLoss: 1, seed: 7 },
+    });
     const model = await loadModel(dir);
     const x = small.x.subarray(0, 50 * 20);
-    const expected = tf.tidy(() => lossTerms(trainer.shape, tf.tensor1d(trainer.bestWeights()), tf.tensor2d(x, [50, 20]), null, null).mse.dataSync());
+    const expected = tf.tidy(() =>
+      lossTerms(trainer.shape, tf.tensor1d(trainer.bestWeights()), tf.tensor2d(x, [50, 20]), null, null).mse.dataSync(),
+    );
     const got = model.mse(x);
     got.forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 5));
     expect(model.encode(x).latent.length).toBe(50 * 3);
     expect(model.descriptor).toMatchObject({ architecture: 'AE', latentDim: 3, trainedWith: { backend: 'wasm' } });
 
     const dvae = await train(config('DVAE', 4, { epochs: 1 }), small);
-    await writeModel(join(dir, 'dvae'), dvae.trainer.shape, dvae.trainer.bestWeights(), { ...common, trainedWith: { backend: 'wasm', bestEpoch: 1, valLoss: 1, seed: 7 } });
+    await writeModel(join(dir, 'dvae'), dvae.trainer.shape, dvae.trainer.bestWeights(), {
+      ...common,
+      trainedWith: { backend: 'wasm', bestEpoch: 1, valLoss: 1, seed: 7 },
+    });
     const { mean, latent } = (await loadModel(join(dir, 'dvae'))).encode(x);
     expect(mean.length).toBe(50 * 4);
     for (let r = 0; r < 50; r++) expect(latent.subarray(r * 4, r * 4 + 4).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);

@@ -6,8 +6,26 @@ import { histogram } from '../../lib/histogram.js';
 import type { Example } from '../examples.js';
 
 const TABLEAU20 = [
-  '#4c78a8', '#9ecae9', '#f58518', '#ffbf79', '#54a24b', '#88d27a', '#b79a20', '#f2cf5b', '#439894', '#83bcb6',
-  '#e45756', '#ff9d98', '#79706e', '#bab0ac', '#d67195', '#fcbfd2', '#b279a2', '#d6a5c9', '#9e765f', '#d8b5a5',
+  '#4c78a8',
+  '#9ecae9',
+  '#f58518',
+  '#ffbf79',
+  '#54a24b',
+  '#88d27a',
+  '#b79a20',
+  '#f2cf5b',
+  '#439894',
+  '#83bcb6',
+  '#e45756',
+  '#ff9d98',
+  '#79706e',
+  '#bab0ac',
+  '#d67195',
+  '#fcbfd2',
+  '#b279a2',
+  '#d6a5c9',
+  '#9e765f',
+  '#d8b5a5',
 ];
 const ALL_BACKGROUND = 'all background (weighted)';
 /** Points drawn per figure across all cells: keeps the SVG small enough to rasterise quickly. */
@@ -20,7 +38,9 @@ export function latentPairsSpec(scan: ScanFile, examples: Example[]): TopLevelSp
   const shown = examples.filter((e) => signals[e.sample]);
   const domain = [...processes, ALL_BACKGROUND, ...shown.map((e) => e.label)];
   const range = [...processes.map((_, i) => TABLEAU20[i % TABLEAU20.length]), '#000000', ...shown.map((e) => e.color)];
-  const extents = Array.from({ length: dims }, (_, i) => robustExtent([...background.z, ...shown.flatMap((e) => signals[e.sample])].map((row) => row[i])));
+  const extents = Array.from({ length: dims }, (_, i) =>
+    robustExtent([...background.z, ...shown.flatMap((e) => signals[e.sample])].map((row) => row[i])),
+  );
 
   const cells = Math.max(1, dims * (dims - 1));
   const stride = Math.max(1, Math.ceil((background.z.length * cells) / POINT_BUDGET));
@@ -32,17 +52,32 @@ export function latentPairsSpec(scan: ScanFile, examples: Example[]): TopLevelSp
   ];
   const size = dims <= 3 ? 170 : Math.max(62, Math.floor(660 / dims));
   const color = { field: 'category', type: 'nominal', title: null, scale: { domain, range } };
-  const axis = (title: string | null, show: boolean) => (show ? { title, tickCount: 3, labelFontSize: 9 } : { title: null, labels: false, ticks: false });
+  const axis = (title: string | null, show: boolean) =>
+    show ? { title, tickCount: 3, labelFontSize: 9 } : { title: null, labels: false, ticks: false };
 
   const cell = (row: number, col: number) => {
-    const x = { field: column(col), type: 'quantitative', scale: { domain: extents[col], nice: false, zero: false }, axis: axis(column(col), row === dims - 1) };
+    const x = {
+      field: column(col),
+      type: 'quantitative',
+      scale: { domain: extents[col], nice: false, zero: false },
+      axis: axis(column(col), row === dims - 1),
+    };
     if (row !== col) {
       return {
         width: size,
         height: size,
         data: { name: 'points' },
         mark: { type: 'circle', size: dims <= 3 ? 7 : 4, opacity: 0.45, clip: true },
-        encoding: { x, y: { field: column(row), type: 'quantitative', scale: { domain: extents[row], nice: false, zero: false }, axis: axis(column(row), col === 0) }, color },
+        encoding: {
+          x,
+          y: {
+            field: column(row),
+            type: 'quantitative',
+            scale: { domain: extents[row], nice: false, zero: false },
+            axis: axis(column(row), col === 0),
+          },
+          color,
+        },
       };
     }
     return {
@@ -50,11 +85,18 @@ export function latentPairsSpec(scan: ScanFile, examples: Example[]): TopLevelSp
       height: size,
       data: { values: diagonal(scan, shown, row, extents[row]) },
       mark: { type: 'line', interpolate: 'step-after', strokeWidth: 1.3, clip: true },
-      encoding: { x: { ...x, field: 'x' }, y: { field: 'density', type: 'quantitative', axis: axis(col === 0 ? 'fraction' : null, col === 0) }, color },
+      encoding: {
+        x: { ...x, field: 'x' },
+        y: { field: 'density', type: 'quantitative', axis: axis(col === 0 ? 'fraction' : null, col === 0) },
+        color,
+      },
     };
   };
   return {
-    title: { text: `${scan.model}: latent space`, subtitle: 'diagonal: distributions normalised to unit area; off-diagonal: a thinned sample of the events' },
+    title: {
+      text: `${scan.model}: latent space`,
+      subtitle: 'diagonal: distributions normalised to unit area; off-diagonal: a thinned sample of the events',
+    },
     datasets: { points },
     spacing: 6,
     vconcat: Array.from({ length: dims }, (_, row) => ({ spacing: 6, hconcat: Array.from({ length: dims }, (_, col) => cell(row, col)) })),

@@ -42,7 +42,10 @@ export function scoreHistogramSpec(scan: ScanFile, examples: Example[], luminosi
     return [...steps, { x: edges[edges.length - 1], y: steps[steps.length - 1]?.y ?? floor, signal: example.label }];
   });
   return {
-    title: { text: `${scan.model}: ${scoreTitle(scan)}`, subtitle: `background at ${luminosityFb} fb⁻¹ (test split), signals scaled to the highest background bin` },
+    title: {
+      text: `${scan.model}: ${scoreTitle(scan)}`,
+      subtitle: `background at ${luminosityFb} fb⁻¹ (test split), signals scaled to the highest background bin`,
+    },
     width: 560,
     height: 320,
     layer: [
@@ -77,11 +80,20 @@ export function pfomCurveSpec(scan: ScanFile, examples: Example[]): TopLevelSpec
     const signal = scan.signals.find((s) => s.sample === example.sample);
     return signal ? [{ example, signal }] : [];
   });
-  const curve = shown.flatMap(({ example, signal }) => signal.pfom.map((pfom, k) => ({ threshold: scan.thresholds[k], pfom, signal: example.label })));
-  const best = shown.map(({ example, signal }) => ({ threshold: signal.maximum.threshold, pfom: signal.maximum.pfom, signal: example.label }));
+  const curve = shown.flatMap(({ example, signal }) =>
+    signal.pfom.map((pfom, k) => ({ threshold: scan.thresholds[k], pfom, signal: example.label })),
+  );
+  const best = shown.map(({ example, signal }) => ({
+    threshold: signal.maximum.threshold,
+    pfom: signal.maximum.pfom,
+    signal: example.label,
+  }));
   const noCut = shown.map(({ example, signal }) => ({ pfom: signal.noCut.pfom, signal: example.label }));
   return {
-    title: { text: `${scan.model}: PFOM over the ${scoreTitle(scan)} threshold`, subtitle: `selection score > threshold; dashed: no autoencoder cut; a = ${scan.punziA}` },
+    title: {
+      text: `${scan.model}: PFOM over the ${scoreTitle(scan)} threshold`,
+      subtitle: `selection score > threshold; dashed: no autoencoder cut; a = ${scan.punziA}`,
+    },
     width: 560,
     height: 300,
     layer: [

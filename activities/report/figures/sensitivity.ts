@@ -12,11 +12,14 @@ export function maxPfomVsLatentDimSpec(scans: ScanFile[], examples: Example[]): 
     examples.flatMap((example) => {
       const signal = scan.signals.find((s) => s.sample === example.sample);
       if (!signal) return [];
-      return [{ panel: panelName(scan), latentDim: scan.latentDim, pfom: signal.maximum.pfom, noCut: signal.noCut.pfom, signal: example.label }];
+      return [
+        { panel: panelName(scan), latentDim: scan.latentDim, pfom: signal.maximum.pfom, noCut: signal.noCut.pfom, signal: example.label },
+      ];
     }),
   );
   const panels = [...new Set(scans.map(panelName))].sort(
-    (a, b) => ARCHITECTURES.indexOf(a.split(' ')[0] as Architecture) - ARCHITECTURES.indexOf(b.split(' ')[0] as Architecture) || a.localeCompare(b),
+    (a, b) =>
+      ARCHITECTURES.indexOf(a.split(' ')[0] as Architecture) - ARCHITECTURES.indexOf(b.split(' ')[0] as Architecture) || a.localeCompare(b),
   );
   return {
     title: { text: 'Maximal PFOM of the example signals over the latent dimension', subtitle: 'dashed: no autoencoder cut' },
@@ -67,7 +70,10 @@ export function heatmapsSpec(scan: ScanFile): TopLevelSpec {
   const chi = masses('mChi1');
   const hprime = masses('mHprime');
   return {
-    title: { text: `${scan.model}: best ${scoreTitle(scan)} cut per signal`, subtitle: `selection score > threshold maximising the PFOM (a = ${scan.punziA})` },
+    title: {
+      text: `${scan.model}: best ${scoreTitle(scan)} cut per signal`,
+      subtitle: `selection score > threshold maximising the PFOM (a = ${scan.punziA})`,
+    },
     data: { values: rows },
     hconcat: HEATMAP_METRICS.map((metric) => ({
       title: { text: metric.title, fontSize: 12, fontWeight: 'normal' },
@@ -81,14 +87,23 @@ export function heatmapsSpec(scan: ScanFile): TopLevelSpec {
         {
           mark: 'rect',
           encoding: {
-            color: { field: metric.key, type: 'quantitative', title: null, scale: { scheme: metric.scheme }, legend: { orient: 'bottom', gradientLength: 34 * chi.length, format: metric.format } },
+            color: {
+              field: metric.key,
+              type: 'quantitative',
+              title: null,
+              scale: { scheme: metric.scheme },
+              legend: { orient: 'bottom', gradientLength: 34 * chi.length, format: metric.format },
+            },
           },
         },
         {
           mark: { type: 'text', fontSize: 8.5 },
           encoding: {
             text: { field: metric.key, type: 'quantitative', format: metric.format },
-            color: { condition: { test: `datum.${metric.key} < ${midpoint(rows.map((r) => r[metric.key]))}`, value: 'white' }, value: 'black' },
+            color: {
+              condition: { test: `datum.${metric.key} < ${midpoint(rows.map((r) => r[metric.key]))}`, value: 'white' },
+              value: 'black',
+            },
           },
         },
       ],

@@ -8,7 +8,11 @@ export function trainingCurvesSpec(model: ReportModel): TopLevelSpec {
   const bestEpoch = model.summary?.bestEpoch;
   const best = typeof bestEpoch === 'number' ? [{ epoch: bestEpoch }] : [];
   const positive = model.history.losses.filter((p) => p.value > 0);
-  const bestRule = { data: { values: best }, mark: { type: 'rule', strokeDash: [4, 3], color: '#666' }, encoding: { x: { field: 'epoch', type: 'quantitative' } } };
+  const bestRule = {
+    data: { values: best },
+    mark: { type: 'rule', strokeDash: [4, 3], color: '#666' },
+    encoding: { x: { field: 'epoch', type: 'quantitative' } },
+  };
   return {
     title: { text: `${model.params.model}: training`, subtitle: best.length ? `dashed: best epoch ${bestEpoch} (the model kept)` : '' },
     vconcat: [
@@ -37,7 +41,13 @@ export function trainingCurvesSpec(model: ReportModel): TopLevelSpec {
             mark: { type: 'line', interpolate: 'step-after', color: '#444' },
             encoding: {
               x: { field: 'epoch', type: 'quantitative', title: 'epoch' },
-              y: { field: 'value', type: 'quantitative', title: 'learning rate', scale: { type: 'log' }, axis: { format: '.0e', tickCount: 3 } },
+              y: {
+                field: 'value',
+                type: 'quantitative',
+                title: 'learning rate',
+                scale: { type: 'log' },
+                axis: { format: '.0e', tickCount: 3 },
+              },
             },
           },
           bestRule,
@@ -52,7 +62,15 @@ export function validationLossSpec(models: ReportModel[]): TopLevelSpec {
   const rows = models.flatMap(({ params, summary }) =>
     (['valLoss', 'valMse'] as const).flatMap((key) =>
       typeof summary?.[key] === 'number'
-        ? [{ architecture: params.architecture, background: params.background, latentDim: params.latentDim, metric: key === 'valLoss' ? 'validation loss' : 'validation MSE', value: summary[key] }]
+        ? [
+            {
+              architecture: params.architecture,
+              background: params.background,
+              latentDim: params.latentDim,
+              metric: key === 'valLoss' ? 'validation loss' : 'validation MSE',
+              value: summary[key],
+            },
+          ]
         : [],
     ),
   );
@@ -67,7 +85,12 @@ export function validationLossSpec(models: ReportModel[]): TopLevelSpec {
       encoding: {
         x: { field: 'latentDim', type: 'quantitative', title: 'latent dimension', axis: { tickMinStep: 1, format: 'd' } },
         y: { field: 'value', type: 'quantitative', scale: { type: 'log', nice: false }, title: null },
-        color: { field: 'architecture', type: 'nominal', sort: [...ARCHITECTURES], scale: { domain: [...ARCHITECTURES], range: ['#1f77b4', '#ff7f0e', '#2ca02c'] } },
+        color: {
+          field: 'architecture',
+          type: 'nominal',
+          sort: [...ARCHITECTURES],
+          scale: { domain: [...ARCHITECTURES], range: ['#1f77b4', '#ff7f0e', '#2ca02c'] },
+        },
         detail: { field: 'background', type: 'nominal' },
       },
     },
