@@ -16,7 +16,7 @@ import type { NodeContext } from '../activities/engine/context.js';
 import { generateSample } from '../activities/generate/sample.js';
 import { readTable, writeTable, type Table } from '../activities/lib/parquet.js';
 import { runPreselect } from '../activities/preselect/index.js';
-import type { Row } from './run.js';
+import type { Row } from './row.js';
 
 const run = promisify(execFile);
 const PYTHON = fileURLToPath(new URL('../.sweep/venv/bin/python', import.meta.url));

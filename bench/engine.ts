@@ -16,7 +16,7 @@ import { ArtifactStore } from '../activities/engine/store.js';
 import { startTestServer } from '../client/server.js';
 import { startSweep } from '../client/sweeps.js';
 import { cachedWorkflowBundle, installRuntime, startWorkers } from '../client/workers.js';
-import type { Row } from './run.js';
+import type { Row } from './row.js';
 
 const noop: NodeRunner<NodeKind> = async () => ({});
 const runners = Object.fromEntries(NODE_KINDS.map((kind) => [kind, noop])) as RunnerRegistry;

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import type { Row } from './run.js';
+import type { Row } from './row.js';
 
 const run = promisify(execFile);
 const CHILD = fileURLToPath(new URL('./native-child.ts', import.meta.url));

@@ -1,13 +1,7 @@
 // `npm run bench [-- NAME ...]`: runs the benchmark modules (all, or the named ones) and
 // prints one table. A module exports `bench(): Promise<Row[]>`; add yours to BENCHES.
 import { formatTable } from '../client/text-table.js';
-
-export interface Row {
-  name: string;
-  value: number;
-  unit: string;
-  note?: string;
-}
+import type { Row } from './row.js';
 
 const BENCHES: Record<string, () => Promise<{ bench(): Promise<Row[]> }>> = {
   engine: () => import('./engine.js'),

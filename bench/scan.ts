@@ -5,7 +5,7 @@ import { backgroundCurve, signalCurve, punzi, type BackgroundCurve, type Weighte
 import { buildScan, type ScoredSample } from '../activities/scan/result.js';
 import type { ScanParams } from '../core/dag.js';
 import type { Architecture } from '../core/models.js';
-import type { Row } from './run.js';
+import type { Row } from './row.js';
 
 const MODELS: { architecture: Architecture; latentDim: number }[] = [
   ...Array.from({ length: 10 }, (_, i) => ({ architecture: 'AE' as const, latentDim: i + 1 })),

@@ -3,7 +3,7 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import type { Row } from './run.js';
+import type { Row } from './row.js';
 
 const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
 /** The plain-JS cpu backend is slow; fewer events keep its run short and its rate as meaningful. */

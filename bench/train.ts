@@ -19,7 +19,7 @@ import type { TrainingSettings } from '../core/dag.js';
 import type { Architecture } from '../core/models.js';
 import { PRESETS } from '../definitions/presets.js';
 import { trainContext, trainingData, writeInputs } from '../test/train/fixtures.js';
-import type { Row } from './run.js';
+import type { Row } from './row.js';
 
 const SETTINGS: TrainingSettings = { ...PRESETS.thesis, epochs: 2, seed: 1 };
 const FOLDS = SETTINGS.folds;
