@@ -10,6 +10,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { NODE_KINDS, type Dag, type DagNode, type NodeKind } from '../core/dag.js';
 import type { NodeRunner } from '../activities/engine/context.js';
+import { DagStore } from '../activities/engine/dags.js';
 import { executeNode } from '../activities/engine/node-activity.js';
 import type { RunnerRegistry } from '../activities/engine/context.js';
 import { ArtifactStore } from '../activities/engine/store.js';
@@ -86,16 +87,15 @@ function chain(sweep: string, length: number): Dag {
 /** The same nodes, in Dag order, through executeNode without Temporal. */
 async function plainLoop(graph: Dag, store: ArtifactStore, home: string): Promise<number> {
   const started = performance.now();
+  const dags = new DagStore(store.root);
+  const ref = await dags.put(graph);
   const refs = new Map<string, Awaited<ReturnType<typeof executeNode>>>();
   for (const n of graph.nodes) {
     const inputs = Object.fromEntries(
-      n.dependsOn.map((d) => [
-        d,
-        { ref: refs.get(d)!.artifact, kind: graph.nodes.find((x) => x.id === d)!.kind, params: {} as DagNode['params'], summary: {} },
-      ]),
+      n.dependsOn.map((d) => [d, { ref: refs.get(d)!.artifact, kind: graph.nodes.find((x) => x.id === d)!.kind }]),
     );
     const attempt = { attempt: 1, heartbeatDetails: undefined, heartbeat: () => {}, signal: new AbortController().signal, log: () => {} };
-    refs.set(n.id, await executeNode(noop, { node: n, inputs }, { store, home, dataRoot: home }, attempt));
+    refs.set(n.id, await executeNode(noop, { dag: ref, nodeId: n.id, inputs }, { store, dags, home, dataRoot: home }, attempt));
   }
   return performance.now() - started;
 }
@@ -118,7 +118,7 @@ export async function bench(): Promise<Row[]> {
   try {
     const timeSweep = async (graph: Dag) => {
       const started = performance.now();
-      const result = await (await startSweep(client, graph)).handle.result();
+      const result = await (await startSweep(client, graph, { home })).handle.result();
       if (result.failures.length > 0) throw new Error(`bench sweep failed: ${JSON.stringify(result.failures)}`);
       return performance.now() - started;
     };

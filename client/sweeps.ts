@@ -4,7 +4,9 @@ import { defaultPayloadConverter, WorkflowIdConflictPolicy } from '@temporalio/c
 import { WorkflowNotFoundError, type Client, type WorkflowExecutionDescription, type WorkflowHandle } from '@temporalio/client';
 import type { Dag } from '../core/dag.js';
 import { NotFoundError } from '../core/errors.js';
-import type { NodeProgress, SweepResult } from '../core/node-io.js';
+import type { NodeProgress, SweepInput, SweepResult } from '../core/node-io.js';
+import { DagStore } from '../activities/engine/dags.js';
+import { ArtifactStore, sweepHome } from '../activities/engine/store.js';
 import { progressQuery, retryFailedUpdate, sweepWorkflowId, taskQueueName, WORKFLOW_TASK_QUEUE } from '../workflows/api.js';
 import type { sweep } from '../workflows/sweep.js';
 import { checkoutQueuePrefix } from './connection.js';
@@ -18,21 +20,23 @@ export function normaliseSweepId(id: string): string {
 
 /**
  * Starts the sweep `sweep/<name>` with this Dag, or attaches to the run already in progress
- * (a second submission of a running definition must not start a second sweep).
+ * (a second submission of a running definition must not start a second sweep). The Dag goes
+ * into the artifact store of `home`; the workflow receives its reference.
  */
 export async function startSweep(
   client: Client,
   dag: Dag,
-  options: { taskQueue?: string } = {},
+  options: { taskQueue?: string; home?: string } = {},
 ): Promise<{ handle: SweepHandle; runId: string; attached: boolean }> {
   const workflowId = sweepWorkflowId(dag.sweep);
   const running = await runningRunId(client, workflowId);
   if (running) return { handle: client.workflow.getHandle(workflowId, running), runId: running, attached: true };
+  const ref = await dagStore(options.home).put(dag);
   // USE_EXISTING also covers a submission racing ours between the check above and this start.
   const handle = await client.workflow.start<typeof sweep>('sweep', {
     workflowId,
     taskQueue: options.taskQueue ?? taskQueueName(checkoutQueuePrefix(), WORKFLOW_TASK_QUEUE),
-    args: [dag],
+    args: [{ sweep: dag.sweep, dag: ref }],
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
     staticSummary: `sweep ${dag.sweep}: ${dag.nodes.length} nodes`,
   });
@@ -66,7 +70,7 @@ export type ResumeOutcome =
  * Re-runs what failed: a running sweep gets the `retryFailed` update; a closed one is
  * started again with the Dag of its last run, so every node that finished is a cache hit.
  */
-export async function resumeSweep(client: Client, id: string): Promise<ResumeOutcome> {
+export async function resumeSweep(client: Client, id: string, home?: string): Promise<ResumeOutcome> {
   const workflowId = normaliseSweepId(id);
   const latest = await latestRun(client, workflowId);
   if (!latest) throw new NotFoundError(`no sweep with id ${workflowId}; \`sweep submit FILE\` starts one`);
@@ -75,14 +79,14 @@ export async function resumeSweep(client: Client, id: string): Promise<ResumeOut
     const reset = await latest.handle.executeUpdate(retryFailedUpdate);
     return { mode: 'update', handle: latest.handle, reset };
   }
-  const dag = await dagOfRun(client, workflowId, description.runId);
+  const dag = await dagOfRun(client, workflowId, description.runId, home);
   // The new run goes to the task queue of the old one, where its workers are.
-  const { handle, runId } = await startSweep(client, dag, { taskQueue: description.taskQueue });
+  const { handle, runId } = await startSweep(client, dag, { taskQueue: description.taskQueue, home });
   return { mode: 'new-run', handle, runId, nodes: dag.nodes.length };
 }
 
-/** The Dag a run was started with: the input of its first history event. */
-export async function dagOfRun(client: Client, workflowId: string, runId: string): Promise<Dag> {
+/** The Dag a run was started with: the reference in the input of its first history event. */
+export async function dagOfRun(client: Client, workflowId: string, runId: string, home?: string): Promise<Dag> {
   const page = await client.workflowService.getWorkflowExecutionHistory({
     namespace: client.options.namespace,
     execution: { workflowId, runId },
@@ -90,7 +94,11 @@ export async function dagOfRun(client: Client, workflowId: string, runId: string
   });
   const payload = page.history?.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
   if (!payload) throw new Error(`run ${runId} of ${workflowId} has no recorded input`);
-  return defaultPayloadConverter.fromPayload<Dag>(payload);
+  return dagStore(home).get(defaultPayloadConverter.fromPayload<SweepInput>(payload).dag);
+}
+
+function dagStore(home = sweepHome()): DagStore {
+  return new DagStore(ArtifactStore.fromHome(home).root);
 }
 
 export interface SweepReport {

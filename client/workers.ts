@@ -3,7 +3,7 @@
 // in-process; `sweep worker` (client/worker-command.ts, or worker.ts) runs them on their own.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -13,16 +13,18 @@ import type { LogLevel } from '@temporalio/common';
 import type { BackendSetting, TaskQueue } from '../core/dag.js';
 import { REPO_ROOT, sourceTreeHash } from '../activities/engine/code-version.js';
 import type { RunnerRegistry } from '../activities/engine/context.js';
-import { nodeActivities } from '../activities/engine/node-activity.js';
+import { DagStore } from '../activities/engine/dags.js';
+import { nodeActivities, sweepActivities } from '../activities/engine/node-activity.js';
 import { ArtifactStore, sweepHome } from '../activities/engine/store.js';
 import { productRunners } from '../activities/registry.js';
 import { taskQueueName, WORKFLOW_TASK_QUEUE } from '../workflows/api.js';
 import { checkoutQueuePrefix } from './connection.js';
 
 const WORKFLOWS_PATH = join(REPO_ROOT, 'workflows', 'index.ts');
-// Staging directories of crashed writers are removed after this long; far beyond the longest
-// node (thesis trainings took up to 40 hours), so a live writer's directory is never touched.
+// Staging directories of dead writers on this host are removed at start; another host's only
+// after this long, far beyond the longest node (thesis trainings took up to 40 hours).
 const STALE_STAGING_MS = 7 * 24 * 3600 * 1000;
+const HEARTBEAT_THROTTLE = '3s';
 
 export interface StartWorkersOptions {
   connection: NativeConnection;
@@ -77,9 +79,11 @@ export function installRuntime(level: LogLevel): void {
 export async function startWorkers(options: StartWorkersOptions): Promise<RunningWorkers> {
   const home = options.home ?? sweepHome();
   const store = ArtifactStore.fromHome(home);
-  await store.removeStaleStaging(STALE_STAGING_MS);
+  const dags = new DagStore(store.root);
+  for (const dir of await store.staleStaging(STALE_STAGING_MS)) await rm(dir, { recursive: true, force: true });
   const activities = nodeActivities(options.runners ?? productRunners(), {
     store,
+    dags,
     home,
     dataRoot: options.dataRoot ?? process.env.SWEEP_DATA_ROOT ?? process.cwd(),
     backend: options.backend,
@@ -100,6 +104,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
       await Worker.create({
         ...common,
         taskQueue: taskQueueName(prefix, WORKFLOW_TASK_QUEUE),
+        activities: sweepActivities({ dags }),
         workflowBundle: { codePath: options.workflowBundlePath ?? (await cachedWorkflowBundle(home)) },
         ...(options.stickyQueueScheduleToStartTimeout !== undefined && {
           stickyQueueScheduleToStartTimeout: options.stickyQueueScheduleToStartTimeout,
@@ -114,6 +119,10 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
         taskQueue: taskQueueName(prefix, queue),
         activities,
         maxConcurrentActivityTaskExecutions: slots[queue],
+        // The server must see a node's heartbeats (and the checkpoint epoch in them) within
+        // seconds, so a dead worker's node moves on after the heartbeat timeout, not later.
+        maxHeartbeatThrottleInterval: HEARTBEAT_THROTTLE,
+        defaultHeartbeatThrottleInterval: HEARTBEAT_THROTTLE,
       }),
     );
   }

@@ -150,6 +150,43 @@ export interface Dag {
   retry: Record<NodeKind, RetrySettings>;
 }
 
+/** The model a train node makes, as workflow ids, search attributes and tables name it. */
+export interface ModelLabels {
+  model: string;
+  architecture: Architecture;
+  latentDim: number;
+  background: string;
+}
+
+/**
+ * A Dag kept in the artifact store under the sha256 of its JSON. The workflow receives this,
+ * never the Dag itself, so a definition's size is bounded by the store, not by a message.
+ */
+export interface DagRef {
+  hash: string;
+}
+
+/** What the workflow needs of a node to schedule it: everything but its params. */
+export interface PlannedNode extends Omit<DagNode, 'params'> {
+  /** Train nodes: the model, for the training workflow's id and search attributes. */
+  model?: ModelLabels;
+}
+
+/** The Dag as the sweep workflow holds it: structure, limits and retries, no params. */
+export interface SweepPlan extends Omit<Dag, 'nodes'> {
+  dag: DagRef;
+  nodes: PlannedNode[];
+}
+
+export function sweepPlan(dag: Dag, ref: DagRef): SweepPlan {
+  const nodes = dag.nodes.map(({ params, ...node }): PlannedNode => {
+    if (node.kind !== 'train') return node;
+    const { model, architecture, latentDim, background } = params as TrainParams;
+    return { ...node, model: { model, architecture, latentDim, background } };
+  });
+  return { sweep: dag.sweep, limits: dag.limits, retry: dag.retry, dag: ref, nodes };
+}
+
 /** Reference to a committed artifact; the only thing about data that travels through Temporal. */
 export interface ArtifactRef {
   uri: string;

@@ -1,6 +1,6 @@
 // What travels between the sweep workflow and the node activities, and what the sweep
 // returns. Pure types only: imported by workflow code, activities and the client alike.
-import type { ArtifactRef, DagNode, NodeKind, NodeResult, NodeStatus } from './dag.js';
+import type { ArtifactRef, DagRef, NodeKind, NodeResult, NodeStatus, SweepPlan } from './dag.js';
 
 /**
  * A finished dependency as the workflow hands it to a node: a reference, never the data and
@@ -12,9 +12,17 @@ export interface NodeInput {
 }
 
 export interface NodeActivityInput {
-  node: DagNode;
+  /** The stored Dag the node belongs to; the activity reads the node's params from it. */
+  dag: DagRef;
+  nodeId: string;
   /** Keyed by the dependency's node id. */
   inputs: Record<string, NodeInput>;
+}
+
+/** What starts a sweep workflow: its name and the stored Dag. */
+export interface SweepInput {
+  sweep: string;
+  dag: DagRef;
 }
 
 export interface NodeActivityResult extends NodeResult {
@@ -24,6 +32,18 @@ export interface NodeActivityResult extends NodeResult {
 
 /** The activities a worker registers: one per node kind, named after it. */
 export type NodeActivities = Record<NodeKind, (input: NodeActivityInput) => Promise<NodeActivityResult>>;
+
+/** The activities of the sweep workflow itself, on its own task queue. */
+export interface SweepActivities {
+  /** The plan of a stored Dag (every node without its params). */
+  planSweep(dag: DagRef): Promise<SweepPlan>;
+}
+
+/**
+ * Failure type of a node whose input artifact was found corrupt or missing: the engine has
+ * set it aside, and the sweep recomputes the dependencies named in the details (`lost`).
+ */
+export const ARTIFACT_LOST = 'ArtifactLost';
 
 /** One node's state as the `progress` query and the sweep result report it. */
 export interface NodeProgress {

@@ -1,10 +1,10 @@
 // Scheduling rules of a sweep, kept pure (no I/O, no clocks: callers pass timestamps) so
 // the deterministic workflow can run them and unit tests can check them in microseconds.
-import type { Dag, DagNode, NodeKind, TaskQueue } from './dag.js';
+import type { NodeKind, PlannedNode, SweepPlan, TaskQueue } from './dag.js';
 import type { NodeActivityResult, NodeInput, NodeOutcome, NodeProgress, SweepResult } from './node-io.js';
 
 /** Structural problems that would make a Dag unschedulable; empty when it is fine. */
-export function dagProblems(dag: Dag): string[] {
+export function dagProblems(dag: Pick<SweepPlan, 'nodes' | 'limits'>): string[] {
   const problems: string[] = [];
   const ids = new Set<string>();
   for (const node of dag.nodes) {
@@ -26,7 +26,7 @@ export function dagProblems(dag: Dag): string[] {
   return problems;
 }
 
-function findCycle(dag: Dag): string[] | undefined {
+function findCycle(dag: Pick<SweepPlan, 'nodes'>): string[] | undefined {
   const byId = new Map(dag.nodes.map((n) => [n.id, n]));
   const state = new Map<string, 'visiting' | 'done'>();
   const path: string[] = [];
@@ -59,10 +59,12 @@ function findCycle(dag: Dag): string[] | undefined {
 export class SweepState {
   private readonly progressById = new Map<string, NodeProgress>();
   private readonly results = new Map<string, NodeActivityResult>();
-  private readonly nodeById: Map<string, DagNode>;
+  private readonly nodeById: Map<string, PlannedNode>;
   private readonly dependants = new Map<string, string[]>();
+  /** How often each node's artifact was lost after it finished. */
+  private readonly losses = new Map<string, number>();
 
-  constructor(readonly dag: Dag) {
+  constructor(readonly dag: SweepPlan) {
     this.nodeById = new Map(dag.nodes.map((n) => [n.id, n]));
     for (const node of dag.nodes) {
       this.progressById.set(node.id, { id: node.id, kind: node.kind, status: 'pending', cacheHit: false });
@@ -75,7 +77,7 @@ export class SweepState {
   }
 
   /** Pending nodes whose dependencies are all done, within the per-kind and per-queue limits. */
-  ready(): DagNode[] {
+  ready(): PlannedNode[] {
     const limits = this.dag.limits.maxParallel;
     const running = new Map<NodeKind | TaskQueue, number>();
     const bump = (key: NodeKind | TaskQueue) => running.set(key, (running.get(key) ?? 0) + 1);
@@ -86,7 +88,7 @@ export class SweepState {
         bump(this.node(p.id).queue);
       }
     }
-    const ready: DagNode[] = [];
+    const ready: PlannedNode[] = [];
     for (const node of this.dag.nodes) {
       if (this.status(node.id) !== 'pending') continue;
       if (!node.dependsOn.every((dep) => this.status(dep) === 'done')) continue;
@@ -145,6 +147,34 @@ export class SweepState {
       queue.push(...(this.dependants.get(next) ?? []));
     }
     return skipped;
+  }
+
+  /**
+   * A node found the artifacts of `lost` (its finished dependencies) corrupt or missing: they
+   * go back to pending to be computed again, and so does the node, which waits for them.
+   * Returns the nodes lost more than `maxLosses` times, which the caller fails instead.
+   */
+  recompute(id: string, lost: string[], maxLosses: number): string[] {
+    const givenUp: string[] = [];
+    for (const dep of lost) {
+      const p = this.progress(dep);
+      if (p.status !== 'done') continue;
+      const losses = (this.losses.get(dep) ?? 0) + 1;
+      this.losses.set(dep, losses);
+      if (losses > maxLosses) {
+        givenUp.push(dep);
+        continue;
+      }
+      p.status = 'pending';
+      p.cacheHit = false;
+      delete p.startedAt;
+      delete p.finishedAt;
+      this.results.delete(dep);
+    }
+    const p = this.progress(id);
+    p.status = 'pending';
+    delete p.startedAt;
+    return givenUp;
   }
 
   /** Failed and skipped nodes go back to pending so the sweep runs them again. */
@@ -213,7 +243,7 @@ export class SweepState {
     return p;
   }
 
-  private node(id: string): DagNode {
+  private node(id: string): PlannedNode {
     const node = this.nodeById.get(id);
     if (!node) throw new Error(`unknown node "${id}"`);
     return node;

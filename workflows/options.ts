@@ -1,13 +1,14 @@
 // Activity options of a node: its task queue, the retry policy and heartbeat timeout the
 // definition gives its kind, and a one-line summary for the Temporal UI.
 import type { ActivityOptions } from '@temporalio/workflow';
-import type { Dag, DagNode } from '../core/dag.js';
+import type { PlannedNode, SweepPlan } from '../core/dag.js';
+import { ARTIFACT_LOST } from '../core/node-io.js';
 import { taskQueueName } from './api.js';
 
 // Liveness comes from heartbeats; this only bounds a single attempt that heartbeats forever.
 const MAX_ATTEMPT_DURATION = '14 days';
 
-export function nodeActivityOptions(dag: Dag, node: DagNode, queuePrefix: string): ActivityOptions {
+export function nodeActivityOptions(dag: SweepPlan, node: PlannedNode, queuePrefix: string): ActivityOptions {
   const retry = dag.retry[node.kind];
   return {
     taskQueue: taskQueueName(queuePrefix, node.queue),
@@ -20,7 +21,7 @@ export function nodeActivityOptions(dag: Dag, node: DagNode, queuePrefix: string
       initialInterval: retry.initialIntervalSeconds * 1000,
       backoffCoefficient: retry.backoffCoefficient,
       maximumInterval: retry.maximumIntervalSeconds * 1000,
-      nonRetryableErrorTypes: ['UserError', 'EngineError'],
+      nonRetryableErrorTypes: ['UserError', 'EngineError', ARTIFACT_LOST],
     },
   };
 }

@@ -1,6 +1,9 @@
-// The one generic workflow: interprets any Dag. Every node whose dependencies are done
-// starts (within the Dag's limits); a failed node skips what depends on it and the sweep
-// still finishes, returning the failures instead of throwing.
+// The one generic workflow: interprets any Dag. It receives a reference to the Dag in the
+// artifact store and asks its planSweep activity for the plan (every node without its
+// params), so no definition is too big for a workflow argument. Every node whose
+// dependencies are done starts (within the Dag's limits); a failed node skips what depends
+// on it and the sweep still finishes, returning the failures instead of throwing. A node
+// that finds an input artifact gone or damaged sends that dependency back to be computed.
 import {
   allHandlersFinished,
   ApplicationFailure,
@@ -13,15 +16,23 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Dag, DagNode, TrainParams } from '../core/dag.js';
-import type { NodeActivities, NodeActivityInput, NodeActivityResult, SweepResult } from '../core/node-io.js';
+import type { PlannedNode, SweepPlan } from '../core/dag.js';
+import type { NodeActivities, NodeActivityInput, NodeActivityResult, SweepActivities, SweepInput, SweepResult } from '../core/node-io.js';
 import { dagProblems, SweepState } from '../core/schedule.js';
 import { Architecture, LatentDim, progressQuery, retryFailedUpdate, Stage, SweepName, taskQueuePrefix, trainingWorkflowId } from './api.js';
 import { describeFailure } from './failures.js';
 import { nodeActivityOptions } from './options.js';
 import { training } from './training.js';
 
-export async function sweep(dag: Dag): Promise<SweepResult> {
+/** A dependency whose artifact keeps getting lost is failed after this many recomputations. */
+const MAX_LOSSES = 3;
+
+export async function sweep(input: SweepInput): Promise<SweepResult> {
+  const { planSweep } = proxyActivities<SweepActivities>({
+    startToCloseTimeout: '2 minutes',
+    retry: { maximumAttempts: 5, initialInterval: '1 second' },
+  });
+  const dag = await planSweep(input.dag);
   const problems = dagProblems(dag);
   if (problems.length > 0) throw ApplicationFailure.nonRetryable(`invalid DAG: ${problems.join('; ')}`, 'InvalidDag');
 
@@ -40,15 +51,20 @@ export async function sweep(dag: Dag): Promise<SweepResult> {
     { key: Stage, value: 'running' },
   ]);
 
-  const launch = (node: DagNode) => {
+  const launch = (node: PlannedNode) => {
     state.start(node.id, now());
-    const input: NodeActivityInput = { node, inputs: state.inputsOf(node.id) };
-    runNode(dag, input, queuePrefix)
+    const activityInput: NodeActivityInput = { dag: dag.dag, nodeId: node.id, inputs: state.inputsOf(node.id) };
+    runNode(dag, node, activityInput, queuePrefix)
       .then((result) => state.succeed(node.id, result, now()))
       .catch((err: unknown) => {
         // A cancelled sweep ends through the loop below; do not record that as node failures.
         if (isCancellation(err)) return;
         const failure = describeFailure(err);
+        if (failure.lost) {
+          const givenUp = state.recompute(node.id, failure.lost, MAX_LOSSES);
+          if (givenUp.length === 0) return;
+          failure.message = `the artifacts of ${givenUp.join(', ')} were lost more than ${MAX_LOSSES} times: check the store's disk`;
+        }
         state.fail(node.id, failure.message, failure.attempts, now());
       })
       .finally(() => {
@@ -80,18 +96,16 @@ function now(): string {
 }
 
 /** Training runs as its own child workflow (its own page and search attributes in the UI). */
-function runNode(dag: Dag, input: NodeActivityInput, queuePrefix: string): Promise<NodeActivityResult> {
-  const { node } = input;
-  if (node.kind === 'train') {
-    const params = node.params as TrainParams;
+function runNode(dag: SweepPlan, node: PlannedNode, input: NodeActivityInput, queuePrefix: string): Promise<NodeActivityResult> {
+  if (node.model) {
     return executeChild(training, {
-      workflowId: trainingWorkflowId(dag.sweep, params),
+      workflowId: trainingWorkflowId(dag.sweep, node.model),
       args: [{ input, options: nodeActivityOptions(dag, node, queuePrefix) }],
       staticSummary: node.summary,
       typedSearchAttributes: [
         { key: SweepName, value: dag.sweep },
-        { key: Architecture, value: params.architecture },
-        { key: LatentDim, value: params.latentDim },
+        { key: Architecture, value: node.model.architecture },
+        { key: LatentDim, value: node.model.latentDim },
         { key: Stage, value: 'training' },
       ],
     });

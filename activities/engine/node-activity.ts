@@ -5,15 +5,23 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { NODE_KINDS, type BackendSetting, type NodeKind } from '../../core/dag.js';
+import { NODE_KINDS, sweepPlan, type BackendSetting, type NodeKind } from '../../core/dag.js';
 import { isUserError } from '../../core/errors.js';
-import type { NodeActivities, NodeActivityInput, NodeActivityResult } from '../../core/node-io.js';
+import {
+  ARTIFACT_LOST,
+  type NodeActivities,
+  type NodeActivityInput,
+  type NodeActivityResult,
+  type SweepActivities,
+} from '../../core/node-io.js';
 import type { InputArtifact, NodeContext, NodeRunner, RunnerRegistry } from './context.js';
+import type { DagStore } from './dags.js';
 import type { ArtifactStore } from './store.js';
 
-/** Where a worker keeps things: the store, durable scratch space, the data root, the host's backend. */
+/** Where a worker keeps things: the stores, durable scratch space, the data root, the host's backend. */
 export interface NodeEnvironment {
   store: ArtifactStore;
+  dags: DagStore;
   /** `<home>/work/<cacheKey>` is a node's durable scratch directory. */
   home: string;
   dataRoot: string;
@@ -23,22 +31,33 @@ export interface NodeEnvironment {
 /** The parts of a NodeContext that come from whoever executes the node (Temporal or a plain loop). */
 export type AttemptContext = Pick<NodeContext, 'attempt' | 'heartbeatDetails' | 'heartbeat' | 'signal' | 'log'>;
 
-/** Returns the cached artifact, or runs the node and commits what it wrote. */
+/** Input artifacts that are gone or damaged; the sweep computes these dependencies again. */
+export class ArtifactLostError extends Error {
+  constructor(readonly lost: string[]) {
+    super(`input artifacts of ${lost.join(', ')} are missing or damaged; the sweep computes them again`);
+    this.name = ARTIFACT_LOST;
+  }
+}
+
+/** Returns the cached artifact if it is intact, or runs the node and commits what it wrote. */
 export async function executeNode(
   runner: NodeRunner<NodeKind>,
   input: NodeActivityInput,
   env: NodeEnvironment,
   attempt: AttemptContext,
 ): Promise<NodeActivityResult> {
-  const { node } = input;
-  const cached = await env.store.lookup(node.kind, node.cacheKey);
+  const node = await env.dags.node(input.dag, input.nodeId);
+  const cached = await env.store.usable(node.kind, node.cacheKey, attempt.log);
   if (cached) return { artifact: cached.ref, cacheHit: true, summary: cached.manifest.summary, attempt: attempt.attempt };
 
   const inputs: InputArtifact[] = [];
+  const lost: string[] = [];
   for (const [nodeId, dep] of Object.entries(input.inputs)) {
-    const stored = await env.store.open(dep.kind, dep.ref);
-    inputs.push({ nodeId, kind: dep.kind, dir: stored.dir, summary: stored.manifest.summary });
+    const stored = await env.store.open(dep.kind, dep.ref, attempt.log);
+    if (stored) inputs.push({ nodeId, kind: dep.kind, dir: stored.dir, summary: stored.manifest.summary });
+    else lost.push(nodeId);
   }
+  if (lost.length > 0) throw new ArtifactLostError(lost);
   const workDir = join(env.home, 'work', node.cacheKey);
   await mkdir(workDir, { recursive: true });
   const outDir = await env.store.stage();
@@ -65,6 +84,11 @@ function plainSummary(nodeId: string, value: unknown): Record<string, unknown> {
   return JSON.parse(JSON.stringify(value)) as Record<string, unknown>;
 }
 
+/** The activities of the sweep workflow itself. */
+export function sweepActivities(env: Pick<NodeEnvironment, 'dags'>): SweepActivities {
+  return { planSweep: async (ref) => sweepPlan(await env.dags.get(ref), ref) };
+}
+
 /** One Temporal activity per node kind, named after the kind. */
 export function nodeActivities(runners: RunnerRegistry, env: NodeEnvironment): NodeActivities {
   const activities = {} as NodeActivities;
@@ -88,11 +112,9 @@ async function runAsActivity(
 ): Promise<NodeActivityResult> {
   const context = Context.current();
   const { attempt, heartbeatDetails, heartbeatTimeoutMs } = context.info;
-  if (input.node.kind !== kind) {
-    throw ApplicationFailure.nonRetryable(
-      `node ${input.node.id} of kind ${input.node.kind} was sent to the ${kind} activity`,
-      'EngineError',
-    );
+  const node = await env.dags.node(input.dag, input.nodeId);
+  if (node.kind !== kind) {
+    throw ApplicationFailure.nonRetryable(`node ${node.id} of kind ${node.kind} was sent to the ${kind} activity`, 'EngineError');
   }
   let lastDetails: unknown = heartbeatDetails;
   const heartbeat = (details?: unknown) => {
@@ -107,7 +129,7 @@ async function runAsActivity(
       heartbeatDetails,
       heartbeat,
       signal: context.cancellationSignal,
-      log: (message) => context.log.info(message, { nodeId: input.node.id }),
+      log: (message) => context.log.info(message, { nodeId: node.id }),
     });
   } catch (err) {
     throw asFailure(err, attempt, context.cancellationSignal.aborted);
@@ -116,9 +138,20 @@ async function runAsActivity(
   }
 }
 
-/** A UserError fails at once (type `UserError`, its code in the details); anything else stays retryable. */
+/**
+ * A UserError fails at once (type `UserError`, its code in the details); lost inputs fail at
+ * once too, naming the dependencies the sweep must recompute; anything else stays retryable.
+ */
 function asFailure(err: unknown, attempt: number, cancelled: boolean): unknown {
   if (cancelled || err instanceof ApplicationFailure || !(err instanceof Error)) return err;
+  if (err instanceof ArtifactLostError) {
+    return ApplicationFailure.create({
+      message: err.message,
+      type: ARTIFACT_LOST,
+      nonRetryable: true,
+      details: [{ attempt, lost: err.lost }],
+    });
+  }
   const userError = isUserError(err);
   const failure = ApplicationFailure.create({
     message: err.message,

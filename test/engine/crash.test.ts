@@ -58,7 +58,7 @@ it('survives a SIGKILLed worker: the sweep completes and every node is committed
   const prefix = testQueuePrefix();
   const { child: first } = await spawnWorkerProcess(WORKER, home, { SWEEP_TASK_QUEUE_PREFIX: prefix });
   client = await testClient();
-  const { handle } = await startSweep(client, dag, { taskQueue: taskQueueName(prefix, WORKFLOW_TASK_QUEUE) });
+  const { handle } = await startSweep(client, dag, { taskQueue: taskQueueName(prefix, WORKFLOW_TASK_QUEUE), home });
 
   const deadline = Date.now() + 30_000;
   while (!(commitLines(store).length >= 3 && writeInProgress(store))) {

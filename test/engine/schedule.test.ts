@@ -1,6 +1,6 @@
 // The pure scheduling rules the sweep workflow runs: readiness, limits, skipping, resets.
 import { describe, expect, it } from 'vitest';
-import type { Dag } from '../../core/dag.js';
+import { sweepPlan, type Dag, type SweepPlan } from '../../core/dag.js';
 import type { NodeActivityResult } from '../../core/node-io.js';
 import { dagProblems, SweepState } from '../../core/schedule.js';
 import { testDag, type TestNodeSpec } from '../helpers/dags.js';
@@ -9,6 +9,11 @@ const T = '2024-01-01T00:00:00.000Z';
 
 function result(id: string, cacheHit = false): NodeActivityResult {
   return { artifact: { uri: `file:///x/${id}`, hash: `h-${id}`, cacheKey: id }, cacheHit, summary: { id }, attempt: 1 };
+}
+
+/** The plan the workflow would get for this Dag. */
+function plan(dag: Dag): SweepPlan {
+  return sweepPlan(dag, { hash: 'test' });
 }
 
 function ids(nodes: { id: string }[]): string[] {
@@ -26,7 +31,7 @@ const DIAMOND: TestNodeSpec[] = [
 
 describe('SweepState', () => {
   it('starts roots first, then whatever has all dependencies done', () => {
-    const state = new SweepState(testDag('s', DIAMOND));
+    const state = new SweepState(plan(testDag('s', DIAMOND)));
     expect(ids(state.ready())).toEqual(['a', 'e']);
     state.start('a', T);
     state.start('e', T);
@@ -50,7 +55,7 @@ describe('SweepState', () => {
       ...['t1', 't2', 't3'].map((id) => ({ id, kind: 'train' as const, params: { latentDim: Number(id[1]) } })),
       { id: 'g1', kind: 'generate' },
     ];
-    const state = new SweepState(testDag('s', specs, { maxParallel: { preselect: 2, train: 1, cpu: 2 } }));
+    const state = new SweepState(plan(testDag('s', specs, { maxParallel: { preselect: 2, train: 1, cpu: 2 } })));
     // cpu allows 2: p1, p2 (preselect limit 2 as well); g1 would be the third cpu node.
     const first = ids(state.ready());
     expect(first).toEqual(['p1', 'p2', 't1']);
@@ -62,7 +67,7 @@ describe('SweepState', () => {
   });
 
   it('skips every node downstream of a failure and nothing else', () => {
-    const state = new SweepState(testDag('s', DIAMOND));
+    const state = new SweepState(plan(testDag('s', DIAMOND)));
     for (const id of ['a', 'e']) state.start(id, T);
     state.succeed('a', result('a'), T);
     state.start('b', T);
@@ -81,7 +86,7 @@ describe('SweepState', () => {
   });
 
   it('resets failed and skipped nodes to pending and runs them again', () => {
-    const state = new SweepState(testDag('s', DIAMOND));
+    const state = new SweepState(plan(testDag('s', DIAMOND)));
     for (const id of ['a', 'e']) state.start(id, T);
     state.succeed('a', result('a'), T);
     state.succeed('e', result('e', true), T);
@@ -97,7 +102,7 @@ describe('SweepState', () => {
   });
 
   it('describes what runs for the Temporal UI', () => {
-    const state = new SweepState(testDag('s', DIAMOND));
+    const state = new SweepState(plan(testDag('s', DIAMOND)));
     state.start('a', T);
     expect(state.describe()).toBe('0/5 done (0 cached) · running: a');
   });

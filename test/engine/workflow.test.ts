@@ -112,7 +112,7 @@ describe('sweep workflow', () => {
     expect(again.runId).toBe(runId);
 
     await writeFile(fixed, '');
-    const outcome = await resumeSweep(client, name);
+    const outcome = await resumeSweep(client, name, home);
     expect(outcome.mode).toBe('update');
     expect(outcome.mode === 'update' && outcome.reset.sort()).toEqual(['b', 'c', 'm']);
     await writeFile(gate, '');
@@ -140,7 +140,7 @@ describe('sweep workflow', () => {
     expect(byId(first).d!.status).toBe('done');
 
     await writeFile(fixed, '');
-    const outcome = await resumeSweep(client, `sweep/${name}`);
+    const outcome = await resumeSweep(client, `sweep/${name}`, home);
     expect(outcome.mode).toBe('new-run');
     const seen: string[] = [];
     const second = await followSweep(outcome.handle, (p) => seen.push(p.map((n) => n.status).join()), 100);

@@ -60,7 +60,7 @@ export async function startTestEngine(home: string, options: Partial<StartWorker
     client,
     workers,
     taskQueue,
-    start: (dag) => startSweep(client, dag, { taskQueue }),
+    start: (dag) => startSweep(client, dag, { taskQueue, home }),
     async close() {
       await workers.shutdown();
       await connection.close();

@@ -80,7 +80,7 @@ it('resumes a training from its checkpoint after the worker is killed in epoch k
   const workerEnv = { TRAIN_FIXTURES: fixtures, SWEEP_TASK_QUEUE_PREFIX: prefix };
   const first = await spawnWorkerProcess(WORKER, home, workerEnv);
   client = await testClient();
-  const { handle } = await startSweep(client, dag, { taskQueue: taskQueueName(prefix, WORKFLOW_TASK_QUEUE) });
+  const { handle } = await startSweep(client, dag, { taskQueue: taskQueueName(prefix, WORKFLOW_TASK_QUEUE), home });
   const deadline = Date.now() + 90_000;
   let epochsDone = 0;
   while (epochsDone < 2) {
