@@ -208,13 +208,15 @@ async function server(args: string[]): Promise<number> {
 async function watch(session: Session, handle: SweepHandle, runId: string, out?: string, dag?: Dag): Promise<number> {
   const { ProgressView, summaryTable } = await import('./progress.js');
   const { followSweep, dagOfRun } = await import('./sweeps.js');
+  const { describeTarget } = await import('./connection.js');
   if (session.uiUrl) console.error(`watch it in the Temporal UI: ${session.uiUrl}`);
   const view = new ProgressView();
   const stopped = session.workers?.done.then(() => 'stopped' as const);
   process.once('SIGINT', () => console.error('\nstopping the workers (running nodes get a grace period to checkpoint) ...'));
   let result: SweepResult | 'stopped';
   try {
-    result = await Promise.race([followSweep(handle, (p) => view.update(p)), ...(stopped ? [stopped] : [])]);
+    const outage = { notice: (line: string) => console.error(line), target: describeTarget(session.settings) };
+    result = await Promise.race([followSweep(handle, (p) => view.update(p), outage), ...(stopped ? [stopped] : [])]);
   } catch (err) {
     const { WorkflowFailedError } = await import('@temporalio/client');
     if (err instanceof WorkflowFailedError) {

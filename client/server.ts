@@ -119,21 +119,26 @@ export async function serveForeground(home: string): Promise<{ alreadyRunning: b
 
 export interface TestServer {
   address: string;
+  port: number;
   stop(): Promise<void>;
 }
 
-/** A private, in-memory dev server on a free port (tests and benchmarks). */
-export async function startTestServer(): Promise<TestServer> {
+/**
+ * A private dev server on a free port (tests and benchmarks): in memory, or persisted in
+ * `dbFile`, so that a test can stop it and start it again on the same `port`.
+ */
+export async function startTestServer(options: { port?: number; dbFile?: string } = {}): Promise<TestServer> {
   const cli = findTemporalCli();
   if (!cli) throw new ServerError('no temporal CLI found: run `npm run setup`, or set TEMPORAL_CLI=/path/to/temporal');
-  const port = await freePort();
-  const child = spawn(cli, devServerArgs({ port }), { stdio: ['ignore', 'ignore', 'pipe'] });
+  const port = options.port ?? (await freePort());
+  const child = spawn(cli, devServerArgs({ port, dbFile: options.dbFile }), { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
   const address = `127.0.0.1:${port}`;
   await waitForServer(address, 60_000, () => (child.exitCode !== null ? `temporal dev server exited: ${stderr}` : undefined));
   return {
     address,
+    port,
     async stop() {
       if (child.exitCode !== null) return;
       const exited = new Promise((r) => child.once('exit', r));

@@ -10,6 +10,7 @@ import { ArtifactStore, sweepHome } from '../activities/engine/store.js';
 import { progressQuery, retryFailedUpdate, sweepWorkflowId, taskQueueName, WORKFLOW_TASK_QUEUE } from '../workflows/api.js';
 import type { sweep } from '../workflows/sweep.js';
 import { checkoutQueuePrefix } from './connection.js';
+import { rideOutOutage, type OutageOptions } from './outage.js';
 
 export type SweepHandle = WorkflowHandle<typeof sweep>;
 
@@ -144,23 +145,46 @@ export async function queryProgress(handle: SweepHandle, timeoutMs = 5_000): Pro
   }
 }
 
-/** Waits for the sweep's result, calling `onProgress` with fresh progress every `intervalMs`. */
+/**
+ * Waits for the sweep's result, calling `onProgress` with fresh progress every `intervalMs`.
+ * A server outage is ridden out (see outage.ts): the sweep goes on on the server meanwhile.
+ * One progress query at a time, and the last one settled before returning: the client
+ * library retries a query through an outage on timers that outlive a closed connection.
+ */
 export async function followSweep(
   handle: SweepHandle,
   onProgress: (progress: NodeProgress[]) => void,
+  outage: OutageOptions,
   intervalMs = 500,
 ): Promise<SweepResult> {
   let finished = false;
-  const result = handle.result().finally(() => {
+  const result = rideOutOutage(() => handle.result(), outage).finally(() => {
     finished = true;
   });
+  let inFlight: { promise: Promise<NodeProgress[] | undefined>; settled: boolean } | undefined;
   const poll = async () => {
     while (!finished) {
-      const progress = await queryProgress(handle, 2_000);
+      if (!inFlight) {
+        const query = { settled: false, promise: Promise.resolve<NodeProgress[] | undefined>(undefined) };
+        query.promise = handle
+          .query(progressQuery)
+          .catch(() => undefined)
+          .finally(() => {
+            query.settled = true;
+          });
+        inFlight = query;
+      }
+      const progress = await Promise.race([inFlight.promise, sleep(2_000)]);
       if (progress && !finished) onProgress(progress);
-      await Promise.race([result.catch(() => undefined), new Promise((r) => setTimeout(r, intervalMs))]);
+      if (inFlight.settled) inFlight = undefined;
+      await Promise.race([result.catch(() => undefined), sleep(intervalMs)]);
     }
+    await inFlight?.promise;
   };
   const [outcome] = await Promise.all([result, poll()]);
   return outcome;
+}
+
+function sleep(ms: number): Promise<undefined> {
+  return new Promise((resolve) => setTimeout(() => resolve(undefined), ms));
 }

@@ -8,7 +8,8 @@ import { hasGpuBackend } from '../activities/lib/host.js';
 import { WORKFLOW_TASK_QUEUE } from '../workflows/api.js';
 import { connectionSettings, connectWorker, describeTarget } from './connection.js';
 import { positiveInt, WORKER_FLAGS, workerFlags } from './flags.js';
-import { installRuntime, startWorkers } from './workers.js';
+import { serverWaitMs } from './outage.js';
+import { installRuntime, startWorkers, watchServer } from './workers.js';
 
 const TASK_QUEUES: readonly TaskQueue[] = ['cpu', 'gpu'];
 
@@ -78,7 +79,14 @@ export async function workerMain(argv: string[]): Promise<number> {
     `worker: serving ${[...(values['no-workflows'] ? [] : [WORKFLOW_TASK_QUEUE]), ...queues].join(', ')} on ${describeTarget(settings)}`,
   );
   if (queues.includes('gpu') && !(await hasGpuBackend())) console.error(NO_GPU_WARNING);
+  const stopWatching = watchServer(connection, {
+    target: describeTarget(settings),
+    waitMs: serverWaitMs(),
+    notice: (line) => console.error(line),
+    giveUp: () => void workers.shutdown(),
+  });
   await workers.done;
+  stopWatching();
   await connection.close();
   return 0;
 }

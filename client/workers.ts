@@ -19,6 +19,7 @@ import { ArtifactStore, sweepHome } from '../activities/engine/store.js';
 import { productRunners } from '../activities/registry.js';
 import { taskQueueName, WORKFLOW_TASK_QUEUE } from '../workflows/api.js';
 import { checkoutQueuePrefix } from './connection.js';
+import { isServerUnreachable } from './outage.js';
 
 const WORKFLOWS_PATH = join(REPO_ROOT, 'workflows', 'index.ts');
 // Staging directories of dead writers on this host are removed at start; another host's only
@@ -63,6 +64,8 @@ let runtimeInstalled = false;
 // Each of our workers serves workflows or activities, never both, by design; the SDK's
 // warnings about the missing half would only alarm whoever reads the log.
 const EXPECTED_NOTICES = /^No (activities|workflows|Nexus services) registered/;
+// While the server is away the SDK warns on every retried call; watchServer says it once.
+const UNREACHABLE_NOTICES = /Unavailable|tcp connect error|transport error/;
 
 /** Sets the SDK's log level once per process; must precede the first connection. */
 export function installRuntime(level: LogLevel): void {
@@ -70,10 +73,17 @@ export function installRuntime(level: LogLevel): void {
   runtimeInstalled = true;
   const write = ({ level: entryLevel, timestampNanos, message, meta }: LogEntry) => {
     if (EXPECTED_NOTICES.test(message)) return;
+    const details = meta ? ` ${inspect(meta, { breakLength: Infinity })}` : '';
+    if (entryLevel === 'WARN' && UNREACHABLE_NOTICES.test(message + details)) return;
     const time = new Date(Number(timestampNanos / 1_000_000n)).toISOString();
-    process.stderr.write(`${time} [${entryLevel}] ${message}${meta ? ` ${inspect(meta, { breakLength: Infinity })}` : ''}\n`);
+    process.stderr.write(`${time} [${entryLevel}] ${message}${details}\n`);
   };
-  Runtime.install({ logger: new DefaultLogger(level, write) });
+  // The native core's own log lines come through the same logger (forward), so the level and
+  // the filter above apply to them too.
+  Runtime.install({
+    logger: new DefaultLogger(level, write),
+    telemetryOptions: { logging: { filter: { core: level, other: level }, forward: {} } },
+  });
 }
 
 export async function startWorkers(options: StartWorkersOptions): Promise<RunningWorkers> {
@@ -155,4 +165,48 @@ export async function cachedWorkflowBundle(home: string = sweepHome()): Promise<
   await writeFile(temp, code);
   await rename(temp, path);
   return path;
+}
+
+const PROBE_INTERVAL_MS = 5_000;
+
+/**
+ * Watches the server while workers run (the SDK itself retries every call with backoff):
+ * one line when it goes, one when it is back; when it stays away longer than `waitMs`
+ * (SWEEP_SERVER_WAIT), `giveUp` is called once. Returns the function that stops watching.
+ */
+export function watchServer(
+  connection: NativeConnection,
+  options: { target: string; waitMs: number; notice: (line: string) => void; giveUp: () => void },
+): () => void {
+  let lostAt: number | undefined;
+  let probing = false;
+  const probe = async () => {
+    if (probing) return;
+    probing = true;
+    try {
+      await connection.withDeadline(Date.now() + PROBE_INTERVAL_MS, () => connection.workflowService.getSystemInfo({}));
+      if (lostAt !== undefined)
+        options.notice(`worker: Temporal at ${options.target} is back after ${Math.round((Date.now() - lostAt) / 1000)} s`);
+      lostAt = undefined;
+    } catch (err) {
+      if (!isServerUnreachable(err)) return;
+      const now = Date.now();
+      if (lostAt === undefined) {
+        lostAt = now;
+        options.notice(
+          `worker: lost Temporal at ${options.target}; running nodes go on, polling retries for up to ${Math.round(options.waitMs / 1000)} s (SWEEP_SERVER_WAIT)`,
+        );
+      } else if (now - lostAt > options.waitMs) {
+        options.notice(
+          `worker: Temporal at ${options.target} has been unreachable for ${Math.round((now - lostAt) / 1000)} s; stopping the workers`,
+        );
+        clearInterval(timer);
+        options.giveUp();
+      }
+    } finally {
+      probing = false;
+    }
+  };
+  const timer = setInterval(() => void probe(), PROBE_INTERVAL_MS);
+  return () => clearInterval(timer);
 }

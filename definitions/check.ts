@@ -9,7 +9,9 @@ import { isKinematicallyOpen, SQRT_S } from '../core/idmdh.js';
 import { latentDimProblem } from '../core/models.js';
 import { expandSignals, parseWhere, WHERE_EXPECTED, type SignalPoint } from './signals.js';
 import type { ModelSelector, Spec } from './spec.js';
+import { isUserError } from '../core/errors.js';
 import { didYouMean } from '../core/suggest.js';
+import { expandCut, translateCut, type ColumnCatalog } from './cuts.js';
 
 export type YamlPath = (string | number)[];
 
@@ -20,13 +22,23 @@ export interface Problem {
   atKey?: boolean;
 }
 
-export function checkSemantics(spec: Spec): Problem[] {
+export interface CheckOptions {
+  /**
+   * The columns a sample's ntuple will offer (by sample name); undefined where they are not
+   * known (a file not there yet). Cuts, features and the best-candidate column are checked
+   * against them.
+   */
+  columnsOf?: (sample: string) => ColumnCatalog | undefined;
+}
+
+export function checkSemantics(spec: Spec, options: CheckOptions = {}): Problem[] {
   const problems: Problem[] = [];
   const report = (path: YamlPath, message: string, atKey = false) => problems.push({ path, message, atKey });
   // Without a readable `where` there is no grid; the checks that need it are skipped.
   const signals = checkSignals(spec, report);
   checkBackground(spec, signals ?? [], report);
-  checkCuts(spec, report);
+  const cutsReadable = checkCuts(spec, report);
+  if (options.columnsOf && cutsReadable) checkColumns(spec, signals ?? [], options.columnsOf, report);
   checkTrainingSets(spec, signals ?? [], report);
   checkModelsAndScan(spec, report);
   checkRetries(spec, report);
@@ -105,20 +117,66 @@ function checkSignals(spec: Spec, report: Report): SignalPoint[] | undefined {
   return points;
 }
 
-function checkCuts(spec: Spec, report: Report) {
+/** Structure of the cuts (names, placeholders); true when every expression can be checked against columns. */
+function checkCuts(spec: Spec, report: Report): boolean {
   const seen = new Set<string>();
+  let readable = true;
   spec.preselection.cuts.forEach((cut, i) => {
     const at = ['preselection', 'cuts', i];
+    const problem = (message: string) => {
+      readable = false;
+      report([...at, 'expr'], message);
+    };
     if (seen.has(cut.name)) report([...at, 'name'], `duplicate cut name "${cut.name}"; the cut-flow table needs unique names`);
     seen.add(cut.name);
-    if (cut.expr.trim() === '')
-      report([...at, 'expr'], 'the expression is empty; write a condition such as "nExtraTracks == 0", or remove the cut');
+    if (cut.expr.trim() === '') problem('the expression is empty; write a condition such as "nExtraTracks == 0", or remove the cut');
     else if (cut.forEach && !cut.expr.includes('{p}')) {
-      report([...at, 'expr'], 'the cut has forEach but its expression has no {p}; write e.g. "{p}_nCDCHits > 20", or drop forEach');
+      problem('the cut has forEach but its expression has no {p}; write e.g. "{p}_nCDCHits > 20", or drop forEach');
     } else if (!cut.forEach && cut.expr.includes('{p}')) {
-      report([...at, 'expr'], 'the expression uses {p} but the cut has no forEach; add e.g. `forEach: [eminus, eplus, muminus, muplus]`');
+      problem('the expression uses {p} but the cut has no forEach; add e.g. `forEach: [eminus, eplus, muminus, muplus]`');
     }
   });
+  return readable;
+}
+
+/**
+ * Every cut parsed and checked (syntax, whitelist, columns) against the columns each sample
+ * will have, and the features and the best-candidate column with them; one problem per cut
+ * or column, at the first sample that lacks it.
+ */
+function checkColumns(spec: Spec, signals: SignalPoint[], columnsOf: NonNullable<CheckOptions['columnsOf']>, report: Report) {
+  const samples: [string, ColumnCatalog][] = [];
+  for (const name of [...spec.samples.background.map((b) => b.name), ...signals.map((s) => s.name)]) {
+    const catalog = columnsOf(name);
+    if (catalog) samples.push([name, catalog]);
+  }
+  spec.preselection.cuts.forEach((cut, i) => {
+    const { expr } = expandCut(cut);
+    for (const [sample, catalog] of samples) {
+      try {
+        translateCut(expr, catalog, `sample ${sample}, cut '${cut.name}'`);
+      } catch (err) {
+        if (!isUserError(err)) throw err;
+        report(['preselection', 'cuts', i, 'expr'], err.message);
+        return;
+      }
+    }
+  });
+  const numeric = (at: YamlPath, what: string, column: string) => {
+    for (const [sample, catalog] of samples) {
+      const found = catalog.get(column);
+      if (found?.numeric) continue;
+      report(
+        at,
+        found
+          ? `${what} '${column}' holds text in sample ${sample}, but a number is required`
+          : `${what} '${column}' is not a column of sample ${sample}${didYouMean(column, [...catalog.keys()])}`,
+      );
+      return;
+    }
+  };
+  spec.features.forEach((feature, j) => numeric(['features', j], 'feature', feature));
+  numeric(['preselection', 'bestCandidate', 'minimise'], 'the best-candidate column', spec.preselection.bestCandidate.minimise);
 }
 
 function checkTrainingSets(spec: Spec, signals: SignalPoint[], report: Report) {

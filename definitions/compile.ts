@@ -16,7 +16,8 @@ import { modelId } from '../core/models.js';
 import { ALL_BACKGROUND, expandModels, hasSeveralSets, modelName } from './matrix.js';
 import { DEFAULT_RETRY, PRESETS } from './presets.js';
 import { expandSignals, signalFile } from './signals.js';
-import { CPU_KINDS, type CutSpec, type Spec } from './spec.js';
+import { expandCut } from './cuts.js';
+import { CPU_KINDS, type Spec } from './spec.js';
 
 export interface CompileOptions {
   /** Hash of each kind's code; part of its nodes' cache keys, so new code re-runs them. */
@@ -39,12 +40,6 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 /** A 31-bit seed for one named consumer; independent of every other name. */
 export function deriveSeed(seed: number, label: string): number {
   return parseInt(sha256(`${seed}/${label}`).slice(0, 8), 16) & 0x7fffffff;
-}
-
-/** forEach cuts become one cut: the expression per prefix, parenthesised and ANDed. */
-export function expandCut(cut: CutSpec): { name: string; expr: string } {
-  if (!cut.forEach) return { name: cut.name, expr: cut.expr };
-  return { name: cut.name, expr: cut.forEach.map((p) => `(${cut.expr.replaceAll('{p}', p)})`).join(' && ') };
 }
 
 export function trainingSettings(spec: Spec, seed: number): TrainingSettings {

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
-import { checkSemantics, type Problem, type YamlPath } from './check.js';
+import { checkSemantics, type CheckOptions, type Problem, type YamlPath } from './check.js';
 import { DefinitionError } from '../core/errors.js';
 import type { Spec } from './spec.js';
 import { didYouMean } from '../core/suggest.js';
@@ -18,17 +18,27 @@ function validate(data: unknown): ErrorObject[] {
   return validator(data) ? [] : (validator.errors ?? []);
 }
 
-export function loadSpec(file: string): Spec {
+/** A definition is a page of YAML; anything this large is a mistake or an attack on the parser. */
+export const MAX_DEFINITION_BYTES = 1 << 20;
+/** YAML aliases (*name) expanded per document, beyond which the loader refuses (an alias bomb). */
+const MAX_ALIASES = 100;
+
+export function loadSpec(file: string, options: CheckOptions = {}): Spec {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
     throw new DefinitionError([`${file}: cannot read the definition (${(error as NodeJS.ErrnoException).code ?? String(error)})`]);
   }
-  return loadSpecText(text, file);
+  return loadSpecText(text, file, options);
 }
 
-export function loadSpecText(text: string, fileName: string): Spec {
+export function loadSpecText(text: string, fileName: string, options: CheckOptions = {}): Spec {
+  if (text.length > MAX_DEFINITION_BYTES) {
+    throw new DefinitionError([
+      `${fileName}: the definition has ${text.length} characters, more than ${MAX_DEFINITION_BYTES}; a sweep definition is a page of YAML (long lists of values belong in files it names)`,
+    ]);
+  }
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: true });
   const position = (offset: number) => {
@@ -43,7 +53,15 @@ export function loadSpecText(text: string, fileName: string): Spec {
       }),
     );
   }
-  const data: unknown = doc.toJS() ?? null;
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: MAX_ALIASES }) ?? null;
+  } catch (err) {
+    if (!(err instanceof ReferenceError)) throw err;
+    throw new DefinitionError([
+      `${fileName}: the YAML expands aliases (*name) too often (${err.message.split('.')[0]}); write the repeated parts out, or nest fewer anchors`,
+    ]);
+  }
   const format = (problems: Problem[]) => {
     const located = problems.map((p) => ({ offset: offsetOf(doc, p.path, p.atKey ?? false), text: `${pointer(p.path)}  ${p.message}` }));
     located.sort((a, b) => a.offset - b.offset);
@@ -55,7 +73,7 @@ export function loadSpecText(text: string, fileName: string): Spec {
 
   const raw = data as Omit<Spec, 'file' | 'dataRoot'>;
   const spec: Spec = { ...raw, file: fileName, dataRoot: path.resolve(path.dirname(fileName), raw.data.root) };
-  const problems = checkSemantics(spec);
+  const problems = checkSemantics(spec, options);
   if (problems.length > 0) throw new DefinitionError(format(problems));
   return spec;
 }
@@ -99,6 +117,8 @@ function offsetOf(doc: Document, at: YamlPath, atKey: boolean): number {
 
 function show(value: unknown): string {
   if (value === null || value === undefined) return 'nothing';
+  // JSON would print NaN and Infinity (YAML .nan, .inf) as null.
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
   const text = JSON.stringify(value);

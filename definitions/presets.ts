@@ -43,22 +43,24 @@ export const PRESETS: Record<PresetName, TrainingPreset> = {
 };
 
 /**
- * Trainings heartbeat every epoch, so a few silent minutes mean a dead worker; the cpu
- * kinds may spend long stretches in one column pass, so they get a generous timeout.
+ * Every node runs in a child process while the worker heartbeats for it every few seconds
+ * (a training also reports its checkpoint epoch), so a silent attempt means a dead worker or
+ * a lost host: after the heartbeat timeout Temporal retries it elsewhere, within a minute,
+ * and a training resumes from its last checkpoint.
  */
 export const DEFAULT_RETRY: { train: RetrySettings; cpu: RetrySettings } = {
   train: {
     maximumAttempts: 3,
-    initialIntervalSeconds: 10,
+    initialIntervalSeconds: 5,
     backoffCoefficient: 2,
     maximumIntervalSeconds: 300,
-    heartbeatTimeoutSeconds: 300,
+    heartbeatTimeoutSeconds: 45,
   },
   cpu: {
     maximumAttempts: 3,
     initialIntervalSeconds: 5,
     backoffCoefficient: 2,
     maximumIntervalSeconds: 120,
-    heartbeatTimeoutSeconds: 900,
+    heartbeatTimeoutSeconds: 45,
   },
 };

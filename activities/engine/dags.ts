@@ -1,6 +1,7 @@
 // Dags kept in the artifact store under the sha256 of their JSON (`<root>/dags/<hash>.json`):
 // the client writes a sweep's Dag here and the workflow receives only its reference, so a
 // definition's size is bounded by the store, not by Temporal's message limit.
+import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -25,7 +26,8 @@ export class DagStore {
     const path = join(this.dir, `${hash}.json`);
     if (!existsSync(path)) {
       await mkdir(this.dir, { recursive: true });
-      const temp = `${path}.${process.pid}.tmp`;
+      // Unique per call: two submissions in one process may write the same Dag at once.
+      const temp = `${path}.${randomUUID()}.tmp`;
       await writeFile(temp, text);
       await rename(temp, path);
     }

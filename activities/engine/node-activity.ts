@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { NODE_KINDS, sweepPlan, type BackendSetting, type NodeKind } from '../../core/dag.js';
-import { isUserError } from '../../core/errors.js';
+import { isUserError, UserError } from '../../core/errors.js';
 import {
   ARTIFACT_LOST,
   type NodeActivities,
@@ -16,7 +16,7 @@ import {
 } from '../../core/node-io.js';
 import type { InputArtifact, NodeContext, NodeRunner, RunnerRegistry } from './context.js';
 import type { DagStore } from './dags.js';
-import type { ArtifactStore } from './store.js';
+import type { ArtifactStore, StoredArtifact } from './store.js';
 
 /** Where a worker keeps things: the stores, durable scratch space, the data root, the host's backend. */
 export interface NodeEnvironment {
@@ -61,18 +61,31 @@ export async function executeNode(
   const workDir = join(env.home, 'work', node.cacheKey);
   await mkdir(workDir, { recursive: true });
   const outDir = await env.store.stage();
-  let summary: Record<string, unknown>;
+  let stored: StoredArtifact;
   try {
     const returned = await runner({ ...attempt, node, inputs, outDir, workDir, dataRoot: env.dataRoot, backend: env.backend });
-    summary = plainSummary(node.id, returned);
+    stored = await env.store.commit(outDir, {
+      nodeId: node.id,
+      kind: node.kind,
+      cacheKey: node.cacheKey,
+      summary: plainSummary(node.id, returned),
+    });
   } catch (err) {
-    await env.store.discard(outDir);
-    throw err;
+    await env.store.discard(outDir).catch(() => undefined);
+    throw diskFull(err)
+      ? new UserError(
+          `no space left on the disk of the artifact store ${env.store.root} (${(err as Error).message.split('\n')[0]}); free space there, then \`sweep resume\``,
+        )
+      : err;
   }
-  const stored = await env.store.commit(outDir, { nodeId: node.id, kind: node.kind, cacheKey: node.cacheKey, summary });
   // Checkpoints are only worth keeping until the artifact exists.
   await rm(workDir, { recursive: true, force: true });
   return { artifact: stored.ref, cacheHit: false, summary: stored.manifest.summary, attempt: attempt.attempt };
+}
+
+/** ENOSPC, also when it crossed a process boundary as text. */
+function diskFull(err: unknown): boolean {
+  return err instanceof Error && ((err as NodeJS.ErrnoException).code === 'ENOSPC' || /\bENOSPC\b/.test(err.message));
 }
 
 /** Summaries travel through Temporal as JSON: insist on a plain, serialisable object. */

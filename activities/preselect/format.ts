@@ -2,6 +2,7 @@
 // and the CLI's preselection.csv: the selected events and the node summary that says which
 // sample they are and how many events preselection kept.
 import type { SampleParams } from '../../core/dag.js';
+import type { ColumnCatalog } from '../../definitions/cuts.js';
 import type { InputArtifact } from '../engine/context.js';
 
 /** One row per selected event: event id, the features, weight, split (1 = held out), truth masses. */
@@ -40,4 +41,21 @@ export function preselectSummary(input: InputArtifact): PreselectSummary {
     );
   }
   return s as unknown as PreselectSummary;
+}
+
+/**
+ * The columns an ntuple offers the cuts and features, under canonical names: `mapping`
+ * (the definition's `columns`, canonical -> name in the file) renames, and a mapped column
+ * appears under its canonical name only. `fileName` leads back to the file's names.
+ */
+export function ntupleColumns(fileColumns: ColumnCatalog, mapping: Record<string, string>): { catalog: ColumnCatalog; fileName: Map<string, string> } {
+  const canonicalOf = new Map(Object.entries(mapping).map(([canonical, user]) => [user, canonical]));
+  const catalog = new Map<string, { numeric: boolean }>();
+  const fileName = new Map<string, string>();
+  for (const [name, column] of fileColumns) {
+    const canonical = canonicalOf.get(name) ?? name;
+    catalog.set(canonical, column);
+    fileName.set(canonical, name);
+  }
+  return { catalog, fileName };
 }

@@ -5,7 +5,8 @@ import type { NodeContext } from '../engine/context.js';
 import { UserError } from '../../core/errors.js';
 import { readColumnInfo } from '../lib/parquet.js';
 import { NTUPLE_FILE, type GenerateSummary } from '../generate/format.js';
-import type { ColumnCatalog } from './expr.js';
+import { ntupleColumns } from './format.js';
+import type { ColumnCatalog } from '../../definitions/cuts.js';
 
 export interface NtupleSource {
   path: string;
@@ -43,16 +44,6 @@ function insideDataRoot(dataRoot: string, file: string, sample: string): string 
   return path;
 }
 
-/** The catalog under canonical names: a mapped column appears under its canonical name only. */
 async function withCatalog(path: string, mapping: Record<string, string>): Promise<NtupleSource> {
-  const info = await readColumnInfo(path);
-  const canonicalOf = new Map(Object.entries(mapping).map(([canonical, user]) => [user, canonical]));
-  const catalog = new Map<string, { numeric: boolean }>();
-  const fileName = new Map<string, string>();
-  for (const [name, column] of info) {
-    const canonical = canonicalOf.get(name) ?? name;
-    catalog.set(canonical, column);
-    fileName.set(canonical, name);
-  }
-  return { path, fileName, catalog };
+  return { path, ...ntupleColumns(await readColumnInfo(path), mapping) };
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../core/errors.js';
 import type { NumericColumn } from '../../activities/lib/parquet.js';
-import { compileExpression, type ColumnCatalog } from '../../activities/preselect/expr.js';
+import type { ColumnCatalog } from '../../definitions/cuts.js';
+import { compileExpression } from '../../activities/preselect/expr.js';
 
 const a = Float64Array.from([-3, -1, 0, 1, 2, 4]);
 const b = Float64Array.from([2, 2, 2, 2, 2, 2]);
@@ -119,5 +120,20 @@ describe('cut expressions', () => {
     expect(errorOf('min(a) > 1')).toContain('min() takes at least 2 arguments, got 1');
     expect(errorOf('abs > 1')).toContain('abs is a function');
     expect(errorOf('   ')).toContain('the expression is empty');
+  });
+
+  it('lets only its own functions through, never names inherited from Object.prototype', () => {
+    for (const name of ['constructor', 'valueOf', 'hasOwnProperty', 'toString', '__proto__', '__defineGetter__', 'isPrototypeOf']) {
+      expect(errorOf(`${name}(a) > 0`)).toContain(`'${name}' is not an allowed function`);
+    }
+    expect(errorOf('valueOf() > 0')).toContain("'valueOf' is not an allowed function");
+    expect(errorOf('__defineGetter__(a, a)')).toContain("'__defineGetter__' is not an allowed function");
+  });
+
+  it('refuses an expression too long or nested too deeply, before the parser or the translation could overflow', () => {
+    const long = Array.from({ length: 2000 }, () => 'a > 0').join(' && ');
+    expect(errorOf(long)).toMatch(/^cut x: the expression has 1\d{4} characters, more than 10000; split it into several cuts\.$/);
+    const deep = `${'!'.repeat(300)}(a > 0)`;
+    expect(errorOf(deep)).toContain('nests deeper than 200 levels');
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, compile, deriveSeed, expandCut } from '../../definitions/compile.js';
+import { canonicalJson, compile, deriveSeed } from '../../definitions/compile.js';
+import { expandCut } from '../../definitions/cuts.js';
 import { NODE_KINDS, type DagNode } from '../../core/dag.js';
 import { loadSpec } from '../../definitions/load.js';
 import { PRESETS } from '../../definitions/presets.js';

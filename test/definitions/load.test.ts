@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { UserError } from '../../core/errors.js';
 import { DefinitionError } from '../../core/errors.js';
 import { loadSpec } from '../../definitions/load.js';
+import { loadSpecText } from '../../definitions/load.js';
 import { compileText, edit, errorsOf, lineOf, load, SMALL } from './fixture.js';
 
 /** The single message the text raises, checked to start with `small.yaml:<line>:`. */
@@ -246,6 +247,58 @@ describe('loadSpecText: bad input, one message each with file, line and column',
     expect(error).toBeInstanceOf(DefinitionError);
     expect(error).toBeInstanceOf(UserError);
     expect((error as DefinitionError).message).toBe((error as DefinitionError).messages.join('\n'));
+  });
+});
+
+describe('loadSpecText with the columns each sample will have', () => {
+  const columns = (names: string[], text: string[] = []): Map<string, { numeric: boolean }> =>
+    new Map([
+      ...names.map((n): [string, { numeric: boolean }] => [n, { numeric: true }]),
+      ...text.map((n): [string, { numeric: boolean }] => [n, { numeric: false }]),
+    ]);
+  const errors = (columnsOf: (sample: string) => Map<string, { numeric: boolean }> | undefined) => {
+    try {
+      loadSpecText(SMALL, 'small.yaml', { columnsOf });
+    } catch (error) {
+      if (error instanceof DefinitionError) return error.messages;
+      throw error;
+    }
+    return [];
+  };
+  const ALL = [
+    'eminus_E',
+    'muplus_E',
+    'missE',
+    'missPz',
+    'nExtraTracks',
+    ...['eminus', 'eplus', 'muminus', 'muplus'].map((p) => `${p}_nCDCHits`),
+  ];
+
+  it('passes when every sample has every column', () => {
+    expect(errors(() => columns(ALL))).toEqual([]);
+  });
+
+  it('names a feature, the best-candidate column and a cut column that one sample lacks, at their lines', () => {
+    const lacking = errors((sample) =>
+      sample === 'tautau'
+        ? columns(
+            ALL.filter((c) => !['missPz', 'nExtraTracks'].includes(c)),
+            ['missE'],
+          )
+        : columns(ALL),
+    );
+    expect(lacking).toEqual([
+      expect.stringMatching(
+        /^small\.yaml:\d+:\d+ {2}\/preselection\/cuts\/1\/expr {2}sample tautau, cut 'noExtraTracks': unknown column 'nExtraTracks'/,
+      ),
+      expect.stringMatching(/\/preselection\/bestCandidate\/minimise {2}the best-candidate column 'missE' holds text in sample tautau/),
+      expect.stringMatching(/\/features\/2 {2}feature 'missE' holds text in sample tautau, but a number is required/),
+      expect.stringMatching(/\/features\/3 {2}feature 'missPz' is not a column of sample tautau/),
+    ]);
+  });
+
+  it('skips samples whose columns are not known yet', () => {
+    expect(errors(() => undefined)).toEqual([]);
   });
 });
 

@@ -78,6 +78,35 @@ describe('sweep validate', () => {
     );
   });
 
+  it('checks every cut against the columns of the samples: unknown column, inherited name, syntax', async () => {
+    const unknown = edit(SMALL, 'expr: "nExtraTracks == 0"', 'expr: "nExtraTrack == 0"');
+    const first = await validate('cut-column', unknown);
+    expectUserError(
+      first,
+      `${first.file}:${lineOf(unknown, 'nExtraTrack == 0')}:`,
+      "unknown column 'nExtraTrack'",
+      'did you mean "nExtraTracks"?',
+    );
+    const inherited = edit(SMALL, 'expr: "nExtraTracks == 0"', 'expr: "constructor(missE) > 0"');
+    expectUserError(await validate('cut-inherited', inherited), "'constructor' is not an allowed function");
+    const syntax = edit(SMALL, 'expr: "nExtraTracks == 0"', 'expr: "nExtraTracks == == 0"');
+    expectUserError(await validate('cut-syntax', syntax), 'syntax error');
+  });
+
+  it('refuses YAML that expands aliases without bound, and .nan where a number belongs, in one line', async () => {
+    const bomb = [
+      'a: &a [x, x, x, x, x, x, x, x, x, x]',
+      ...Array.from(
+        { length: 8 },
+        (_, i) =>
+          `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}]`,
+      ),
+    ].join('\n');
+    expectUserError(await validate('bomb', `${bomb}\n${SMALL}`), 'expands aliases (*name) too often');
+    const nan = edit(SMALL, 'seed: 7', 'seed: .nan');
+    expectUserError(await validate('nan', nan), 'got NaN');
+  });
+
   it('rejects a reference to an undefined sample with its line', async () => {
     const text = edit(SMALL, 'taus: [tautau]', 'taus: [tautau, nosuch]');
     const { file, ...result } = await validate('undefined-sample', text);

@@ -2,7 +2,7 @@
 // they sleep, wait for files, fail on demand, and write their output in pieces so a torn
 // artifact would show. No vitest imports: worker child processes load this too.
 import { existsSync } from 'node:fs';
-import { appendFile, readFile } from 'node:fs/promises';
+import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { NodeKind } from '../../core/dag.js';
@@ -20,6 +20,8 @@ export interface TestBehaviour {
   waitForFile?: string;
   /** Fails with a UserError while this file does not exist. */
   failUnlessFile?: string;
+  /** Also writes a file of this many bytes (to fill a disk). */
+  bytes?: number;
 }
 
 export const OUTPUT_FILE = 'out.txt';
@@ -38,6 +40,7 @@ export async function testRunner(ctx: NodeContext<NodeKind>): Promise<Record<str
   }
   const inputs: Record<string, number> = {};
   for (const input of ctx.inputs) inputs[input.nodeId] = (await readFile(join(input.dir, OUTPUT_FILE), 'utf8')).length;
+  if (behaviour.bytes) await writeFile(join(ctx.outDir, 'filler.bin'), Buffer.alloc(behaviour.bytes));
   const chunks = behaviour.chunks ?? 1;
   for (let i = 0; i < chunks; i++) {
     await appendFile(join(ctx.outDir, OUTPUT_FILE), `${ctx.node.id}\n`);
