@@ -83,6 +83,7 @@ async function preselectRows(dir: string): Promise<Row[]> {
       outDir,
       workDir: outDir,
       dataRoot: dir,
+      allowedRoots: [dir],
       attempt: 1,
       heartbeatDetails: undefined,
       inputs: [

@@ -2,7 +2,7 @@
 // best-candidate column against the columns each sample will have) and compiled against the
 // current code versions of every node kind.
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { NODE_KINDS, type Dag, type NodeKind } from '../core/dag.js';
 import { UsageError } from '../core/errors.js';
 import { compile } from '../definitions/compile.js';
@@ -14,6 +14,7 @@ import { NTUPLE_CATALOG } from '../activities/generate/format.js';
 import { readColumnInfo } from '../activities/lib/parquet.js';
 import { ntupleColumns } from '../activities/preselect/format.js';
 import { codeVersions } from '../activities/registry.js';
+import { envDataRoots } from './flags.js';
 
 export function parseKind(value: string | undefined, flag = '--until'): NodeKind | undefined {
   if (value === undefined) return undefined;
@@ -27,9 +28,14 @@ export async function loadDag(file: string, until?: NodeKind): Promise<{ spec: S
   // Two passes: the first finds the samples (and every problem the YAML alone shows), the
   // second checks the cuts against the columns those samples will have.
   const samples = await sampleColumns(loadSpec(file));
-  const spec = loadSpec(file, { columnsOf: (sample) => samples.get(sample) });
+  const spec = loadSpec(file, { columnsOf: (sample) => samples.get(sample), allowedRoots: allowedDataRoots(file) });
   const dag = compile(spec, { codeVersions: await codeVersions(), until });
   return { spec, dag };
+}
+
+/** Where a definition's data may come from: its own folder, and SWEEP_DATA_ROOTS. */
+export function allowedDataRoots(file: string): string[] {
+  return [dirname(resolve(file)), ...envDataRoots()];
 }
 
 /** The columns each sample's ntuple will have: the generator's, or those of the user's file where it exists. */

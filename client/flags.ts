@@ -34,6 +34,11 @@ export function backendFlag(value: string | boolean | undefined): BackendSetting
   return value as BackendSetting;
 }
 
+/** SWEEP_DATA_ROOTS: more directories (colon-separated) that nodes may read user files from. */
+export function envDataRoots(env: NodeJS.ProcessEnv = process.env): string[] {
+  return (env.SWEEP_DATA_ROOTS ?? '').split(':').filter(Boolean);
+}
+
 export function workerFlags(values: Record<string, string | boolean | undefined>): WorkerFlags {
   return {
     cpuSlots: positiveInt(values['cpu-slots'], '--cpu-slots'),

@@ -4,7 +4,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { NODE_KINDS, type Dag } from '../core/dag.js';
 import { NotFoundError, UsageError, UserError } from '../core/errors.js';
 import type { SweepResult } from '../core/node-io.js';
-import { loadDag, parseKind } from './definition.js';
+import { allowedDataRoots, loadDag, parseKind } from './definition.js';
 import { exitWith } from './exit.js';
 import { WORKER_FLAGS, workerFlags } from './flags.js';
 import type { Session, SessionOptions } from './session.js';
@@ -24,6 +24,11 @@ Usage:
   sweep resume ID [--out DIR] [--detach]  re-run failed nodes: live sweep -> update; closed ->
                                           new run in which finished nodes are cache hits
   sweep cancel ID                         cancel a sweep (running nodes are cancelled)
+  sweep verify [--repair]                 hash every artifact against its manifest; --repair sets
+                                          damaged ones aside, so the next run computes them again
+  sweep gc [--apply]                      list (or, with --apply, remove) what no sweep needs: dead
+                                          writers' staging, finished or abandoned work directories,
+                                          artifacts and Dags no sweep on the server references
   sweep server                            run the Temporal dev server (UI on http://localhost:8233)
   sweep worker [--queues cpu,gpu] ...     run workers only (see \`sweep worker --help\`)
 
@@ -86,7 +91,7 @@ async function run(args: string[]): Promise<number> {
   const flags = workerFlags(values);
   // In-process workers can run as many trainings at once as the definition allows.
   flags.gpuSlots ??= dag.limits.maxParallel.train ?? dag.limits.maxParallel.gpu;
-  return withSession({ workers: { ...flags, dataRoot: spec.dataRoot } }, async (session) => {
+  return withSession({ workers: { ...flags, dataRoot: spec.dataRoot, allowedRoots: allowedDataRoots(target) } }, async (session) => {
     const { startSweep } = await import('./sweeps.js');
     const { handle, runId, attached } = await startSweep(session.client, dag);
     console.error(
@@ -253,6 +258,51 @@ async function watch(session: Session, handle: SweepHandle, runId: string, out?:
   return 0;
 }
 
+async function verify(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { repair: { type: 'boolean' } }, strict: true });
+  const { verifyStore } = await import('./housekeeping.js');
+  const { sweepHome } = await import('../activities/engine/store.js');
+  const outcome = await verifyStore(sweepHome(), Boolean(values.repair));
+  for (const line of outcome.problems) console.log(line);
+  for (const line of outcome.repaired) console.log(line);
+  const damaged = outcome.problems.length > 0;
+  console.log(`${outcome.artifacts} artifacts checked: ${damaged ? `${outcome.problems.length} problems` : 'all intact'}`);
+  if (damaged && !values.repair)
+    console.log('run `sweep verify --repair` to set the damaged artifacts aside; the next run computes them again');
+  return damaged && !values.repair ? 1 : 0;
+}
+
+async function gc(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { apply: { type: 'boolean' } }, strict: true });
+  const { collectGarbage } = await import('./housekeeping.js');
+  const { sweepHome } = await import('../activities/engine/store.js');
+  const apply = Boolean(values.apply);
+  const { openSession } = await import('./session.js');
+  const { isServerUnreachable } = await import('./outage.js');
+  const session = await openSession({}).catch((err: unknown) => {
+    if (isServerUnreachable(err)) return undefined;
+    throw err;
+  });
+  try {
+    const report = await collectGarbage(sweepHome(), session?.client, apply);
+    const groups: [string, string[]][] = [
+      ['staging directories of dead writers', report.staging],
+      ['work directories of finished or abandoned nodes', report.work],
+      ['artifacts no sweep references', report.artifacts],
+      ['Dags no sweep references', report.dags],
+    ];
+    for (const [what, paths] of groups) {
+      console.log(`${apply ? 'removed' : 'would remove'} ${paths.length} ${what}`);
+      for (const path of paths) console.log(`  ${path}`);
+    }
+    if (report.note) console.log(`note: ${report.note}`);
+    if (!apply) console.log('nothing was removed; `sweep gc --apply` removes the above');
+    return 0;
+  } finally {
+    await session?.close();
+  }
+}
+
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   validate,
   plan,
@@ -262,6 +312,8 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   report,
   resume,
   cancel,
+  verify,
+  gc,
   server,
   worker: async (args) => {
     const { workerMain } = await import('./worker-command.js');

@@ -20,7 +20,7 @@ export interface Session {
 
 export interface SessionOptions {
   /** In-process workers for this command, with the data root of the definition they run. */
-  workers?: WorkerFlags & { dataRoot?: string };
+  workers?: WorkerFlags & { dataRoot?: string; allowedRoots?: string[] };
   log?: (line: string) => void;
 }
 

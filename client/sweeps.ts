@@ -2,7 +2,7 @@
 // follow its progress until it ends. Used by the CLI and by the engine tests alike.
 import { defaultPayloadConverter, WorkflowIdConflictPolicy } from '@temporalio/common';
 import { WorkflowNotFoundError, type Client, type WorkflowExecutionDescription, type WorkflowHandle } from '@temporalio/client';
-import type { Dag } from '../core/dag.js';
+import type { Dag, DagRef } from '../core/dag.js';
 import { NotFoundError } from '../core/errors.js';
 import type { NodeProgress, SweepInput, SweepResult } from '../core/node-io.js';
 import { DagStore } from '../activities/engine/dags.js';
@@ -88,6 +88,11 @@ export async function resumeSweep(client: Client, id: string, home?: string): Pr
 
 /** The Dag a run was started with: the reference in the input of its first history event. */
 export async function dagOfRun(client: Client, workflowId: string, runId: string, home?: string): Promise<Dag> {
+  return dagStore(home).get(await dagRefOfRun(client, workflowId, runId));
+}
+
+/** The reference to the Dag a run was started with. */
+export async function dagRefOfRun(client: Client, workflowId: string, runId: string): Promise<DagRef> {
   const page = await client.workflowService.getWorkflowExecutionHistory({
     namespace: client.options.namespace,
     execution: { workflowId, runId },
@@ -95,7 +100,7 @@ export async function dagOfRun(client: Client, workflowId: string, runId: string
   });
   const payload = page.history?.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
   if (!payload) throw new Error(`run ${runId} of ${workflowId} has no recorded input`);
-  return dagStore(home).get(defaultPayloadConverter.fromPayload<SweepInput>(payload).dag);
+  return defaultPayloadConverter.fromPayload<SweepInput>(payload).dag;
 }
 
 function dagStore(home = sweepHome()): DagStore {

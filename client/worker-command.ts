@@ -7,7 +7,7 @@ import { UsageError } from '../core/errors.js';
 import { hasGpuBackend } from '../activities/lib/host.js';
 import { WORKFLOW_TASK_QUEUE } from '../workflows/api.js';
 import { connectionSettings, connectWorker, describeTarget } from './connection.js';
-import { positiveInt, WORKER_FLAGS, workerFlags } from './flags.js';
+import { envDataRoots, positiveInt, WORKER_FLAGS, workerFlags } from './flags.js';
 import { serverWaitMs } from './outage.js';
 import { installRuntime, startWorkers, watchServer } from './workers.js';
 
@@ -24,10 +24,14 @@ Options:
   --backend NAME      training backend for every training on this host: auto, tensorflow, wasm or cpu
   --no-workflows      serve activities only, leave workflow tasks to other workers
   --grace SECONDS     time running nodes get to finish or checkpoint on shutdown (default 30)
+  --data-roots DIRS   more directories (colon-separated) nodes may read user files from, besides
+                      SWEEP_DATA_ROOT and SWEEP_DATA_ROOTS; paths are compared after following symlinks
 
 Environment: TEMPORAL_ADDRESS (default localhost:7233, the embedded dev server), TEMPORAL_NAMESPACE,
 TEMPORAL_TLS_CERT / TEMPORAL_TLS_KEY / TEMPORAL_TLS_CA, TEMPORAL_TLS=1, TEMPORAL_API_KEY,
-SWEEP_HOME (artifact store and state, default ./.sweep), SWEEP_DATA_ROOT (default: current directory).`;
+SWEEP_HOME (artifact store and state, default ./.sweep), SWEEP_DATA_ROOT (what relative data paths
+resolve against, default: current directory), SWEEP_DATA_ROOTS, SWEEP_SERVER_WAIT (seconds to wait for
+an unreachable server before stopping, default 300).`;
 
 const NO_GPU_WARNING = [
   '',
@@ -45,6 +49,7 @@ export async function workerMain(argv: string[]): Promise<number> {
       queues: { type: 'string', default: 'cpu,gpu' },
       'no-workflows': { type: 'boolean', default: false },
       grace: { type: 'string', default: '30' },
+      'data-roots': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -63,6 +68,7 @@ export async function workerMain(argv: string[]): Promise<number> {
   }
   const flags = workerFlags(values);
   const grace = positiveInt(values.grace, '--grace') ?? 30;
+  const dataRoot = process.env.SWEEP_DATA_ROOT ?? process.cwd();
 
   installRuntime((process.env.SWEEP_LOG_LEVEL as LogLevel | undefined) ?? 'INFO');
   const settings = connectionSettings();
@@ -72,6 +78,8 @@ export async function workerMain(argv: string[]): Promise<number> {
     namespace: settings.namespace,
     queues: queues as TaskQueue[],
     ...flags,
+    ...(values['data-roots'] && { allowedRoots: [dataRoot, ...envDataRoots(), ...values['data-roots'].split(':').filter(Boolean)] }),
+    dataRoot,
     workflows: !values['no-workflows'],
     shutdownGraceTime: grace * 1000,
   });

@@ -19,6 +19,7 @@ import { ArtifactStore, sweepHome } from '../activities/engine/store.js';
 import { productRunners } from '../activities/registry.js';
 import { taskQueueName, WORKFLOW_TASK_QUEUE } from '../workflows/api.js';
 import { checkoutQueuePrefix } from './connection.js';
+import { envDataRoots } from './flags.js';
 import { isServerUnreachable } from './outage.js';
 
 const WORKFLOWS_PATH = join(REPO_ROOT, 'workflows', 'index.ts');
@@ -43,6 +44,8 @@ export interface StartWorkersOptions {
   /** Engine state directory (artifacts, work dirs, bundles); default SWEEP_HOME or ./.sweep. */
   home?: string;
   dataRoot?: string;
+  /** Directories below which nodes may read user files; default the data root and SWEEP_DATA_ROOTS. */
+  allowedRoots?: string[];
   /** Pre-built workflow bundle; default: the cached bundle of workflows/ (built when stale). */
   workflowBundlePath?: string;
   /** How long running activities may finish (and checkpoint) after a shutdown request. */
@@ -91,11 +94,13 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
   const store = ArtifactStore.fromHome(home);
   const dags = new DagStore(store.root);
   for (const dir of await store.staleStaging(STALE_STAGING_MS)) await rm(dir, { recursive: true, force: true });
+  const dataRoot = options.dataRoot ?? process.env.SWEEP_DATA_ROOT ?? process.cwd();
   const activities = nodeActivities(options.runners ?? productRunners(), {
     store,
     dags,
     home,
-    dataRoot: options.dataRoot ?? process.env.SWEEP_DATA_ROOT ?? process.cwd(),
+    dataRoot,
+    allowedRoots: options.allowedRoots ?? [dataRoot, ...envDataRoots()],
     backend: options.backend,
   });
   const common = {

@@ -29,6 +29,8 @@ export interface CheckOptions {
    * against them.
    */
   columnsOf?: (sample: string) => ColumnCatalog | undefined;
+  /** Directories the data may come from (the definition's folder and SWEEP_DATA_ROOTS); data.root must lie below one. */
+  allowedRoots?: string[];
 }
 
 export function checkSemantics(spec: Spec, options: CheckOptions = {}): Problem[] {
@@ -37,6 +39,7 @@ export function checkSemantics(spec: Spec, options: CheckOptions = {}): Problem[
   // Without a readable `where` there is no grid; the checks that need it are skipped.
   const signals = checkSignals(spec, report);
   checkBackground(spec, signals ?? [], report);
+  if (options.allowedRoots) checkDataRoot(spec, options.allowedRoots, report);
   const cutsReadable = checkCuts(spec, report);
   if (options.columnsOf && cutsReadable) checkColumns(spec, signals ?? [], options.columnsOf, report);
   checkTrainingSets(spec, signals ?? [], report);
@@ -115,6 +118,21 @@ function checkSignals(spec: Spec, report: Report): SignalPoint[] | undefined {
     }
   }
   return points;
+}
+
+/** data.root below one of the allowed directories (workers check again with symlinks followed). */
+function checkDataRoot(spec: Spec, allowedRoots: string[], report: Report) {
+  const root = path.resolve(spec.dataRoot);
+  const inside = allowedRoots
+    .map((r) => path.resolve(r))
+    .some((r) => root === r || root.startsWith(r.endsWith(path.sep) ? r : r + path.sep));
+  if (!inside) {
+    report(
+      ['data', 'root'],
+      `"${spec.data.root}" is ${root}, outside the directories a sweep may read (${allowedRoots.join(', ')}); ` +
+        "put the data below the definition's folder, or add its directory to SWEEP_DATA_ROOTS",
+    );
+  }
 }
 
 /** Structure of the cuts (names, placeholders); true when every expression can be checked against columns. */

@@ -24,7 +24,7 @@ const CANCEL_GRACE_MS = 60_000;
 /** The data part of a NodeContext: what the parent sends. */
 export type ChildJob = Pick<
   NodeContext,
-  'node' | 'inputs' | 'outDir' | 'workDir' | 'dataRoot' | 'backend' | 'attempt' | 'heartbeatDetails'
+  'node' | 'inputs' | 'outDir' | 'workDir' | 'dataRoot' | 'allowedRoots' | 'backend' | 'attempt' | 'heartbeatDetails'
 >;
 
 type ToChild = { type: 'start'; job: ChildJob } | { type: 'cancel' };
@@ -72,8 +72,9 @@ export function runInChild(entry: URL, ctx: NodeContext<NodeKind>): Promise<Reco
         ),
       );
     });
-    const { node, inputs, outDir, workDir, dataRoot, backend, attempt, heartbeatDetails } = ctx;
-    child.send({ type: 'start', job: { node, inputs, outDir, workDir, dataRoot, backend, attempt, heartbeatDetails } } satisfies ToChild);
+    const { node, inputs, outDir, workDir, dataRoot, allowedRoots, backend, attempt, heartbeatDetails } = ctx;
+    const job: ChildJob = { node, inputs, outDir, workDir, dataRoot, allowedRoots, backend, attempt, heartbeatDetails };
+    child.send({ type: 'start', job } satisfies ToChild);
     if (ctx.signal.aborted) onAbort();
   });
 }

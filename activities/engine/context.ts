@@ -23,6 +23,8 @@ export interface NodeContext<K extends NodeKind = NodeKind> {
   workDir: string;
   /** Root that relative data paths in the definition resolve against. */
   dataRoot: string;
+  /** Directories below which user files may be read, after symlinks (lib/data-files.ts). */
+  allowedRoots: string[];
   /** The worker's --backend: a property of the host, so it overrides training.backend. */
   backend?: BackendSetting;
   attempt: number;

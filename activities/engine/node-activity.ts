@@ -25,6 +25,8 @@ export interface NodeEnvironment {
   /** `<home>/work/<cacheKey>` is a node's durable scratch directory. */
   home: string;
   dataRoot: string;
+  /** Directories below which user files may be read (lib/data-files.ts). */
+  allowedRoots: string[];
   backend?: BackendSetting;
 }
 
@@ -63,7 +65,16 @@ export async function executeNode(
   const outDir = await env.store.stage();
   let stored: StoredArtifact;
   try {
-    const returned = await runner({ ...attempt, node, inputs, outDir, workDir, dataRoot: env.dataRoot, backend: env.backend });
+    const returned = await runner({
+      ...attempt,
+      node,
+      inputs,
+      outDir,
+      workDir,
+      dataRoot: env.dataRoot,
+      allowedRoots: env.allowedRoots,
+      backend: env.backend,
+    });
     stored = await env.store.commit(outDir, {
       nodeId: node.id,
       kind: node.kind,

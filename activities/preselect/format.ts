@@ -48,7 +48,10 @@ export function preselectSummary(input: InputArtifact): PreselectSummary {
  * (the definition's `columns`, canonical -> name in the file) renames, and a mapped column
  * appears under its canonical name only. `fileName` leads back to the file's names.
  */
-export function ntupleColumns(fileColumns: ColumnCatalog, mapping: Record<string, string>): { catalog: ColumnCatalog; fileName: Map<string, string> } {
+export function ntupleColumns(
+  fileColumns: ColumnCatalog,
+  mapping: Record<string, string>,
+): { catalog: ColumnCatalog; fileName: Map<string, string> } {
   const canonicalOf = new Map(Object.entries(mapping).map(([canonical, user]) => [user, canonical]));
   const catalog = new Map<string, { numeric: boolean }>();
   const fileName = new Map<string, string>();

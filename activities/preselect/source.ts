@@ -1,8 +1,8 @@
 // Where a preselect node reads its ntuple: the generate artifact it depends on, or a user's
 // Parquet file under the data root, whose column names the YAML maps to canonical ones.
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { NodeContext } from '../engine/context.js';
-import { UserError } from '../../core/errors.js';
+import { resolveDataFile } from '../lib/data-files.js';
 import { readColumnInfo } from '../lib/parquet.js';
 import { NTUPLE_FILE, type GenerateSummary } from '../generate/format.js';
 import { ntupleColumns } from './format.js';
@@ -20,7 +20,7 @@ export interface NtupleSource {
 export async function openSource(ctx: NodeContext<'preselect'>): Promise<NtupleSource> {
   const { sample, columns } = ctx.node.params;
   if ('file' in sample.source) {
-    const path = insideDataRoot(ctx.dataRoot, sample.source.file, sample.name);
+    const path = await resolveDataFile(sample.source.file, ctx, `sample ${sample.name}`);
     return withCatalog(path, columns);
   }
   const input = ctx.inputs.find((i) => i.kind === 'generate');
@@ -29,19 +29,6 @@ export async function openSource(ctx: NodeContext<'preselect'>): Promise<NtupleS
   const summary = input.summary as unknown as GenerateSummary;
   source.generated = { events: summary.generated, weighted: summary.generatedWeighted };
   return source;
-}
-
-/** Resolves `file` against the data root and refuses anything that would leave it. */
-function insideDataRoot(dataRoot: string, file: string, sample: string): string {
-  const root = resolve(dataRoot);
-  const path = resolve(root, file);
-  const rel = relative(root, path);
-  if (isAbsolute(file) || rel === '' || rel.startsWith('..') || isAbsolute(rel)) {
-    throw new UserError(
-      `sample ${sample}: file '${file}' is outside the data root ${root}; give a path relative to data.root that stays inside it.`,
-    );
-  }
-  return path;
 }
 
 async function withCatalog(path: string, mapping: Record<string, string>): Promise<NtupleSource> {

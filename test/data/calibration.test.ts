@@ -42,6 +42,7 @@ function context<K extends NodeKind>(node: DagNode<K>, inputs: NodeContext<K>['i
     outDir,
     workDir: outDir,
     dataRoot: root,
+    allowedRoots: [root],
     attempt: 1,
     heartbeatDetails: undefined,
     heartbeat: () => undefined,

@@ -27,6 +27,7 @@ function context<K extends NodeKind>(kind: K, params: DagNode<K>['params'], inpu
     outDir,
     workDir: outDir,
     dataRoot: join(root, 'data'),
+    allowedRoots: [join(root, 'data')],
     attempt: 1,
     heartbeatDetails: undefined,
     heartbeat: () => undefined,
@@ -202,8 +203,9 @@ describe('preselect on a user ntuple', () => {
 describe('preselect bad input', () => {
   it('a missing file: names the path and the fix', async () => {
     const message = await failure(userParams({}, 'missing/ntuple.parquet'));
-    expect(message).toContain(`Parquet file not found: ${join(root, 'data', 'missing/ntuple.parquet')}`);
-    expect(message).toContain('relative to the data root');
+    expect(message).toBe(
+      `sample mine: file 'missing/ntuple.parquet' does not exist (looked for ${join(root, 'data', 'missing/ntuple.parquet')}); check data.root and the file name.`,
+    );
   });
 
   it('a file that is not Parquet', async () => {
@@ -211,8 +213,8 @@ describe('preselect bad input', () => {
   });
 
   it('a path that leaves the data root', async () => {
-    expect(await failure(userParams({}, '../outside.parquet'))).toContain("file '../outside.parquet' is outside the data root");
-    expect(await failure(userParams({}, '/etc/passwd'))).toContain('is outside the data root');
+    expect(await failure(userParams({}, '../outside.parquet'))).toContain("file '../outside.parquet' must be a path relative to data.root");
+    expect(await failure(userParams({}, '/etc/passwd'))).toContain('no leading / and no ..');
   });
 
   it('a cut naming a column that does not exist: lists the columns, suggests the closest', async () => {
@@ -308,6 +310,8 @@ describe('preselect in its own process', () => {
   it('keeps a user error a UserError, with its message', async () => {
     const run = productRunners().preselect(context('preselect', userParams({}, 'missing/ntuple.parquet')));
     await expect(run).rejects.toThrow(UserError);
-    await expect(run).rejects.toThrow(`Parquet file not found: ${join(root, 'data', 'missing/ntuple.parquet')}`);
+    await expect(run).rejects.toThrow(
+      `file 'missing/ntuple.parquet' does not exist (looked for ${join(root, 'data', 'missing/ntuple.parquet')})`,
+    );
   });
 });

@@ -151,7 +151,7 @@ describe('executeNode', () => {
       await writeFile(join(ctx.outDir, 'out.txt'), ctx.node.id);
       return { seen };
     };
-    const env = { store, dags, home, dataRoot: home };
+    const env = { store, dags, home, dataRoot: home, allowedRoots: [home] };
     const ref = await dags.put(dag);
     const a = await executeNode(runner, { dag: ref, nodeId: 'a', inputs: {} }, env, attempt);
     expect(a).toMatchObject({ cacheHit: false, attempt: 1, summary: { seen: [] } });
@@ -166,7 +166,7 @@ describe('executeNode', () => {
 
   it('commits nothing when the runner throws, and refuses an input that does not match its reference', async () => {
     const { home, store, dags } = await freshStore();
-    const env = { store, dags, home, dataRoot: home };
+    const env = { store, dags, home, dataRoot: home, allowedRoots: [home] };
     const ref = await dags.put(dag);
     const failing: NodeRunner<NodeKind> = async (ctx) => {
       await writeFile(join(ctx.outDir, 'partial.txt'), 'half');

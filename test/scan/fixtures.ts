@@ -216,6 +216,7 @@ export async function nodeContext<K extends NodeKind>(
     outDir,
     workDir: await tempDir(`${kind}-work`),
     dataRoot: outDir,
+    allowedRoots: [outDir],
     attempt: 1,
     heartbeatDetails: undefined,
     heartbeat: () => {},

@@ -142,6 +142,7 @@ export async function trainContext(
     outDir: await mkdtemp(join(tmpdir(), 'train-out-')),
     workDir: options.workDir ?? (await mkdtemp(join(tmpdir(), 'train-work-'))),
     dataRoot: tmpdir(),
+    allowedRoots: [tmpdir()],
     attempt: options.attempt ?? 1,
     heartbeatDetails: undefined,
     heartbeat: (details) => heartbeats.push(details),
