@@ -1,7 +1,7 @@
 // `sweep verify` and `sweep gc`: the artifact store checked whole, and cleaned of what no
 // sweep needs any more. Both say what they would do before they do it.
 import { existsSync } from 'node:fs';
-import { readdir, rm } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { DagStore } from '../activities/engine/dags.js';
@@ -10,6 +10,26 @@ import { dagRefOfRun } from './sweeps.js';
 
 /** Staging directories of writers on other hosts (whose processes we cannot see) count as stale after this long. */
 const OTHER_HOST_STAGING_MS = 7 * 24 * 3600 * 1000;
+
+export interface StoreAudit {
+  committed: number;
+  /** Cache keys with more than one line in commits.log (a quarantined artifact computed again counts too). */
+  duplicates: string[];
+  /** Problems of committed artifacts whose files do not match their manifests. */
+  torn: string[];
+}
+
+/** How many artifacts were committed, which keys twice, and which artifacts are torn: what a fault test or chaos run checks. */
+export async function auditStore(home: string): Promise<StoreAudit> {
+  const store = ArtifactStore.fromHome(home);
+  const log = join(store.root, 'commits.log');
+  const lines = existsSync(log) ? (await readFile(log, 'utf8')).trim().split('\n').filter(Boolean) : [];
+  const keys = lines.map((line) => line.split('\t')[2]!);
+  const duplicates = [...new Set(keys.filter((key, i) => keys.indexOf(key) !== i))];
+  const torn: string[] = [];
+  for (const { kind, cacheKey } of await store.list()) torn.push(...(await store.verify(kind, cacheKey)));
+  return { committed: lines.length, duplicates, torn };
+}
 
 export interface VerifyOutcome {
   artifacts: number;

@@ -14,13 +14,13 @@ import { ArtifactStore } from '../../activities/engine/store.js';
 import { readCheckpointFile } from '../../activities/train/checkpoint-file.js';
 import { CHECKPOINT_FILE } from '../../activities/train/format.js';
 import { runTrain } from '../../activities/train/index.js';
+import { auditStore } from '../../client/housekeeping.js';
 import { startTestServer, type TestServer } from '../../client/server.js';
 import { followSweep, resumeSweep, startSweep } from '../../client/sweeps.js';
 import { NODE_KINDS, type Dag, type DagNode, type RetrySettings } from '../../core/dag.js';
 import { DEFAULT_RETRY } from '../../definitions/presets.js';
 import { taskQueueName, WORKFLOW_TASK_QUEUE } from '../../workflows/api.js';
 import { FEATURES, settings, trainContext, writeInputs } from '../train/fixtures.js';
-import { auditStore } from '../helpers/audit.js';
 import { startTestEngine, tempHome, testClient, testDag, testQueuePrefix, uniqueName } from '../helpers/engine.js';
 import { startTestWorkers } from '../helpers/test-workers.js';
 import { removeTempDirs, tempDir } from '../helpers/temp.js';
@@ -128,7 +128,7 @@ describe('fault injection', () => {
       `[faults] failover after ${failoverSeconds.toFixed(1)} s; killed with ${checkpointed} epochs checkpointed, resumed after epoch ${resumedAfter}`,
     );
 
-    const audit = await auditStore(store);
+    const audit = await auditStore(home);
     expect(audit).toEqual({ committed: 4, duplicates: [], torn: [] });
     // The same training without interruption, straight through the runner.
     const reference = await trainContext(inputs, { training });
@@ -144,7 +144,6 @@ describe('fault injection', () => {
 
   it('the server killed and restarted mid-sweep: the client waits, says so once, and the sweep finishes with every node once', async () => {
     const home = await tempHome();
-    const store = ArtifactStore.fromHome(home);
     let server: TestServer = await startTestServer({ dbFile: join(home, 'temporal.db') });
     cleanup.push(() => server.stop());
     const prefix = testQueuePrefix();
@@ -167,7 +166,7 @@ describe('fault injection', () => {
     const notices: string[] = [];
     const following = followSweep(handle, () => {}, { notice: (line) => notices.push(line), target: server.address, waitMs: 180_000 });
 
-    while ((await auditStore(store)).committed < 3) await new Promise((r) => setTimeout(r, 50));
+    while ((await auditStore(home)).committed < 3) await new Promise((r) => setTimeout(r, 50));
     await server.stop();
     // Longer than the client library's own retries of a call, so the client's waiting shows.
     await new Promise((r) => setTimeout(r, 30_000));
@@ -180,7 +179,7 @@ describe('fault injection', () => {
       expect.stringMatching(/^lost Temporal at .*; waiting up to 180 s/),
       expect.stringMatching(/^Temporal at .* is back after \d+ s$/),
     ]);
-    expect(await auditStore(store)).toEqual({ committed: 10, duplicates: [], torn: [] });
+    expect(await auditStore(home)).toEqual({ committed: 10, duplicates: [], torn: [] });
   }, 240_000);
 
   it('two runs of one definition at once make one sweep and commit every node once', async () => {
@@ -198,7 +197,7 @@ describe('fault injection', () => {
     expect(second.runId).toBe(first.runId);
     const [r1, r2] = await Promise.all([first.handle.result(), second.handle.result()]);
     expect(r1).toEqual(r2);
-    expect(await auditStore(ArtifactStore.fromHome(home))).toEqual({ committed: 3, duplicates: [], torn: [] });
+    expect(await auditStore(home)).toEqual({ committed: 3, duplicates: [], torn: [] });
   }, 60_000);
 
   it('a full disk fails the node cleanly, leaves no torn artifact, and the sweep resumes once there is space', async (context) => {
@@ -222,13 +221,13 @@ describe('fault injection', () => {
     expect(first.failures.map((f) => f.id)).toEqual(['big']);
     expect(first.failures[0]!.error).toMatch(/no space left on the disk of the artifact store .*; free space there, then `sweep resume`/);
     const store = ArtifactStore.fromHome(home);
-    expect(await auditStore(store)).toMatchObject({ duplicates: [], torn: [] });
+    expect(await auditStore(home)).toMatchObject({ duplicates: [], torn: [] });
     expect(await store.lookup('preselect', dag.nodes[1]!.cacheKey)).toBeUndefined();
 
     execFileSync('mount', ['-o', 'remount,size=8m', artifacts]);
     const outcome = await resumeSweep(engine.client, name, home);
     const result = await outcome.handle.result();
     expect(result.failures).toEqual([]);
-    expect(await auditStore(store)).toMatchObject({ duplicates: [], torn: [] });
+    expect(await auditStore(home)).toMatchObject({ duplicates: [], torn: [] });
   }, 120_000);
 });
