@@ -272,11 +272,17 @@ float fs_last_grad_norm(const void *ws) {
 
 enum { MODE_STORE = 0, MODE_BIAS = 1, MODE_RELU = 2, MODE_MASK = 3 };
 
-ALWAYS_INLINE vf splat(float x) {
-  vf v;
-  for (int i = 0; i < FS_VW; i++) v[i] = x;
-  return v;
-}
+/* A vector of x in every lane (an initializer list: both compilers make it a broadcast). */
+#define X4(x) (x), (x), (x), (x)
+#if FS_VW == 4
+#define SPLAT(x) ((vf){X4(x)})
+#elif FS_VW == 8
+#define SPLAT(x) ((vf){X4(x), X4(x)})
+#else
+#define SPLAT(x) ((vf){X4(x), X4(x), X4(x), X4(x)})
+#endif
+
+ALWAYS_INLINE vf splat(float x) { return SPLAT(x); }
 
 ALWAYS_INLINE vf vzero(void) { return splat(0.0f); }
 
