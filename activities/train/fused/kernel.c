@@ -19,24 +19,26 @@
 
 #if defined(__wasm__)
 #define FS_VW 4
-#define FS_RB 4
-#define FS_JB 2
 #elif defined(__AVX512F__)
 #define FS_VW 16
+#elif defined(__AVX__)
+#define FS_VW 8
+#else
+#define FS_VW 4
+#endif
+
+/* Register blocking of the products: FS_RB rows x FS_JB vectors of accumulators. */
 #ifndef FS_RB
 #define FS_RB 4
 #endif
 #ifndef FS_JB
+#if FS_VW == 16
 #define FS_JB 4
-#endif
-#elif defined(__AVX__)
-#define FS_VW 8
-#define FS_RB 4
+#elif FS_VW == 8
 #define FS_JB 3
 #else
-#define FS_VW 4
-#define FS_RB 4
 #define FS_JB 2
+#endif
 #endif
 
 /* Largest tile the instantiated kernels cover. */
