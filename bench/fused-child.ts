@@ -8,6 +8,10 @@
 // AE/VAE/DVAE (--arch), latentDim 8, batch 256, the thesis preset. Prints one JSON line:
 // per epoch, trained events per second of wall time and per second of this process's CPU
 // time (the first epoch warms up).
+// With --score N: scoring instead (per-event MSE at the latent mean and the latent output)
+// of N events by a thesis-size VAE l5 (as bench/score-child.ts): the fused kernel's score
+// against loadModel().score on the tfjs wasm backend (--kernel tfjs-wasm). Prints
+// {events, seconds, cpuSeconds}.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,6 +34,7 @@ const { values } = parseArgs({
     latent: { type: 'string', default: '8' },
     rows: { type: 'string', default: '16000' },
     epochs: { type: 'string', default: '3' },
+    score: { type: 'string' },
   },
 });
 const architecture = values.arch as Architecture;
@@ -124,6 +129,46 @@ async function tfjsTrainer(data: TrainingData): Promise<{ description: string; w
   trainer.dispose();
   await rm(dir, { recursive: true, force: true });
   return { description: `tfjs ${backend} Trainer`, wall, cpu };
+}
+
+async function scoring(events: number): Promise<{ description: string; events: number; seconds: number; cpuSeconds: number }> {
+  const features = Array.from({ length: 20 }, (_, i) => `f${i}`);
+  const shape = networkShape('VAE', 20, 5, [100, 100, 100]);
+  const rng = Rng.fromSeed(1);
+  const params = Float32Array.from({ length: shape.size }, () => 0.1 * rng.range(-1, 1));
+  const x = Float32Array.from({ length: events * 20 }, () => rng.range(-1, 1));
+  let score: (x: Float32Array) => Float32Array;
+  let description: string;
+  let dir: string | undefined;
+  if (values.kernel === 'tfjs-wasm') {
+    await useBackend('wasm');
+    const { writeModel, loadModel } = await import('../activities/train/model-artifact.js');
+    dir = await mkdtemp(join(tmpdir(), 'bench-fused-score-'));
+    const scaler = { features, mean: features.map(() => 0), std: features.map(() => 1), artifact: 'bench' };
+    await writeModel(dir, shape, params, { model: 'VAE-l5', features, hiddenLayers: [100, 100, 100], scaler, trainedWith: { backend: 'bench', bestEpoch: 0, valLoss: 0, seed: 1 } });
+    const model = await loadModel(dir);
+    score = (rows) => model.score(rows).mse;
+    description = 'loadModel().score, tfjs wasm';
+  } else {
+    const kernel = await loadFused(values.kernel as FusedKind);
+    const engine = kernel.createEngine({ architecture: 'VAE', inputDim: 20, latentDim: 5, hiddenLayers: [100, 100, 100], maxRows: 1024, prior: standardNormal(5), klWeight: 0.1, clipNorm: 0, swa: false });
+    score = (rows) => engine.score(rows, params).mse;
+    description = kernel.description;
+  }
+  score(x.subarray(0, 1000 * 20)); // warm-up
+  const started = performance.now();
+  const cpuStarted = cpuSeconds();
+  const mse = score(x);
+  const seconds = (performance.now() - started) / 1000;
+  const cpu = cpuSeconds() - cpuStarted;
+  if (mse.length !== events) throw new Error(`scored ${mse.length} of ${events}`);
+  if (dir) await rm(dir, { recursive: true, force: true });
+  return { description, events, seconds, cpuSeconds: cpu };
+}
+
+if (values.score) {
+  console.log(JSON.stringify({ kernel: values.kernel, ...(await scoring(Number(values.score))) }));
+  process.exit(0);
 }
 
 const data = trainingData(rows, 8, 3);

@@ -10,7 +10,10 @@
 // up; the later epochs are samples. Reported: min and median of events per second of wall
 // time and per CPU-second, and the ratios of the medians.
 //
-//   npx tsx bench/fused.ts [--repeats 3] [--rows 16000] [--arch AE,VAE,DVAE] [--only native,wasm,tfjs-wasm,torch]
+// With --score: also scoring (200,000 events, VAE l5, as bench/score.ts) by the fused
+// kernel against loadModel().score on tfjs wasm.
+//
+//   npx tsx bench/fused.ts [--repeats 3] [--rows 16000] [--arch AE,VAE,DVAE] [--only native,wasm,tfjs-wasm,torch] [--score]
 import { execFile, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -127,6 +130,7 @@ async function main(): Promise<void> {
       rows: { type: 'string', default: '16000' },
       arch: { type: 'string', default: 'AE,VAE,DVAE' },
       only: { type: 'string' },
+      score: { type: 'boolean', default: false },
     },
   });
   const kernels = values.only ? (values.only.split(',') as Kernel[]) : defaultKernels();
@@ -160,6 +164,26 @@ async function main(): Promise<void> {
       console.log(`| ${architecture} l8 | ${name} | ${ratio(get(a), get(b), 'wall')} | ${ratio(get(a), get(b), 'cpu')} |`);
     }
   }
+  if (values.score) await scoreTable(kernels.filter((k): k is 'native' | 'wasm' | 'tfjs-wasm' => k === 'native' || k === 'wasm' || k === 'tfjs-wasm'), Number(values.repeats));
+}
+
+/** Scoring rates (events per second, wall and CPU), min and median over `repeats` processes. */
+async function scoreTable(kernels: ('native' | 'wasm' | 'tfjs-wasm')[], repeats: number): Promise<void> {
+  const EVENTS = 200_000;
+  const samples = new Map<string, Samples>(kernels.map((k) => [k, { wall: [], cpu: [] }]));
+  for (let repeat = 0; repeat < repeats; repeat++) {
+    for (const kernel of kernels) {
+      const { stdout } = await run(process.execPath, ['--import', 'tsx', CHILD, '--kernel', kernel, '--score', String(EVENTS)], { maxBuffer: 1 << 20 });
+      const r = JSON.parse(stdout.trim().split('\n').pop()!) as { events: number; seconds: number; cpuSeconds: number };
+      samples.get(kernel)!.wall.push(r.events / r.seconds);
+      samples.get(kernel)!.cpu.push(r.events / r.cpuSeconds);
+    }
+  }
+  const fmt = (v: number) => Math.round(v).toLocaleString('en-US');
+  const label = { native: 'fused native score', wasm: 'fused wasm score', 'tfjs-wasm': 'loadModel().score, tfjs wasm (today)' };
+  console.log(`\n| scoring, VAE l5, ${EVENTS} events | events/s min | events/s median | events/CPU-s median |`);
+  console.log('|---|---:|---:|---:|');
+  for (const [kernel, s] of samples) console.log(`| ${label[kernel as keyof typeof label]} | ${fmt(min(s.wall))} | ${fmt(median(s.wall))} | ${fmt(median(s.cpu))} |`);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await main();
