@@ -28,6 +28,7 @@ const CASES: Case[] = [
   { name: 'VAE l2', architecture: 'VAE', latentDim: 2 },
   { name: 'VAE l16', architecture: 'VAE', latentDim: 16 },
   { name: 'VAE l5, hidden 64, 33 rows, large weights, KL-dominated', architecture: 'VAE', latentDim: 5, options: { hidden: [64], rows: 33, weightScale: 3, klWeight: 20 } },
+  { name: 'VAE l4, no hidden layer', architecture: 'VAE', latentDim: 4, options: { hidden: [], rows: 50 } },
   { name: 'DVAE l2', architecture: 'DVAE', latentDim: 2 },
   { name: 'DVAE l16', architecture: 'DVAE', latentDim: 16 },
   { name: 'DVAE l3, hidden 37-23, 1 row, KL-dominated', architecture: 'DVAE', latentDim: 3, options: { hidden: [37, 23], rows: 1, maxRows: 16, klWeight: 20, weightScale: 2 } },
