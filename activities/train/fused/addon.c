@@ -11,6 +11,7 @@
  *   evaluate(ws, rows, x, w, noise|null, prior|null, params, sums) -> status
  *   score(ws, rows, x, params, mse, latent|null) -> status
  *   lastGradNorm(ws) -> number;  vectorWidth() -> number;  expf(x) -> number
+ *   destroy(ws)  frees the workspace now (later calls throw); else the GC frees it
  */
 #define NAPI_VERSION 8
 #include <node_api.h>
@@ -75,20 +76,45 @@ static double number(napi_env env, napi_value v, int *ok) {
   return d;
 }
 
-static void free_workspace(napi_env env, void *data, void *hint) {
-  (void)env;
+/* What a JS workspace handle holds: the kernel's workspace until destroy() frees it. */
+typedef struct {
+  void *ws;
+  size_t bytes;
+} handle_t;
+
+static void release(napi_env env, handle_t *h) {
+  if (!h->ws) return;
+  int64_t total = 0;
+  napi_adjust_external_memory(env, -(int64_t)h->bytes, &total);
+  free(h->ws);
+  h->ws = NULL;
+}
+
+static void finalize_handle(napi_env env, void *data, void *hint) {
   (void)hint;
+  release(env, (handle_t *)data);
   free(data);
 }
 
-static void *workspace(napi_env env, napi_value v, int32_t dims[5], int *ok) {
-  void *ws = NULL;
-  if (napi_get_value_external(env, v, &ws) != napi_ok || fs_dims(ws, dims) != FS_OK) {
+static handle_t *handle(napi_env env, napi_value v, int *ok) {
+  void *data = NULL;
+  if (napi_get_value_external(env, v, &data) != napi_ok || !data) {
     napi_throw_type_error(env, NULL, "fused: not a workspace from create()");
     *ok = 0;
     return NULL;
   }
-  return ws;
+  return (handle_t *)data;
+}
+
+static void *workspace(napi_env env, napi_value v, int32_t dims[5], int *ok) {
+  handle_t *h = handle(env, v, ok);
+  if (!h) return NULL;
+  if (!h->ws || fs_dims(h->ws, dims) != FS_OK) {
+    napi_throw_error(env, NULL, "fused: the workspace was destroyed");
+    *ok = 0;
+    return NULL;
+  }
+  return h->ws;
 }
 
 static napi_value int_value(napi_env env, int32_t v) {
@@ -122,18 +148,28 @@ static napi_value create(napi_env env, napi_callback_info info) {
   if (!ok) return NULL;
   const size_t bytes = fs_workspace_bytes(arch, input_dim, latent_dim, (int32_t)n_hidden, hidden, max_rows);
   if (bytes == 0) return fail(env, "fused: unsupported network shape");
+  handle_t *h = malloc(sizeof *h);
   void *ws = aligned_alloc(64, (bytes + 63) / 64 * 64);
-  if (!ws) return fail(env, "fused: out of memory");
+  if (!h || !ws) {
+    free(h);
+    free(ws);
+    return fail(env, "fused: out of memory");
+  }
   if (fs_init(ws, bytes, arch, input_dim, latent_dim, (int32_t)n_hidden, hidden, max_rows) != FS_OK) {
+    free(h);
     free(ws);
     return fail(env, "fused: fs_init failed");
   }
+  h->ws = ws;
+  h->bytes = bytes;
   napi_value out;
-  if (napi_create_external(env, ws, free_workspace, NULL, &out) != napi_ok) {
+  if (napi_create_external(env, h, finalize_handle, NULL, &out) != napi_ok) {
+    free(h);
     free(ws);
     return fail(env, "fused: napi_create_external failed");
   }
-  napi_adjust_external_memory(env, (int64_t)bytes, NULL);
+  int64_t total = 0;
+  napi_adjust_external_memory(env, (int64_t)bytes, &total);
   return out;
 }
 
@@ -238,6 +274,14 @@ static napi_value score(napi_env env, napi_callback_info info) {
   return int_value(env, fs_score(ws, rows, x, params, mse, latent));
 }
 
+static napi_value destroy(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  handle_t *h = handle(env, argv[0], &ok);
+  if (!h) return NULL;
+  release(env, h);
+  return NULL;
+}
+
 static napi_value last_grad_norm(napi_env env, napi_callback_info info) {
   ARGS(1);
   int32_t d[5];
@@ -271,6 +315,7 @@ NAPI_MODULE_INIT() {
       {"evaluate", NULL, evaluate, NULL, NULL, NULL, napi_default, NULL},
       {"score", NULL, score, NULL, NULL, NULL, napi_default, NULL},
       {"lastGradNorm", NULL, last_grad_norm, NULL, NULL, NULL, napi_default, NULL},
+      {"destroy", NULL, destroy, NULL, NULL, NULL, napi_default, NULL},
       {"vectorWidth", NULL, vector_width, NULL, NULL, NULL, napi_default, NULL},
       {"expf", NULL, expf_, NULL, NULL, NULL, napi_default, NULL},
   };

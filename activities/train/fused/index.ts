@@ -136,6 +136,7 @@ interface Raw {
   evaluate(rows: number, x: Float32Array, w: Float32Array, noise: Float32Array | null, prior: Float32Array | null, params: Float32Array, sums: Float64Array): number;
   score(rows: number, x: Float32Array, params: Float32Array, mse: Float32Array, latent: Float32Array | null): number;
   lastGradNorm(): number;
+  dispose(): void;
 }
 
 interface NativeAddon {
@@ -146,6 +147,7 @@ interface NativeAddon {
   evaluate(ws: object, ...args: unknown[]): number;
   score(ws: object, ...args: unknown[]): number;
   lastGradNorm(ws: object): number;
+  destroy(ws: object): void;
   vectorWidth(): number;
   expf(x: number): number;
 }
@@ -161,6 +163,7 @@ function nativeRaw(addon: NativeAddon, spec: EngineSpec): Raw {
     evaluate: (...args) => addon.evaluate(ws, ...args),
     score: (...args) => addon.score(ws, ...args),
     lastGradNorm: () => addon.lastGradNorm(ws),
+    dispose: () => addon.destroy(ws),
   };
 }
 
@@ -296,6 +299,8 @@ function wasmRaw(module: WebAssembly.Module, spec: EngineSpec, size: number, res
       return status;
     },
     lastGradNorm: () => e.fs_last_grad_norm(ws),
+    // The instance and its memory go with the last reference to the engine.
+    dispose: () => {},
   };
 }
 
@@ -418,8 +423,9 @@ class Engine implements StepEngine {
     this.swaCount = 0;
   }
 
+  /** Frees the native workspace now (it would go with the garbage otherwise); the engine is unusable after. */
   dispose(): void {
-    // Native workspaces are freed by the garbage collector, wasm instances likewise.
+    this.raw.dispose();
   }
 
   private checkParams(params: Float32Array): Float32Array {
