@@ -141,7 +141,15 @@ function stepTests(kind: FusedKind): void {
     expect(() => engine.trainStep(p.x.subarray(1), p.w, p.noise, 1e-3)).toThrow(/x has/);
     const big = problem('AE', 2, { rows: 40, maxRows: 16 });
     const small = kernel.createEngine(big.spec);
+    small.params.set(big.params);
     expect(() => small.trainStep(big.x, big.w, null, 1e-3)).toThrow(/rows/);
+    expect(() => small.gradient(big.x, big.w, null)).toThrow(/rows/);
+    // Nothing was overwritten: the engine still gives a fresh engine's gradient.
+    const fresh = kernel.createEngine(big.spec);
+    fresh.params.set(big.params);
+    const head = [big.x.subarray(0, 16 * INPUT_DIM), big.w.subarray(0, 16), null] as const;
+    expect(firstDifference(small.gradient(...head).grad, fresh.gradient(...head).grad)).toBe(-1);
+    expect(small.adamStep).toBe(0);
     expect(() => kernel.createEngine({ ...p.spec, architecture: 'DVAE', latentDim: 1, prior: p.spec.prior && { mean: new Float32Array(1), variance: new Float32Array([1]) } })).toThrow(/unsupported/);
   });
 }

@@ -207,16 +207,17 @@ function wasmRaw(module: WebAssembly.Module, spec: EngineSpec, size: number, res
   const wsBytes = e.fs_workspace_bytes(arch, D, K, spec.hiddenLayers.length, hiddenAt, rowsMax);
   if (wsBytes === 0) throw new Error(`fused: unsupported network ${JSON.stringify(spec)}`);
   const ws = reserve(wsBytes);
-  const staging = {
-    x: reserve(4 * rowsMax * D),
-    w: reserve(4 * rowsMax),
-    noise: reserve(4 * rowsMax * K),
-    prior: reserve(4 * (2 * K + 1)),
-    params: reserve(4 * size),
-    out: reserve(4 * Math.max(size, rowsMax * K)),
-    mse: reserve(4 * rowsMax),
-    sums: reserve(8 * 3),
+  const sizes = {
+    x: 4 * rowsMax * D,
+    w: 4 * rowsMax,
+    noise: 4 * rowsMax * K,
+    prior: 4 * (2 * K + 1),
+    params: 4 * size,
+    out: 4 * Math.max(size, rowsMax * K),
+    mse: 4 * rowsMax,
+    sums: 8 * 3,
   };
+  const staging = Object.fromEntries(Object.entries(sizes).map(([name, bytes]) => [name, reserve(bytes)])) as Record<keyof typeof sizes, number>;
   let pool = reserve(4 * reserveFloats + 64 * 16);
   const poolEnd = top;
   const needed = Math.ceil(top / PAGE) - memory.buffer.byteLength / PAGE;
@@ -235,16 +236,22 @@ function wasmRaw(module: WebAssembly.Module, spec: EngineSpec, size: number, res
   };
   const inside = (a: ArrayBufferView) => a.buffer === heap;
   /** Pointer to `a` in the instance's memory, copying it into `stage` when it is outside. */
+  const capacity = new Map(Object.entries(staging).map(([name, at]) => [at, { name, bytes: sizes[name as keyof typeof sizes] }]));
+  const stageIn = (a: Float32Array, stage: number): number => {
+    const room = capacity.get(stage)!;
+    if (a.byteLength > room.bytes) throw new Error(`fused: ${a.length} floats do not fit the wasm engine's ${room.name} area (maxRows ${rowsMax})`);
+    f32.set(a, stage / 4);
+    return stage;
+  };
   const input = (a: Float32Array | null, stage: number): number => {
     if (!a) return 0;
     if (inside(a)) return a.byteOffset;
-    f32.set(a, stage / 4);
-    return stage;
+    return stageIn(a, stage);
   };
   const output = (a: Float32Array | null, stage: number, after: (() => void)[]): number => {
     if (!a) return 0;
     if (inside(a)) return a.byteOffset;
-    f32.set(a, stage / 4);
+    stageIn(a, stage);
     after.push(() => a.set(f32.subarray(stage / 4, stage / 4 + a.length)));
     return stage;
   };
@@ -374,8 +381,15 @@ class Engine implements StepEngine {
     return rows;
   }
 
-  trainStep(x: Float32Array, w: Float32Array, noise: Float32Array | null, lr: number): void {
+  /** A training batch's rows: 1..maxRows (the gradient is over the whole batch). */
+  private batchRows(x: Float32Array, w: Float32Array, noise: Float32Array | null): number {
     const rows = this.rows(x, w, noise);
+    if (rows < 1 || rows > this.spec.maxRows) throw new Error(`fused: a batch of ${rows} rows; the engine takes 1 to maxRows = ${this.spec.maxRows}`);
+    return rows;
+  }
+
+  trainStep(x: Float32Array, w: Float32Array, noise: Float32Array | null, lr: number): void {
+    const rows = this.batchRows(x, w, noise);
     const { klWeight, clipNorm, swa } = this.spec;
     const status = this.raw.trainStep(rows, x, w, noise, this.prior, klWeight, lr, clipNorm, this.adamStep + 1, this.params, this.adamM, this.adamV, swa ? this.swaSum : null, this.trainSums);
     check(status, 'trainStep');
@@ -394,7 +408,7 @@ class Engine implements StepEngine {
   }
 
   gradient(x: Float32Array, w: Float32Array, noise: Float32Array | null, params: Float32Array = this.params): { grad: Float32Array; sums: Float64Array } {
-    const rows = this.rows(x, w, noise);
+    const rows = this.batchRows(x, w, noise);
     const sums = new Float64Array(3);
     check(this.raw.gradient(rows, x, w, noise, this.prior, this.spec.klWeight, this.checkParams(params), this.grad, sums), 'gradient');
     return { grad: Float32Array.from(this.grad), sums };
