@@ -16,7 +16,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Architecture } from '../definitions/dag.js';
+import type { Architecture } from '../core/models.js';
 import { PRESETS } from '../definitions/presets.js';
 import { useBackend } from '../activities/train/backend.js';
 import { foldSplit } from '../activities/train/folds.js';
@@ -24,7 +24,7 @@ import { loadFused, type FusedKind } from '../activities/train/fused/index.js';
 import { initialWeights, networkShape } from '../activities/train/network.js';
 import { dirichletAlpha, laplaceDirichlet, standardNormal } from '../activities/train/prior.js';
 import { Trainer, type TrainingData } from '../activities/train/trainer.js';
-import { Rng } from '../activities/rng.js';
+import { Rng } from '../activities/lib/rng.js';
 import { trainingData } from '../test/train/fixtures.js';
 
 const { values } = parseArgs({
@@ -52,7 +52,12 @@ function cpuSeconds(): number {
 async function fusedLoop(kind: FusedKind, data: TrainingData): Promise<{ description: string; wall: number[]; cpu: number[] }> {
   const kernel = await loadFused(kind);
   const width = data.features.length;
-  const prior = architecture === 'AE' ? null : architecture === 'DVAE' ? laplaceDirichlet(dirichletAlpha(latentDim, settings.dirichletAlpha)) : standardNormal(latentDim);
+  const prior =
+    architecture === 'AE'
+      ? null
+      : architecture === 'DVAE'
+        ? laplaceDirichlet(dirichletAlpha(latentDim, settings.dirichletAlpha))
+        : standardNormal(latentDim);
   const klWeight = architecture === 'DVAE' ? settings.dvaeBeta : architecture === 'VAE' ? settings.beta : 0;
   const engine = kernel.createEngine({
     architecture,
@@ -115,7 +120,11 @@ async function tfjsTrainer(data: TrainingData): Promise<{ description: string; w
   const backend = await useBackend('wasm');
   const dir = await mkdtemp(join(tmpdir(), 'bench-fused-'));
   const checkpoint = join(dir, 'checkpoint');
-  const trainer = await Trainer.open({ model: `bench-${architecture}-l${latentDim}`, architecture, latentDim, settings, backend }, data, checkpoint);
+  const trainer = await Trainer.open(
+    { model: `bench-${architecture}-l${latentDim}`, architecture, latentDim, settings, backend },
+    data,
+    checkpoint,
+  );
   const cpu: number[] = [];
   let before = cpuSeconds();
   await trainer.run(checkpoint, {
@@ -142,16 +151,32 @@ async function scoring(events: number): Promise<{ description: string; events: n
   let dir: string | undefined;
   if (values.kernel === 'tfjs-wasm') {
     await useBackend('wasm');
-    const { writeModel, loadModel } = await import('../activities/train/model-artifact.js');
+    const { writeModel, readModel: loadModel } = await import('../activities/train/model-file.js');
     dir = await mkdtemp(join(tmpdir(), 'bench-fused-score-'));
     const scaler = { features, mean: features.map(() => 0), std: features.map(() => 1), artifact: 'bench' };
-    await writeModel(dir, shape, params, { model: 'VAE-l5', features, hiddenLayers: [100, 100, 100], scaler, trainedWith: { backend: 'bench', bestEpoch: 0, valLoss: 0, seed: 1 } });
+    await writeModel(dir, shape, params, {
+      model: 'VAE-l5',
+      features,
+      hiddenLayers: [100, 100, 100],
+      scaler,
+      trainedWith: { backend: 'bench', bestEpoch: 0, valLoss: 0, seed: 1 },
+    });
     const model = await loadModel(dir);
     score = (rows) => model.score(rows).mse;
     description = 'loadModel().score, tfjs wasm';
   } else {
     const kernel = await loadFused(values.kernel as FusedKind);
-    const engine = kernel.createEngine({ architecture: 'VAE', inputDim: 20, latentDim: 5, hiddenLayers: [100, 100, 100], maxRows: 1024, prior: standardNormal(5), klWeight: 0.1, clipNorm: 0, swa: false });
+    const engine = kernel.createEngine({
+      architecture: 'VAE',
+      inputDim: 20,
+      latentDim: 5,
+      hiddenLayers: [100, 100, 100],
+      maxRows: 1024,
+      prior: standardNormal(5),
+      klWeight: 0.1,
+      clipNorm: 0,
+      swa: false,
+    });
     score = (rows) => engine.score(rows, params).mse;
     description = kernel.description;
   }

@@ -20,7 +20,7 @@ import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import { nativeStatus } from '../activities/train/fused/index.js';
-import type { Row } from './run.js';
+import type { Row } from './row.js';
 
 const run = promisify(execFile);
 const CHILD = fileURLToPath(new URL('./fused-child.ts', import.meta.url));
@@ -47,16 +47,21 @@ const EPOCHS: Record<Kernel, number> = { native: 4, wasm: 3, 'tfjs-wasm': 3, tor
 async function measure(kernel: Kernel, architecture: string, rows: number): Promise<Samples> {
   const epochs = String(EPOCHS[kernel]);
   if (kernel === 'torch' || kernel === 'torch_ae') {
-    const args = kernel === 'torch'
-      ? [TORCH_MODELS, '--arch', architecture, '--rows', String(rows), '--epochs', epochs, '--threads', '1']
-      : [TORCH_AE, '--rows', String(rows), '--epochs', epochs, '--threads', '1'];
+    const args =
+      kernel === 'torch'
+        ? [TORCH_MODELS, '--arch', architecture, '--rows', String(rows), '--epochs', epochs, '--threads', '1']
+        : [TORCH_AE, '--rows', String(rows), '--epochs', epochs, '--threads', '1'];
     const { stdout } = await run(PYTHON, args, { maxBuffer: 1 << 20, env: { ...process.env, OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' } });
     const result = JSON.parse(stdout.trim().split('\n').pop()!) as { eventsPerSecond: number[]; eventsPerCpuSecond?: number[] };
     return { wall: result.eventsPerSecond.slice(1), cpu: result.eventsPerCpuSecond?.slice(1) ?? [] };
   }
-  const { stdout } = await run(process.execPath, ['--import', 'tsx', CHILD, '--kernel', kernel, '--arch', architecture, '--rows', String(rows), '--epochs', epochs], {
-    maxBuffer: 1 << 20,
-  });
+  const { stdout } = await run(
+    process.execPath,
+    ['--import', 'tsx', CHILD, '--kernel', kernel, '--arch', architecture, '--rows', String(rows), '--epochs', epochs],
+    {
+      maxBuffer: 1 << 20,
+    },
+  );
   const result = JSON.parse(stdout.trim().split('\n').pop()!) as { wall: number[]; cpu: number[] };
   return { wall: result.wall.slice(1), cpu: result.cpu.slice(1) };
 }
@@ -97,7 +102,9 @@ export async function measureAll(options: Options, log: (line: string) => void =
       into.wall.push(...samples.wall);
       into.cpu.push(...samples.cpu);
       results.set(key, into);
-      log(`repeat ${repeat + 1}/${options.repeats} ${key}: ${samples.wall.map((v) => Math.round(v)).join(', ')} events/s; load ${loadavg()[0]!.toFixed(2)}`);
+      log(
+        `repeat ${repeat + 1}/${options.repeats} ${key}: ${samples.wall.map((v) => Math.round(v)).join(', ')} events/s; load ${loadavg()[0]!.toFixed(2)}`,
+      );
     }
   }
   return results;
@@ -118,7 +125,12 @@ export async function bench(): Promise<Row[]> {
   const rows: Row[] = [];
   for (const [key, s] of results) {
     const [architecture, kernel] = key.split('/') as [string, Kernel];
-    rows.push({ name: `fused: ${architecture} l8 b256, ${LABEL[kernel]}`, value: median(s.wall), unit: 'events/s', note: s.cpu.length ? `${Math.round(median(s.cpu))} per CPU-second` : undefined });
+    rows.push({
+      name: `fused: ${architecture} l8 b256, ${LABEL[kernel]}`,
+      value: median(s.wall),
+      unit: 'events/s',
+      note: s.cpu.length ? `${Math.round(median(s.cpu))} per CPU-second` : undefined,
+    });
   }
   return rows;
 }
@@ -139,13 +151,17 @@ async function main(): Promise<void> {
   const options: Options = { repeats: Number(values.repeats), rows: Number(values.rows), architectures: values.arch.split(','), kernels };
   const started = loadavg()[0]!;
   const results = await measureAll(options, (line) => console.error(line));
-  console.log(`\n${cpus()[0]?.model ?? 'cpu'}, ${cpus().length} cores; load average ${started.toFixed(2)} at the start, ${loadavg()[0]!.toFixed(2)} at the end; ${options.repeats} processes per row, ${options.rows} events x 4 folds per epoch, samples = epochs after the first\n`);
+  console.log(
+    `\n${cpus()[0]?.model ?? 'cpu'}, ${cpus().length} cores; load average ${started.toFixed(2)} at the start, ${loadavg()[0]!.toFixed(2)} at the end; ${options.repeats} processes per row, ${options.rows} events x 4 folds per epoch, samples = epochs after the first\n`,
+  );
   console.log('| model | backend | events/s min | events/s median | events/CPU-s min | events/CPU-s median | samples |');
   console.log('|---|---|---:|---:|---:|---:|---:|');
   const fmt = (v: number) => (Number.isFinite(v) ? Math.round(v).toLocaleString('en-US') : '-');
   for (const [key, s] of results) {
     const [architecture, kernel] = key.split('/') as [string, Kernel];
-    console.log(`| ${architecture} l8 | ${LABEL[kernel]} | ${fmt(min(s.wall))} | ${fmt(median(s.wall))} | ${s.cpu.length ? fmt(min(s.cpu)) : '-'} | ${s.cpu.length ? fmt(median(s.cpu)) : '-'} | ${s.wall.length} |`);
+    console.log(
+      `| ${architecture} l8 | ${LABEL[kernel]} | ${fmt(min(s.wall))} | ${fmt(median(s.wall))} | ${s.cpu.length ? fmt(min(s.cpu)) : '-'} | ${s.cpu.length ? fmt(median(s.cpu)) : '-'} | ${s.wall.length} |`,
+    );
   }
   console.log('\n| model | ratio (medians) | wall | CPU |');
   console.log('|---|---|---:|---:|');
@@ -164,7 +180,11 @@ async function main(): Promise<void> {
       console.log(`| ${architecture} l8 | ${name} | ${ratio(get(a), get(b), 'wall')} | ${ratio(get(a), get(b), 'cpu')} |`);
     }
   }
-  if (values.score) await scoreTable(kernels.filter((k): k is 'native' | 'wasm' | 'tfjs-wasm' => k === 'native' || k === 'wasm' || k === 'tfjs-wasm'), Number(values.repeats));
+  if (values.score)
+    await scoreTable(
+      kernels.filter((k): k is 'native' | 'wasm' | 'tfjs-wasm' => k === 'native' || k === 'wasm' || k === 'tfjs-wasm'),
+      Number(values.repeats),
+    );
 }
 
 /** Scoring rates (events per second, wall and CPU), min and median over `repeats` processes. */
@@ -173,7 +193,9 @@ async function scoreTable(kernels: ('native' | 'wasm' | 'tfjs-wasm')[], repeats:
   const samples = new Map<string, Samples>(kernels.map((k) => [k, { wall: [], cpu: [] }]));
   for (let repeat = 0; repeat < repeats; repeat++) {
     for (const kernel of kernels) {
-      const { stdout } = await run(process.execPath, ['--import', 'tsx', CHILD, '--kernel', kernel, '--score', String(EVENTS)], { maxBuffer: 1 << 20 });
+      const { stdout } = await run(process.execPath, ['--import', 'tsx', CHILD, '--kernel', kernel, '--score', String(EVENTS)], {
+        maxBuffer: 1 << 20,
+      });
       const r = JSON.parse(stdout.trim().split('\n').pop()!) as { events: number; seconds: number; cpuSeconds: number };
       samples.get(kernel)!.wall.push(r.events / r.seconds);
       samples.get(kernel)!.cpu.push(r.events / r.cpuSeconds);
@@ -183,7 +205,8 @@ async function scoreTable(kernels: ('native' | 'wasm' | 'tfjs-wasm')[], repeats:
   const label = { native: 'fused native score', wasm: 'fused wasm score', 'tfjs-wasm': 'loadModel().score, tfjs wasm (today)' };
   console.log(`\n| scoring, VAE l5, ${EVENTS} events | events/s min | events/s median | events/CPU-s median |`);
   console.log('|---|---:|---:|---:|');
-  for (const [kernel, s] of samples) console.log(`| ${label[kernel as keyof typeof label]} | ${fmt(min(s.wall))} | ${fmt(median(s.wall))} | ${fmt(median(s.cpu))} |`);
+  for (const [kernel, s] of samples)
+    console.log(`| ${label[kernel as keyof typeof label]} | ${fmt(min(s.wall))} | ${fmt(median(s.wall))} | ${fmt(median(s.cpu))} |`);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await main();

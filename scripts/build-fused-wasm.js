@@ -46,11 +46,16 @@ const flags = [
   ...EXPORTS.map((name) => `-Wl,--export=${name}`),
 ];
 const temporary = `${output}.${process.pid}.tmp`;
-const result = spawnSync(clang, [...flags, join(dir, 'kernel.c'), '-o', temporary], { encoding: 'utf8', stdio: ['ignore', 'inherit', 'pipe'] });
+const result = spawnSync(clang, [...flags, join(dir, 'kernel.c'), '-o', temporary], {
+  encoding: 'utf8',
+  stdio: ['ignore', 'inherit', 'pipe'],
+});
 if (result.status !== 0) {
   rmSync(temporary, { force: true });
   process.stderr.write(result.stderr ?? '');
-  process.stderr.write(`[build-fused-wasm] ${clang} failed${result.error ? ` (${result.error.message})` : ''}; install clang and lld (apt-get install clang lld)\n`);
+  process.stderr.write(
+    `[build-fused-wasm] ${clang} failed${result.error ? ` (${result.error.message})` : ''}; install clang and lld (apt-get install clang lld)\n`,
+  );
   process.exit(1);
 }
 if (result.stderr) process.stderr.write(result.stderr);

@@ -86,15 +86,27 @@ function main() {
     return say(`${cc} could not build the addon (${first.trim()}); ${FALLBACK}`);
   }
   // Load it once in a fresh process before trusting it.
-  const probe = spawnSync(process.execPath, ['-e', `const m = require(${JSON.stringify(temporary)}); process.stdout.write(String(m.vectorWidth()))`], {
-    encoding: 'utf8',
-  });
+  const probe = spawnSync(
+    process.execPath,
+    ['-e', `const m = require(${JSON.stringify(temporary)}); process.stdout.write(String(m.vectorWidth()))`],
+    {
+      encoding: 'utf8',
+    },
+  );
   if (probe.status !== 0) {
     rmSync(temporary, { force: true });
     return say(`the built addon does not load (${probe.stderr.split('\n')[0]}); ${FALLBACK}`);
   }
   renameSync(temporary, output);
-  const info = { sources: hash, compiler: version(cc), cc, flags, vectorWidth: Number(probe.stdout), node: process.version, built: new Date().toISOString() };
+  const info = {
+    sources: hash,
+    compiler: version(cc),
+    cc,
+    flags,
+    vectorWidth: Number(probe.stdout),
+    node: process.version,
+    built: new Date().toISOString(),
+  };
   writeFileSync(manifest, `${JSON.stringify(info, null, 2)}\n`);
   say(`built ${output} with ${info.compiler} (${flags.join(' ')}; ${info.vectorWidth} floats per vector)`);
 }

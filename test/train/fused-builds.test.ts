@@ -3,7 +3,7 @@
 // addon is built) native and wasm compute the same bits for whole trainings.
 import { describe, expect, it } from 'vitest';
 import { loadFused, nativeStatus, wasmStatus, type StepEngine } from '../../activities/train/fused/index.js';
-import { Rng } from '../../activities/rng.js';
+import { Rng } from '../../activities/lib/rng.js';
 import { firstDifference, INPUT_DIM, NATIVE, NATIVE_SKIP, problem } from './fused-helpers.js';
 
 /** Values across exp's float range, the edges and special values. */
@@ -75,7 +75,14 @@ describe.skipIf(!NATIVE.available)(`fused kernel, native build against wasm${NAT
   it('native and wasm engines stay bit-identical over 20 steps of every architecture, then validate and score alike', async () => {
     const [native, wasm] = [await loadFused('native'), await loadFused('wasm')];
     expect(native.description).toMatch(/^native \(/);
-    for (const [architecture, latentDim] of [['AE', 1], ['AE', 16], ['VAE', 1], ['VAE', 8], ['DVAE', 2], ['DVAE', 16]] as const) {
+    for (const [architecture, latentDim] of [
+      ['AE', 1],
+      ['AE', 16],
+      ['VAE', 1],
+      ['VAE', 8],
+      ['DVAE', 2],
+      ['DVAE', 16],
+    ] as const) {
       const p = problem(architecture, latentDim, { rows: 256, clipNorm: 1e-3 });
       const engines = [native, wasm].map((k) => {
         const e = k.createEngine(p.spec);

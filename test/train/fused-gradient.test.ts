@@ -5,7 +5,7 @@
 // components that nearly cancel differ relatively more, the vector does not.
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Architecture } from '../../definitions/dag.js';
+import type { Architecture } from '../../core/models.js';
 import { loadFused, type FusedKind } from '../../activities/train/fused/index.js';
 import { NATIVE, NATIVE_SKIP, problem, referenceGradient, relativeL2 } from './fused-helpers.js';
 
@@ -27,11 +27,21 @@ const CASES: Case[] = [
   { name: 'VAE l1', architecture: 'VAE', latentDim: 1 },
   { name: 'VAE l2', architecture: 'VAE', latentDim: 2 },
   { name: 'VAE l16', architecture: 'VAE', latentDim: 16 },
-  { name: 'VAE l5, hidden 64, 33 rows, large weights, KL-dominated', architecture: 'VAE', latentDim: 5, options: { hidden: [64], rows: 33, weightScale: 3, klWeight: 20 } },
+  {
+    name: 'VAE l5, hidden 64, 33 rows, large weights, KL-dominated',
+    architecture: 'VAE',
+    latentDim: 5,
+    options: { hidden: [64], rows: 33, weightScale: 3, klWeight: 20 },
+  },
   { name: 'VAE l4, no hidden layer', architecture: 'VAE', latentDim: 4, options: { hidden: [], rows: 50 } },
   { name: 'DVAE l2', architecture: 'DVAE', latentDim: 2 },
   { name: 'DVAE l16', architecture: 'DVAE', latentDim: 16 },
-  { name: 'DVAE l3, hidden 37-23, 1 row, KL-dominated', architecture: 'DVAE', latentDim: 3, options: { hidden: [37, 23], rows: 1, maxRows: 16, klWeight: 20, weightScale: 2 } },
+  {
+    name: 'DVAE l3, hidden 37-23, 1 row, KL-dominated',
+    architecture: 'DVAE',
+    latentDim: 3,
+    options: { hidden: [37, 23], rows: 1, maxRows: 16, klWeight: 20, weightScale: 2 },
+  },
 ];
 
 beforeAll(async () => {
@@ -51,7 +61,8 @@ function gradientTests(kind: FusedKind): void {
       const error = relativeL2(grad, reference.grad);
       expect(error, `${kind} ${c.name}: relative L2 error ${error.toExponential(2)}`).toBeLessThan(TOLERANCE);
       // The loss sums and the objective agree too (float32 sums on the tfjs side).
-      for (let i = 0; i < 3; i++) expect(Math.abs(sums[i]! - reference.sums[i]!)).toBeLessThanOrEqual(2e-6 * Math.max(1, Math.abs(reference.sums[i]!)));
+      for (let i = 0; i < 3; i++)
+        expect(Math.abs(sums[i]! - reference.sums[i]!)).toBeLessThanOrEqual(2e-6 * Math.max(1, Math.abs(reference.sums[i]!)));
       const objective = (sums[0]! + p.spec.klWeight * sums[1]!) / p.rows;
       expect(Math.abs(objective - reference.value)).toBeLessThanOrEqual(2e-6 * Math.abs(reference.value));
       if (c.architecture !== 'AE') expect(sums[1]).toBeGreaterThan(0);

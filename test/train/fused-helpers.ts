@@ -1,12 +1,12 @@
 // Shared by the fused-* tests: random problems (weights, events, noise, prior) and the tfjs
 // reference of today's loss (network.ts lossTerms, the trainer's batch objective).
 import * as tf from '@tensorflow/tfjs';
-import type { Architecture } from '../../definitions/dag.js';
+import type { Architecture } from '../../core/models.js';
 import { loadFused, nativeStatus, type EngineSpec, type FusedBackend } from '../../activities/train/fused/index.js';
 import { disposePrior, priorTensors } from '../../activities/train/kl.js';
 import { initialWeights, lossTerms, networkShape, type NetworkShape } from '../../activities/train/network.js';
 import { dirichletAlpha, laplaceDirichlet, standardNormal, type GaussianPrior } from '../../activities/train/prior.js';
-import { Rng } from '../../activities/rng.js';
+import { Rng } from '../../activities/lib/rng.js';
 
 export const INPUT_DIM = 20;
 
@@ -32,7 +32,16 @@ export function priorFor(architecture: Architecture, latentDim: number): Gaussia
 export function problem(
   architecture: Architecture,
   latentDim: number,
-  options: { hidden?: number[]; rows?: number; maxRows?: number; seed?: number; klWeight?: number; clipNorm?: number; swa?: boolean; weightScale?: number } = {},
+  options: {
+    hidden?: number[];
+    rows?: number;
+    maxRows?: number;
+    seed?: number;
+    klWeight?: number;
+    clipNorm?: number;
+    swa?: boolean;
+    weightScale?: number;
+  } = {},
 ): Problem {
   const hidden = options.hidden ?? [100, 100, 100];
   const rows = options.rows ?? 256;

@@ -5,9 +5,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Architecture } from '../../definitions/dag.js';
+import type { Architecture } from '../../core/models.js';
 import { loadFused, type FusedKind } from '../../activities/train/fused/index.js';
-import { loadModel, writeModel } from '../../activities/train/model-artifact.js';
+import { loadModel } from '../../activities/train/format.js';
+import { writeModel } from '../../activities/train/model-file.js';
 import { FEATURES } from './fixtures.js';
 import { NATIVE, NATIVE_SKIP, problem } from './fused-helpers.js';
 
@@ -16,7 +17,14 @@ afterAll(async () => {
   await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
 });
 
-const CASES: [Architecture, number][] = [['AE', 1], ['AE', 8], ['VAE', 1], ['VAE', 16], ['DVAE', 2], ['DVAE', 16]];
+const CASES: [Architecture, number][] = [
+  ['AE', 1],
+  ['AE', 8],
+  ['VAE', 1],
+  ['VAE', 16],
+  ['DVAE', 2],
+  ['DVAE', 16],
+];
 
 function scoreTests(kind: FusedKind): void {
   for (const [architecture, latentDim] of CASES) {
@@ -44,10 +52,13 @@ function scoreTests(kind: FusedKind): void {
       got.mse.forEach((m, i) => (mseError = Math.max(mseError, Math.abs(m - expected.mse[i]!) / Math.max(expected.mse[i]!, 1e-3))));
       expect(mseError, 'largest relative mse difference').toBeLessThan(1e-5);
       let latentError = 0;
-      got.latent.forEach((z, i) => (latentError = Math.max(latentError, Math.abs(z - expected.latent[i]!) / Math.max(Math.abs(expected.latent[i]!), 1))));
+      got.latent.forEach(
+        (z, i) => (latentError = Math.max(latentError, Math.abs(z - expected.latent[i]!) / Math.max(Math.abs(expected.latent[i]!), 1))),
+      );
       expect(latentError, 'largest latent difference').toBeLessThan(1e-5);
       if (architecture === 'DVAE') {
-        for (let r = 0; r < 1000; r += 97) expect(got.latent.subarray(r * latentDim, (r + 1) * latentDim).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+        for (let r = 0; r < 1000; r += 97)
+          expect(got.latent.subarray(r * latentDim, (r + 1) * latentDim).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
       }
     });
   }

@@ -10,7 +10,7 @@ import { loadFused, type FusedKind } from '../../activities/train/fused/index.js
 import { disposePrior, priorTensors } from '../../activities/train/kl.js';
 import { lossTerms } from '../../activities/train/network.js';
 import { WeightAverage } from '../../activities/train/swa.js';
-import { Rng } from '../../activities/rng.js';
+import { Rng } from '../../activities/lib/rng.js';
 import { firstDifference, INPUT_DIM, NATIVE, NATIVE_SKIP, problem, relativeL2, type Problem } from './fused-helpers.js';
 
 beforeAll(async () => {
@@ -115,12 +115,24 @@ function stepTests(kind: FusedKind): void {
       engine.validate(p.x, p.w, p.noise);
       const prior = p.spec.prior ? priorTensors(p.spec.prior) : null;
       const expected = tf.tidy(() => {
-        const terms = lossTerms(p.shape, tf.tensor1d(p.params), tf.tensor2d(p.x, [p.rows, INPUT_DIM]), p.noise ? tf.tensor2d(p.noise, [p.rows, p.spec.latentDim]) : null, prior);
+        const terms = lossTerms(
+          p.shape,
+          tf.tensor1d(p.params),
+          tf.tensor2d(p.x, [p.rows, INPUT_DIM]),
+          p.noise ? tf.tensor2d(p.noise, [p.rows, p.spec.latentDim]) : null,
+          prior,
+        );
         const w = tf.tensor1d(p.w);
-        return [tf.sum(tf.mul(terms.mse, w)).dataSync()[0]!, terms.kl ? tf.sum(tf.mul(terms.kl, w)).dataSync()[0]! : 0, tf.sum(w).dataSync()[0]!];
+        return [
+          tf.sum(tf.mul(terms.mse, w)).dataSync()[0]!,
+          terms.kl ? tf.sum(tf.mul(terms.kl, w)).dataSync()[0]! : 0,
+          tf.sum(w).dataSync()[0]!,
+        ];
       });
       if (prior) disposePrior(prior);
-      expected.forEach((e, i) => expect(Math.abs(engine.valSums[i]! - e), `${architecture} sum ${i}`).toBeLessThanOrEqual(3e-6 * Math.max(1, Math.abs(e))));
+      expected.forEach((e, i) =>
+        expect(Math.abs(engine.valSums[i]! - e), `${architecture} sum ${i}`).toBeLessThanOrEqual(3e-6 * Math.max(1, Math.abs(e))),
+      );
       // The same numbers however the rows are split into calls.
       const again = engine.evaluate(p.x, p.w, p.noise);
       expect(firstDifference(again, engine.valSums)).toBe(-1);
@@ -150,7 +162,14 @@ function stepTests(kind: FusedKind): void {
     const head = [big.x.subarray(0, 16 * INPUT_DIM), big.w.subarray(0, 16), null] as const;
     expect(firstDifference(small.gradient(...head).grad, fresh.gradient(...head).grad)).toBe(-1);
     expect(small.adamStep).toBe(0);
-    expect(() => kernel.createEngine({ ...p.spec, architecture: 'DVAE', latentDim: 1, prior: p.spec.prior && { mean: new Float32Array(1), variance: new Float32Array([1]) } })).toThrow(/unsupported/);
+    expect(() =>
+      kernel.createEngine({
+        ...p.spec,
+        architecture: 'DVAE',
+        latentDim: 1,
+        prior: p.spec.prior && { mean: new Float32Array(1), variance: new Float32Array([1]) },
+      }),
+    ).toThrow(/unsupported/);
   });
 }
 

@@ -10,18 +10,18 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Architecture, TrainingSettings } from '../../definitions/dag.js';
+import type { TrainingSettings } from '../../core/dag.js';
+import type { Architecture } from '../../core/models.js';
 import { useBackend } from '../../activities/train/backend.js';
 import { foldSplit } from '../../activities/train/folds.js';
 import { loadFused, type FusedKind } from '../../activities/train/fused/index.js';
 import { initialWeights, networkShape } from '../../activities/train/network.js';
 import { Trainer, type TrainingData } from '../../activities/train/trainer.js';
-import { Rng } from '../../activities/rng.js';
+import { Rng } from '../../activities/lib/rng.js';
 import { settings, trainingData } from './fixtures.js';
 import { NATIVE, NATIVE_SKIP, priorFor, relativeL2 } from './fused-helpers.js';
 
 const VALIDATION_CHUNK = 8192;
-
 
 /** trainer.ts's run() for a fixed number of epochs (no plateau, no early stop), on a StepEngine. */
 async function fusedTraining(kind: FusedKind, architecture: Architecture, latentDim: number, s: TrainingSettings, data: TrainingData) {
@@ -29,7 +29,17 @@ async function fusedTraining(kind: FusedKind, architecture: Architecture, latent
   const width = data.features.length;
   const klWeight = architecture === 'DVAE' ? s.dvaeBeta : architecture === 'VAE' ? s.beta : 0;
   const prior = priorFor(architecture, latentDim);
-  const engine = kernel.createEngine({ architecture, inputDim: width, latentDim, hiddenLayers: s.hiddenLayers, maxRows: s.batchSize, prior, klWeight, clipNorm: s.clipNorm, swa: s.swa });
+  const engine = kernel.createEngine({
+    architecture,
+    inputDim: width,
+    latentDim,
+    hiddenLayers: s.hiddenLayers,
+    maxRows: s.batchSize,
+    prior,
+    klWeight,
+    clipNorm: s.clipNorm,
+    swa: s.swa,
+  });
   const rng = Rng.fromSeed(s.seed);
   engine.params.set(initialWeights(networkShape(architecture, width, latentDim, s.hiddenLayers), rng));
   const batch = (indices: Int32Array) => {
@@ -47,8 +57,10 @@ async function fusedTraining(kind: FusedKind, architecture: Architecture, latent
     const order = rng.permutation(data.rows);
     for (let fold = 0; fold < s.folds; fold++) {
       const split = foldSplit(order, s.folds, fold);
-      for (let start = 0; start < split.train.length; start += s.batchSize) engine.trainStep(...batch(split.train.subarray(start, start + s.batchSize)), s.learningRate);
-      for (let start = 0; start < split.validation.length; start += VALIDATION_CHUNK) engine.validate(...batch(split.validation.subarray(start, start + VALIDATION_CHUNK)));
+      for (let start = 0; start < split.train.length; start += s.batchSize)
+        engine.trainStep(...batch(split.train.subarray(start, start + s.batchSize)), s.learningRate);
+      for (let start = 0; start < split.validation.length; start += VALIDATION_CHUNK)
+        engine.validate(...batch(split.validation.subarray(start, start + VALIDATION_CHUNK)));
     }
     const loss = (sums: Float64Array) => (sums[0]! + klWeight * sums[1]!) / sums[2]!;
     history.push({ trainLoss: loss(engine.trainSums), valLoss: loss(engine.valSums) });
@@ -66,17 +78,33 @@ type TrainerResult = { history: { trainLoss: number; valLoss: number }[]; params
 const trainerRuns = new Map<string, Promise<TrainerResult>>();
 
 /** Today's Trainer on a tfjs backend; each run once per file, shared by both kernel builds. */
-function trainerRun(backend: 'cpu' | 'wasm', architecture: Architecture, latentDim: number, s: TrainingSettings, data: TrainingData): Promise<TrainerResult> {
+function trainerRun(
+  backend: 'cpu' | 'wasm',
+  architecture: Architecture,
+  latentDim: number,
+  s: TrainingSettings,
+  data: TrainingData,
+): Promise<TrainerResult> {
   const key = `${backend}/${architecture}/${latentDim}`;
   if (!trainerRuns.has(key)) trainerRuns.set(key, runTrainer(backend, architecture, latentDim, s, data));
   return trainerRuns.get(key)!;
 }
 
-async function runTrainer(backend: 'cpu' | 'wasm', architecture: Architecture, latentDim: number, s: TrainingSettings, data: TrainingData): Promise<TrainerResult> {
+async function runTrainer(
+  backend: 'cpu' | 'wasm',
+  architecture: Architecture,
+  latentDim: number,
+  s: TrainingSettings,
+  data: TrainingData,
+): Promise<TrainerResult> {
   await useBackend(backend);
   const dir = await mkdtemp(join(tmpdir(), 'fused-trainer-'));
   const checkpoint = join(dir, 'checkpoint.bin');
-  const trainer = await Trainer.open({ model: `${architecture}-l${latentDim}`, architecture, latentDim, settings: s, backend }, data, checkpoint);
+  const trainer = await Trainer.open(
+    { model: `${architecture}-l${latentDim}`, architecture, latentDim, settings: s, backend },
+    data,
+    checkpoint,
+  );
   await trainer.run(checkpoint);
   const result = { history: trainer.epochHistory(), params: await trainer.currentWeights() };
   trainer.dispose();
@@ -101,7 +129,11 @@ const s = settings({
 });
 
 function trainerTests(kind: FusedKind): void {
-  for (const [architecture, latentDim] of [['AE', 3], ['VAE', 2], ['DVAE', 4]] as const) {
+  for (const [architecture, latentDim] of [
+    ['AE', 3],
+    ['VAE', 2],
+    ['DVAE', 4],
+  ] as const) {
     it(`${architecture} l${latentDim}: three epochs give the Trainer's losses and weights (tfjs cpu: 1e-6, tfjs wasm: 1e-4)`, async () => {
       const got = await fusedTraining(kind, architecture, latentDim, s, data);
       // The plain-JS cpu backend computes each float32 op exactly rounded, as the kernel does.
@@ -117,4 +149,6 @@ function trainerTests(kind: FusedKind): void {
 
 describe('fused engine in the thesis loop against the tfjs Trainer, wasm build', () => trainerTests('wasm'));
 
-describe.skipIf(!NATIVE.available)(`fused engine in the thesis loop against the tfjs Trainer, native build${NATIVE_SKIP}`, () => trainerTests('native'));
+describe.skipIf(!NATIVE.available)(`fused engine in the thesis loop against the tfjs Trainer, native build${NATIVE_SKIP}`, () =>
+  trainerTests('native'),
+);

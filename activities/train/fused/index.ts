@@ -17,7 +17,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import type { Architecture } from '../../../definitions/dag.js';
+import type { Architecture } from '../../../core/models.js';
 import type { GaussianPrior } from '../prior.js';
 
 export type FusedKind = 'native' | 'wasm';
@@ -79,7 +79,7 @@ export interface StepEngine {
   evaluate(x: Float32Array, w: Float32Array, noise: Float32Array | null, params?: Float32Array): Float64Array;
   /** Gradient of the batch objective at `params` (no update); for tests and tools. */
   gradient(x: Float32Array, w: Float32Array, noise: Float32Array | null, params?: Float32Array): { grad: Float32Array; sums: Float64Array };
-  /** Per-event MSE at the latent mean and the latent output (model-artifact.ts's score). */
+  /** Per-event MSE at the latent mean and the latent output (model-file.ts's score). */
   score(x: Float32Array, params?: Float32Array): { mse: Float32Array; latent: Float32Array };
   /** Global gradient norm of the last trainStep, before clipping. */
   lastGradNorm(): number;
@@ -131,9 +131,42 @@ interface Raw {
   /** Float arrays the kernel uses in place (wasm: in its memory); only while constructing. */
   floats(n: number): Float32Array;
   doubles(n: number): Float64Array;
-  gradient(rows: number, x: Float32Array, w: Float32Array, noise: Float32Array | null, prior: Float32Array | null, klWeight: number, params: Float32Array, grad: Float32Array, sums: Float64Array): number;
-  trainStep(rows: number, x: Float32Array, w: Float32Array, noise: Float32Array | null, prior: Float32Array | null, klWeight: number, lr: number, clipNorm: number, step: number, params: Float32Array, m: Float32Array, v: Float32Array, swa: Float32Array | null, sums: Float64Array): number;
-  evaluate(rows: number, x: Float32Array, w: Float32Array, noise: Float32Array | null, prior: Float32Array | null, params: Float32Array, sums: Float64Array): number;
+  gradient(
+    rows: number,
+    x: Float32Array,
+    w: Float32Array,
+    noise: Float32Array | null,
+    prior: Float32Array | null,
+    klWeight: number,
+    params: Float32Array,
+    grad: Float32Array,
+    sums: Float64Array,
+  ): number;
+  trainStep(
+    rows: number,
+    x: Float32Array,
+    w: Float32Array,
+    noise: Float32Array | null,
+    prior: Float32Array | null,
+    klWeight: number,
+    lr: number,
+    clipNorm: number,
+    step: number,
+    params: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    swa: Float32Array | null,
+    sums: Float64Array,
+  ): number;
+  evaluate(
+    rows: number,
+    x: Float32Array,
+    w: Float32Array,
+    noise: Float32Array | null,
+    prior: Float32Array | null,
+    params: Float32Array,
+    sums: Float64Array,
+  ): number;
   score(rows: number, x: Float32Array, params: Float32Array, mse: Float32Array, latent: Float32Array | null): number;
   lastGradNorm(): number;
   dispose(): void;
@@ -153,7 +186,13 @@ interface NativeAddon {
 }
 
 function nativeRaw(addon: NativeAddon, spec: EngineSpec): Raw {
-  const ws = addon.create(ARCHITECTURE_CODE[spec.architecture], spec.inputDim, spec.latentDim, Int32Array.from(spec.hiddenLayers), spec.maxRows);
+  const ws = addon.create(
+    ARCHITECTURE_CODE[spec.architecture],
+    spec.inputDim,
+    spec.latentDim,
+    Int32Array.from(spec.hiddenLayers),
+    spec.maxRows,
+  );
   return {
     maxRows: spec.maxRows,
     floats: (n) => new Float32Array(n),
@@ -171,11 +210,47 @@ interface WasmExports {
   memory: WebAssembly.Memory;
   __heap_base: WebAssembly.Global;
   fs_workspace_bytes(arch: number, inputDim: number, latentDim: number, nHidden: number, hidden: number, maxRows: number): number;
-  fs_init(ws: number, bytes: number, arch: number, inputDim: number, latentDim: number, nHidden: number, hidden: number, maxRows: number): number;
+  fs_init(
+    ws: number,
+    bytes: number,
+    arch: number,
+    inputDim: number,
+    latentDim: number,
+    nHidden: number,
+    hidden: number,
+    maxRows: number,
+  ): number;
   fs_vector_width(): number;
   fs_last_grad_norm(ws: number): number;
-  fs_gradient(ws: number, rows: number, x: number, w: number, noise: number, prior: number, klWeight: number, params: number, grad: number, sums: number): number;
-  fs_train_step(ws: number, rows: number, x: number, w: number, noise: number, prior: number, klWeight: number, lr: number, clipNorm: number, step: number, params: number, m: number, v: number, swa: number, sums: number): number;
+  fs_gradient(
+    ws: number,
+    rows: number,
+    x: number,
+    w: number,
+    noise: number,
+    prior: number,
+    klWeight: number,
+    params: number,
+    grad: number,
+    sums: number,
+  ): number;
+  fs_train_step(
+    ws: number,
+    rows: number,
+    x: number,
+    w: number,
+    noise: number,
+    prior: number,
+    klWeight: number,
+    lr: number,
+    clipNorm: number,
+    step: number,
+    params: number,
+    m: number,
+    v: number,
+    swa: number,
+    sums: number,
+  ): number;
   fs_evaluate(ws: number, rows: number, x: number, w: number, noise: number, prior: number, params: number, sums: number): number;
   fs_score(ws: number, rows: number, x: number, params: number, mse: number, latent: number): number;
   fs_expf(x: number): number;
@@ -217,7 +292,10 @@ function wasmRaw(module: WebAssembly.Module, spec: EngineSpec, size: number, res
     mse: 4 * rowsMax,
     sums: 8 * 3,
   };
-  const staging = Object.fromEntries(Object.entries(sizes).map(([name, bytes]) => [name, reserve(bytes)])) as Record<keyof typeof sizes, number>;
+  const staging = Object.fromEntries(Object.entries(sizes).map(([name, bytes]) => [name, reserve(bytes)])) as Record<
+    keyof typeof sizes,
+    number
+  >;
   let pool = reserve(4 * reserveFloats + 64 * 16);
   const poolEnd = top;
   const needed = Math.ceil(top / PAGE) - memory.buffer.byteLength / PAGE;
@@ -239,7 +317,8 @@ function wasmRaw(module: WebAssembly.Module, spec: EngineSpec, size: number, res
   const capacity = new Map(Object.entries(staging).map(([name, at]) => [at, { name, bytes: sizes[name as keyof typeof sizes] }]));
   const stageIn = (a: Float32Array, stage: number): number => {
     const room = capacity.get(stage)!;
-    if (a.byteLength > room.bytes) throw new Error(`fused: ${a.length} floats do not fit the wasm engine's ${room.name} area (maxRows ${rowsMax})`);
+    if (a.byteLength > room.bytes)
+      throw new Error(`fused: ${a.length} floats do not fit the wasm engine's ${room.name} area (maxRows ${rowsMax})`);
     f32.set(a, stage / 4);
     return stage;
   };
@@ -271,13 +350,41 @@ function wasmRaw(module: WebAssembly.Module, spec: EngineSpec, size: number, res
     doubles: (n) => new Float64Array(heap, take(8 * n), n),
     gradient(rows, x, w, noise, prior, klWeight, params, grad, sums) {
       const after: (() => void)[] = [];
-      const status = e.fs_gradient(ws, rows, input(x, staging.x), input(w, staging.w), input(noise, staging.noise), input(prior, staging.prior), klWeight, input(params, staging.params), output(grad, staging.out, after), sumsPtr(sums, after));
+      const status = e.fs_gradient(
+        ws,
+        rows,
+        input(x, staging.x),
+        input(w, staging.w),
+        input(noise, staging.noise),
+        input(prior, staging.prior),
+        klWeight,
+        input(params, staging.params),
+        output(grad, staging.out, after),
+        sumsPtr(sums, after),
+      );
       return finish(after, status);
     },
     trainStep(rows, x, w, noise, prior, klWeight, lr, clipNorm, step, params, m, v, swa, sums) {
-      if (![params, m, v, ...(swa ? [swa] : [])].every(inside)) throw new Error('fused: wasm trainStep needs the engine-owned state arrays');
+      if (![params, m, v, ...(swa ? [swa] : [])].every(inside))
+        throw new Error('fused: wasm trainStep needs the engine-owned state arrays');
       const after: (() => void)[] = [];
-      const status = e.fs_train_step(ws, rows, input(x, staging.x), input(w, staging.w), input(noise, staging.noise), input(prior, staging.prior), klWeight, lr, clipNorm, step, params.byteOffset, m.byteOffset, v.byteOffset, swa ? swa.byteOffset : 0, sumsPtr(sums, after));
+      const status = e.fs_train_step(
+        ws,
+        rows,
+        input(x, staging.x),
+        input(w, staging.w),
+        input(noise, staging.noise),
+        input(prior, staging.prior),
+        klWeight,
+        lr,
+        clipNorm,
+        step,
+        params.byteOffset,
+        m.byteOffset,
+        v.byteOffset,
+        swa ? swa.byteOffset : 0,
+        sumsPtr(sums, after),
+      );
       return finish(after, status);
     },
     evaluate(rows, x, w, noise, prior, params, sums) {
@@ -290,7 +397,16 @@ function wasmRaw(module: WebAssembly.Module, spec: EngineSpec, size: number, res
         const n = Math.min(rowsMax, rows - start);
         const xs = x.subarray(start * D, (start + n) * D);
         const ns = noise ? noise.subarray(start * K, (start + n) * K) : null;
-        status = e.fs_evaluate(ws, n, input(xs, staging.x), input(w.subarray(start, start + n), staging.w), input(ns, staging.noise), pr, p, s);
+        status = e.fs_evaluate(
+          ws,
+          n,
+          input(xs, staging.x),
+          input(w.subarray(start, start + n), staging.w),
+          input(ns, staging.noise),
+          pr,
+          p,
+          s,
+        );
       }
       return finish(after, status);
     },
@@ -374,7 +490,8 @@ class Engine implements StepEngine {
 
   private rows(x: Float32Array, w: Float32Array, noise: Float32Array | null): number {
     const rows = w.length;
-    if (x.length !== rows * this.spec.inputDim) throw new Error(`fused: x has ${x.length} values for ${rows} rows of ${this.spec.inputDim}`);
+    if (x.length !== rows * this.spec.inputDim)
+      throw new Error(`fused: x has ${x.length} values for ${rows} rows of ${this.spec.inputDim}`);
     if (this.prior && (!noise || noise.length !== rows * this.spec.latentDim)) {
       throw new Error(`fused: ${this.spec.architecture} needs noise of ${rows} x ${this.spec.latentDim}`);
     }
@@ -384,14 +501,30 @@ class Engine implements StepEngine {
   /** A training batch's rows: 1..maxRows (the gradient is over the whole batch). */
   private batchRows(x: Float32Array, w: Float32Array, noise: Float32Array | null): number {
     const rows = this.rows(x, w, noise);
-    if (rows < 1 || rows > this.spec.maxRows) throw new Error(`fused: a batch of ${rows} rows; the engine takes 1 to maxRows = ${this.spec.maxRows}`);
+    if (rows < 1 || rows > this.spec.maxRows)
+      throw new Error(`fused: a batch of ${rows} rows; the engine takes 1 to maxRows = ${this.spec.maxRows}`);
     return rows;
   }
 
   trainStep(x: Float32Array, w: Float32Array, noise: Float32Array | null, lr: number): void {
     const rows = this.batchRows(x, w, noise);
     const { klWeight, clipNorm, swa } = this.spec;
-    const status = this.raw.trainStep(rows, x, w, noise, this.prior, klWeight, lr, clipNorm, this.adamStep + 1, this.params, this.adamM, this.adamV, swa ? this.swaSum : null, this.trainSums);
+    const status = this.raw.trainStep(
+      rows,
+      x,
+      w,
+      noise,
+      this.prior,
+      klWeight,
+      lr,
+      clipNorm,
+      this.adamStep + 1,
+      this.params,
+      this.adamM,
+      this.adamV,
+      swa ? this.swaSum : null,
+      this.trainSums,
+    );
     check(status, 'trainStep');
     this.adamStep += 1;
     if (swa) this.swaCount += 1;
@@ -407,7 +540,12 @@ class Engine implements StepEngine {
     return sums;
   }
 
-  gradient(x: Float32Array, w: Float32Array, noise: Float32Array | null, params: Float32Array = this.params): { grad: Float32Array; sums: Float64Array } {
+  gradient(
+    x: Float32Array,
+    w: Float32Array,
+    noise: Float32Array | null,
+    params: Float32Array = this.params,
+  ): { grad: Float32Array; sums: Float64Array } {
     const rows = this.batchRows(x, w, noise);
     const sums = new Float64Array(3);
     check(this.raw.gradient(rows, x, w, noise, this.prior, this.spec.klWeight, this.checkParams(params), this.grad, sums), 'gradient');
@@ -452,10 +590,16 @@ class Engine implements StepEngine {
 
 /** Whether the native build can be used here, and why not. */
 export function nativeStatus(): { available: boolean; reason?: string; path: string; manifest?: Record<string, unknown> } {
-  if (!existsSync(NATIVE_PATH)) return { available: false, path: NATIVE_PATH, reason: `${NATIVE_PATH} is not built (node scripts/build-fused.js)` };
+  if (!existsSync(NATIVE_PATH))
+    return { available: false, path: NATIVE_PATH, reason: `${NATIVE_PATH} is not built (node scripts/build-fused.js)` };
   const manifest = readJson(NATIVE_MANIFEST);
   if (!manifest || manifest.sources !== sourceHash(NATIVE_SOURCES)) {
-    return { available: false, path: NATIVE_PATH, manifest, reason: `${NATIVE_PATH} was built from other sources (node scripts/build-fused.js --force)` };
+    return {
+      available: false,
+      path: NATIVE_PATH,
+      manifest,
+      reason: `${NATIVE_PATH} was built from other sources (node scripts/build-fused.js --force)`,
+    };
   }
   return { available: true, path: NATIVE_PATH, manifest };
 }
@@ -516,7 +660,9 @@ async function loadWasm(): Promise<FusedBackend> {
  * WebAssembly build. `which` (or SWEEP_FUSED) asks for one; asking for native when it is
  * not there is an error naming the reason.
  */
-export async function loadFused(which: 'auto' | FusedKind = (process.env.SWEEP_FUSED as FusedKind | undefined) ?? 'auto'): Promise<FusedBackend> {
+export async function loadFused(
+  which: 'auto' | FusedKind = (process.env.SWEEP_FUSED as FusedKind | undefined) ?? 'auto',
+): Promise<FusedBackend> {
   if (which === 'native') return loadNative();
   if (which === 'wasm') return loadWasm();
   if (which !== 'auto') throw new Error(`fused: unknown kernel "${which as string}"; use native, wasm or auto`);
