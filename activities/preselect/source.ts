@@ -49,7 +49,7 @@ async function withCatalog(path: string, mapping: Record<string, string>): Promi
   const canonicalOf = new Map(Object.entries(mapping).map(([canonical, user]) => [user, canonical]));
   const catalog = new Map<string, { numeric: boolean }>();
   const fileName = new Map<string, string>();
-  for (const [name, column] of info) {
+  for (const [name, column] of info.columns) {
     const canonical = canonicalOf.get(name) ?? name;
     catalog.set(canonical, column);
     fileName.set(canonical, name);
