@@ -2,11 +2,11 @@
 // manifest. A node writes into a private staging directory; one rename publishes it whole,
 // so a reader never sees half an artifact and a crashed writer leaves nothing that counts.
 import { createHash, randomUUID } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { appendFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { NODE_KINDS, type ArtifactRef, type NodeKind } from '../../core/dag.js';
+import { sha256File } from '../lib/content-hash.js';
 
 export interface Manifest {
   nodeId: string;
@@ -30,6 +30,11 @@ const CACHE_KEY = /^[A-Za-z0-9_-]{1,128}$/;
 /** `SWEEP_HOME` or `<cwd>/.sweep`: the root of everything the engine keeps on disk. */
 export function sweepHome(env: NodeJS.ProcessEnv = process.env): string {
   return resolve(env.SWEEP_HOME ?? join(process.cwd(), '.sweep'));
+}
+
+/** Where the content hashes of input files are kept between plans (lib/content-hash.ts). */
+export function inputHashCache(home: string = sweepHome()): string {
+  return join(home, 'input-hashes');
 }
 
 export class ArtifactStore {
@@ -160,12 +165,6 @@ function sha256(data: string | Buffer): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-async function hashFile(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
-
 /** sha256 of every file below dir, keyed by its `/`-separated relative path, in sorted order. */
 async function hashTree(dir: string, skip: string[] = []): Promise<Record<string, string>> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
@@ -175,6 +174,6 @@ async function hashTree(dir: string, skip: string[] = []): Promise<Record<string
     .filter((name) => !skip.includes(name))
     .sort();
   const hashes: Record<string, string> = {};
-  for (const name of files) hashes[name] = await hashFile(join(dir, name));
+  for (const name of files) hashes[name] = await sha256File(join(dir, name));
   return hashes;
 }

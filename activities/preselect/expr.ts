@@ -32,8 +32,8 @@ export interface CompiledExpression {
   filter: RowFilter;
 }
 
-/** What the expression may refer to: every column of the ntuple, and whether it is numeric. */
-export type ColumnCatalog = ReadonlyMap<string, { numeric: boolean }>;
+/** What the expression may refer to: every column of the ntuple, whether it is numeric, and if not readable why. */
+export type ColumnCatalog = ReadonlyMap<string, { numeric: boolean; unreadable?: string }>;
 
 /**
  * Parses, checks and compiles `text`. `where` names the place for messages
@@ -52,6 +52,19 @@ for (let j = 0; j < count; j++) {
 }
 return kept;`;
   return { columns, filter: new Function('columns', 'rows', 'count', source) as RowFilter };
+}
+
+/** The columns an expression names, in order of first use (function names aside); syntax errors as compileExpression gives them. */
+export function expressionColumns(text: string, where: string): string[] {
+  const names = new Set<string>();
+  const visit = (node: jsep.Expression): void => {
+    if (node.type === 'Identifier') names.add((node as jsep.Identifier).name);
+    else if (node.type === 'CallExpression') (node as jsep.CallExpression).arguments.forEach(visit);
+    else if (node.type === 'UnaryExpression') visit((node as jsep.UnaryExpression).argument);
+    else if (node.type === 'BinaryExpression') [(node as jsep.BinaryExpression).left, (node as jsep.BinaryExpression).right].forEach(visit);
+  };
+  visit(parse(text, where));
+  return [...names];
 }
 
 function parse(text: string, where: string): jsep.Expression {
@@ -97,7 +110,7 @@ function emit(node: jsep.Expression, text: string, catalog: ColumnCatalog, where
         const hint = FUNCTIONS[name] ? `; ${name} is a function, call it as ${name}(...)` : didYouMean(name, [...catalog.keys()]);
         fail(where, text, name, `unknown column '${name}'${hint}. Available columns: ${[...catalog.keys()].join(', ')}`);
       }
-      if (!column.numeric) fail(where, text, name, `column '${name}' holds text, but cuts compute with numbers`);
+      if (!column.numeric) fail(where, text, name, column.unreadable ?? `column '${name}' holds text, but cuts compute with numbers`);
       let slot = columns.indexOf(name);
       if (slot < 0) slot = columns.push(name) - 1;
       return `c${slot}[i]`;

@@ -1,58 +1,123 @@
-// Where a preselect node reads its ntuple: the generate artifact it depends on, or a user's
-// Parquet file under the data root, whose column names the YAML maps to canonical ones.
-import { isAbsolute, join, relative, resolve } from 'node:path';
-import type { NodeContext } from '../engine/context.js';
+// Where a preselect node reads its ntuple: the generate artifact it depends on, or the user's
+// ROOT or Parquet files under the data root, checked against the content hashes the sweep was
+// planned with. The YAML maps the files' column names to canonical ones.
+import { join } from 'node:path';
+import type { FileSource } from '../../core/dag.js';
 import { UserError } from '../../core/errors.js';
-import { readColumnInfo } from '../lib/parquet.js';
+import { didYouMean } from '../../core/suggest.js';
+import type { NodeContext } from '../engine/context.js';
+import { inputHashCache } from '../engine/store.js';
+import { contentHash } from '../lib/content-hash.js';
+import { insideDataRoot } from '../lib/data-files.js';
+import { concatTables, describeInput, readInput } from '../lib/input-file.js';
+import type { Table } from '../lib/parquet.js';
 import { NTUPLE_FILE, type GenerateSummary } from '../generate/format.js';
 import type { ColumnCatalog } from './expr.js';
 
 export interface NtupleSource {
-  path: string;
-  /** Canonical column name -> name in the file, for every column the file has. */
+  /** The files in reading order; the candidates of one event never span two of them. */
+  paths: string[];
+  tree?: string;
+  /** Canonical column name -> name in the files, for every column of the first file. */
   fileName: Map<string, string>;
   catalog: ColumnCatalog;
+  /** Canonical name of the column with a weight per candidate: the sample's weightColumn, else a `weight` column. */
+  weight?: string;
   /** Counts before any cut, from the generate summary (absent for user files). */
   generated?: { events: number; weighted: number };
 }
 
 export async function openSource(ctx: NodeContext<'preselect'>): Promise<NtupleSource> {
   const { sample, columns } = ctx.node.params;
-  if ('file' in sample.source) {
-    const path = insideDataRoot(ctx.dataRoot, sample.source.file, sample.name);
-    return withCatalog(path, columns);
+  if ('files' in sample.source) {
+    const paths: string[] = [];
+    for (const file of sample.source.files) {
+      const path = insideDataRoot(ctx.dataRoot, file.path, sample.name);
+      await checkContent(path, file.sha256, sample.name);
+      paths.push(path);
+    }
+    const source = await withCatalog(paths, sample.source.tree, columns);
+    source.weight = weightColumn(source, sample.source, sample.name);
+    return source;
   }
   const input = ctx.inputs.find((i) => i.kind === 'generate');
   if (!input) throw new Error(`preselect ${sample.name}: no generate artifact among the inputs`);
-  const source = await withCatalog(join(input.dir, NTUPLE_FILE), columns);
+  const source = await withCatalog([join(input.dir, NTUPLE_FILE)], undefined, columns);
+  source.weight = source.catalog.get('weight')?.numeric ? 'weight' : undefined;
   const summary = input.summary as unknown as GenerateSummary;
   source.generated = { events: summary.generated, weighted: summary.generatedWeighted };
   return source;
 }
 
-/** Resolves `file` against the data root and refuses anything that would leave it. */
-function insideDataRoot(dataRoot: string, file: string, sample: string): string {
-  const root = resolve(dataRoot);
-  const path = resolve(root, file);
-  const rel = relative(root, path);
-  if (isAbsolute(file) || rel === '' || rel.startsWith('..') || isAbsolute(rel)) {
+/**
+ * The canonical columns from every file, one file after the other, and the first row of each
+ * file after the first (events are told apart per file: event numbers repeat across files).
+ */
+export async function readSource(
+  source: NtupleSource,
+  columns: string[],
+  progress: (rows: number) => void,
+): Promise<{ table: Table; starts: number[] }> {
+  const tables: Table[] = [];
+  const starts: number[] = [];
+  let rows = 0;
+  for (const path of source.paths) {
+    if (tables.length > 0) starts.push(rows);
+    const table = await readInput(
+      path,
+      columns.map((c) => source.fileName.get(c)!),
+      source.tree,
+    );
+    tables.push({ numRows: table.numRows, columns: Object.fromEntries(columns.map((c) => [c, table.columns[source.fileName.get(c)!]])) });
+    rows += table.numRows;
+    progress(rows);
+  }
+  return { table: concatTables(tables), starts };
+}
+
+/** A file is read only with the content it had when the sweep was planned, which is what its preselection's cache key holds. */
+async function checkContent(path: string, sha256: string, sample: string): Promise<void> {
+  let actual: string;
+  try {
+    actual = await contentHash(path, inputHashCache());
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? String(err);
     throw new UserError(
-      `sample ${sample}: file '${file}' is outside the data root ${root}; give a path relative to data.root that stays inside it.`,
+      `sample ${sample}: cannot read input file ${path} (${code}), which was there when the sweep was planned; ` +
+        'restore it, or run the sweep again so that it is planned with the files that exist.',
     );
   }
-  return path;
+  if (actual !== sha256) {
+    throw new UserError(
+      `sample ${sample}: input file ${path} changed after the sweep was planned (its sha256 is not the one in the cache key); ` +
+        'run the sweep again (sweep run or sweep submit), which plans this preselection for the new content.',
+    );
+  }
 }
 
 /** The catalog under canonical names: a mapped column appears under its canonical name only. */
-async function withCatalog(path: string, mapping: Record<string, string>): Promise<NtupleSource> {
-  const info = await readColumnInfo(path);
+async function withCatalog(paths: string[], tree: string | undefined, mapping: Record<string, string>): Promise<NtupleSource> {
+  const info = await describeInput(paths[0], tree);
   const canonicalOf = new Map(Object.entries(mapping).map(([canonical, user]) => [user, canonical]));
-  const catalog = new Map<string, { numeric: boolean }>();
+  const catalog = new Map<string, { numeric: boolean; unreadable?: string }>();
   const fileName = new Map<string, string>();
   for (const [name, column] of info.columns) {
     const canonical = canonicalOf.get(name) ?? name;
     catalog.set(canonical, column);
     fileName.set(canonical, name);
   }
-  return { path, fileName, catalog };
+  return { paths, tree: info.tree, fileName, catalog };
+}
+
+function weightColumn(source: NtupleSource, files: FileSource, sample: string): string | undefined {
+  if (files.weightColumn === undefined) return source.catalog.get('weight')?.numeric ? 'weight' : undefined;
+  const canonical = [...source.fileName].find(([, name]) => name === files.weightColumn)?.[0];
+  if (canonical === undefined) {
+    const names = [...source.fileName.values()];
+    throw new UserError(
+      `sample ${sample}: weightColumn '${files.weightColumn}' is not a column of ${source.paths[0]}${didYouMean(files.weightColumn, names)}; ` +
+        `it has: ${names.join(', ')}.`,
+    );
+  }
+  return canonical;
 }

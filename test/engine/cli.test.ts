@@ -9,12 +9,15 @@ import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { REPO_ROOT } from '../../activities/engine/code-version.js';
 import { edit, lineOf, SMALL } from '../definitions/fixture.js';
 import { removeTempDirs, tempDir } from '../helpers/temp.js';
+import { writeTable } from '../../activities/lib/parquet.js';
 
 const run = promisify(execFile);
 let dir: string;
 
 beforeAll(async () => {
   dir = await tempDir('sweep-cli');
+  // The fixture's file sample; validate hashes it (it reads no more of it).
+  await writeTable(join(dir, 'mumu.parquet'), { numRows: 1, columns: { event: Int32Array.of(1) } });
 });
 
 afterAll(removeTempDirs);
@@ -49,6 +52,12 @@ describe('sweep validate', () => {
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('valid');
+  });
+
+  it('names every input file it cannot find, in one line each', async () => {
+    const text = edit(SMALL, 'file: mumu.parquet', 'file: [mumu.parquet, absent/*.root, gone.parquet]');
+    const { file, ...result } = await validate('missing-inputs', text);
+    expectUserError(result, `${file}: sample mine: no file matches 'absent/*.root'`, `${file}: sample mine: file 'gone.parquet' not found`);
   });
 
   it('rejects a YAML syntax error with its line', async () => {

@@ -9,9 +9,10 @@ const SCRIPT = fileURLToPath(new URL('./root_files.py', import.meta.url));
 
 export interface RootTreeJob {
   name: string;
-  /** Branches from this Parquet file (rows[0] to rows[1]), renamed by `rename`, cast by `types`. */
+  /** Branches from this Parquet file (rows[0] to rows[1]), but `drop`, renamed by `rename`, cast by `types`. */
   parquet?: string;
   rows?: [number, number];
+  drop?: string[];
   rename?: Record<string, string>;
   /** numpy dtypes by branch name, e.g. uint32, float32, bool. */
   types?: Record<string, string>;

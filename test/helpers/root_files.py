@@ -3,12 +3,13 @@
 
   {"files": [{"path": ..., "compression": "zlib" | "lzma" | "none", "basket": rows per basket,
               "trees": [{"name": ..., "parquet": file, "rows": [start, end],
-                         "rename": {parquet column: branch}, "types": {branch: numpy dtype},
+                         "drop": [parquet column], "rename": {parquet column: branch}, "types": {branch: numpy dtype},
                          "branches": {branch: {"type": numpy dtype or "var * float64", "values": [...]}}}]}]}
 
 A tree takes its branches from a Parquet file (a row range of it, renamed and cast) and/or
 from explicit values; it is filled `basket` rows at a time, so it has several baskets."""
 import json
+import os
 import sys
 
 import awkward as ak
@@ -26,10 +27,11 @@ def tree_columns(tree):
         start, end = tree.get("rows", [0, table.num_rows])
         rename = tree.get("rename", {})
         for name in table.column_names:
-            columns[rename.get(name, name)] = table.column(name).to_numpy()[start:end]
+            if name not in tree.get("drop", []):
+                columns[rename.get(name, name)] = table.column(name).to_numpy()[start:end]
     for name, branch in tree.get("branches", {}).items():
         if branch["type"].startswith("var *"):
-            columns[name] = ak.Array(branch["values"])
+            columns[name] = ak.values_astype(ak.Array(branch["values"]), branch["type"].split("*")[1].strip())
         else:
             columns[name] = np.array(branch["values"], dtype=branch["type"])
     for name, dtype in tree.get("types", {}).items():
@@ -44,6 +46,7 @@ def branch_type(values):
 
 
 def write(job):
+    os.makedirs(os.path.dirname(job["path"]) or ".", exist_ok=True)
     with uproot.recreate(job["path"], compression=COMPRESSION[job.get("compression", "zlib")]) as out:
         for tree in job["trees"]:
             columns = tree_columns(tree)
