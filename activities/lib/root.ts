@@ -163,19 +163,10 @@ function describe(branch: Branch, path: string, tree: string): { info: ColumnInf
 async function readBranch(file: NodeFile, root: RootFile, branch: Branch, kind: Kind, rows: number, where: string): Promise<NumericColumn> {
   const { size, Array: Column } = KINDS[kind];
   const target = new Column(rows);
-  const onDisk = branch.fBasketEntry[branch.fWriteBasket] ?? 0;
-  if (onDisk < rows) {
-    // ROOT keeps the last basket in memory until the tree is written; a tree saved only by
-    // AutoSave, or a file never closed, carries it inside the tree header instead.
-    throw new UserError(
-      `${where}: ${rows - onDisk} of its ${rows} entries sit in a basket that was never written out (the file was not closed ` +
-        'properly, or saved only by AutoSave); write the tree again (TTree::Write flushes every basket) or re-run the job that wrote it.',
-    );
-  }
   // Baskets are read and inflated all at once: zlib runs on Node's thread pool, so the
   // inflating (most of the time) spreads over the cores.
   const baskets = Array.from({ length: branch.fWriteBasket }, (_, k) => k).filter((k) => branch.fBasketEntry[k] < rows);
-  await Promise.all(
+  const counts = await Promise.all(
     baskets.map(async (k) => {
       const first = branch.fBasketEntry[k];
       const damaged = (why: string) =>
@@ -188,8 +179,18 @@ async function readBranch(file: NodeFile, root: RootFile, branch: Branch, kind: 
         throw damaged(`${header.fNevBuf} entries of ${size} bytes do not fill its ${header.fLast - header.fKeylen} bytes`);
       }
       decode(kind, data, target, first, count);
+      return count;
     }),
   );
+  const onDisk = counts.reduce((sum, count) => sum + count, 0);
+  if (onDisk < rows) {
+    // ROOT keeps the last basket in memory until the tree is written; a tree saved only by
+    // AutoSave, or a file never closed, carries it inside the tree header instead.
+    throw new UserError(
+      `${where}: ${rows - onDisk} of its ${rows} entries sit in a basket that was never written out (the file was not closed ` +
+        'properly, or saved only by AutoSave); write the tree again (TTree::Write flushes every basket) or re-run the job that wrote it.',
+    );
+  }
   return target;
 }
 
