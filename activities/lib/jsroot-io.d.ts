@@ -6,13 +6,11 @@ declare module 'jsroot/io' {
     getFileName(): string;
     getFileSize(): number;
     readBuffer(position: number, length: number): Promise<DataView>;
-    closeFile(): void;
   }
 
   export interface RootKey {
     fName: string;
     fClassName: string;
-    fCycle: number;
   }
 
   export interface RootFile {

@@ -4,7 +4,7 @@
 // and streams the tree with its branches, leaves and basket tables; the numbers are then read
 // here basket by basket, inflated by Node's zlib where ROOT used zlib (jsroot's inflaters for
 // LZMA, LZ4 and ZSTD) and turned from big-endian into typed arrays in bulk, because jsroot's
-// entry-by-entry TSelector reads about a hundred times slower than uproot (bench/data.ts
+// entry-by-entry TSelector read about a tenth as fast as uproot when this was written (bench/data.ts
 // measures this reader against uproot on the same file).
 import { open, type FileHandle } from 'node:fs/promises';
 import { promisify } from 'node:util';
@@ -73,11 +73,6 @@ interface BasketHeader {
   fKeylen: number;
   fNevBuf: number;
   fLast: number;
-}
-
-/** Names of the trees at the top of a ROOT file, in file order. */
-export async function rootTrees(path: string): Promise<string[]> {
-  return withRootFile(path, async (_file, root) => treesOf(root));
 }
 
 /** A tree's row count and its branches as columns (reads the tree header, no data). */
