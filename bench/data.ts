@@ -1,6 +1,7 @@
 // Embedded data: generator speed, preselection against pyarrow + numpy on the same ntuple,
-// and Parquet I/O of activities/parquet.ts (hyparquet) against @duckdb/node-api,
-// parquetjs-lite and pyarrow, all measured in the same run.
+// Parquet I/O of activities/parquet.ts (hyparquet) against @duckdb/node-api, parquetjs-lite
+// and pyarrow, and ROOT reading of activities/lib/root.ts (jsroot) against uproot on the
+// same file, all measured in the same run.
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -15,7 +16,9 @@ import { loadSpec } from '../definitions/load.js';
 import type { NodeContext } from '../activities/engine/context.js';
 import { generateSample } from '../activities/generate/sample.js';
 import { readTable, writeTable, type Table } from '../activities/lib/parquet.js';
+import { readRootTable } from '../activities/lib/root.js';
 import { runPreselect } from '../activities/preselect/index.js';
+import { writeRootFiles } from '../test/helpers/root-files.js';
 import type { Row } from './row.js';
 
 const run = promisify(execFile);
@@ -30,7 +33,7 @@ const PARQUETJS_ROWS = 20_000;
 export async function bench(): Promise<Row[]> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-data-'));
   try {
-    return [...(await generatorRows()), ...(await preselectRows(dir)), ...(await parquetRows(dir))];
+    return [...(await generatorRows()), ...(await preselectRows(dir)), ...(await parquetRows(dir)), ...(await rootRows(dir))];
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -214,6 +217,38 @@ async function parquetRows(dir: string): Promise<Row[]> {
     });
   }
   return rows;
+}
+
+/** Reads of ROOT files are timed best of this many, ours and uproot's alike: the machine is shared. */
+const ROOT_REPEATS = 3;
+
+/** The Parquet rows' table as a ROOT TTree (written by uproot, 4000 rows a basket, about ROOT's default 32 kB of doubles). */
+async function rootRows(dir: string): Promise<Row[]> {
+  if (!existsSync(PYTHON)) return [];
+  const parquet = join(dir, 'root-source.parquet');
+  await writeTable(parquet, randomTable(IO_ROWS));
+  const file = join(dir, 'io.root');
+  await writeRootFiles([{ path: file, basket: 4000, trees: [{ name: 'variables', parquet }] }]);
+  await readRootTable(file, 'variables', ['x0']); // warm-up
+  let ours = Infinity;
+  for (let i = 0; i < ROOT_REPEATS; i++) ours = Math.min(ours, (await timed(() => readRootTable(file, 'variables')))[1]);
+  const uproot = (await baseline(['root', file, 'variables', String(ROOT_REPEATS)]))!;
+  const values = IO_ROWS * IO_COLUMNS;
+  return [
+    {
+      name: `root read (jsroot + Node zlib, into typed arrays), ${IO_ROWS} x ${IO_COLUMNS} doubles`,
+      value: values / ours / 1e6,
+      unit: 'M values/s',
+      note: `${ours.toFixed(2)} s, ${(statSync(file).size / 1e6).toFixed(1)} MB, zlib`,
+    },
+    {
+      name: 'root read uproot (same file, into numpy arrays)',
+      value: values / uproot.read / 1e6,
+      unit: 'M values/s',
+      note: `${uproot.read.toFixed(2)} s`,
+    },
+    { name: 'root read: ours / uproot', value: uproot.read / ours, unit: 'x', note: 'goal >= 0.5' },
+  ];
 }
 
 async function duckdbIo(dir: string, table: Table): Promise<{ write: number; read: number }> {

@@ -1,5 +1,6 @@
-"""Baselines for bench/data.ts, run in the same bench: pyarrow Parquet I/O, and the thesis
-preselection done with pyarrow + numpy on the same ntuple. Prints one JSON object."""
+"""Baselines for bench/data.ts, run in the same bench: pyarrow Parquet I/O, uproot reading a
+ROOT file, and the thesis preselection done with pyarrow + numpy on the same ntuple. Prints
+one JSON object."""
 import json
 import sys
 import time
@@ -20,6 +21,19 @@ def parquet_io(source, target):
     pq.write_table(table, target, compression="snappy")
     write = time.perf_counter() - t0
     return {"read": read, "write": write, "rows": table.num_rows, "columns": table.num_columns}
+
+
+def root_read(source, tree, repeats):
+    """The best of `repeats` reads of every branch into numpy arrays (uproot imported before timing)."""
+    import uproot
+
+    best = float("inf")
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        with uproot.open(source) as f:
+            arrays = f[tree].arrays(library="np")
+        best = min(best, time.perf_counter() - t0)
+    return {"read": best, "rows": len(next(iter(arrays.values()))), "columns": len(arrays)}
 
 
 def preselect(source, target, test_fraction):
@@ -61,5 +75,7 @@ if __name__ == "__main__":
     mode = sys.argv[1]
     if mode == "parquet":
         print(json.dumps(parquet_io(sys.argv[2], sys.argv[3])))
+    elif mode == "root":
+        print(json.dumps(root_read(sys.argv[2], sys.argv[3], int(sys.argv[4]))))
     else:
         print(json.dumps(preselect(sys.argv[2], sys.argv[3], float(sys.argv[4]))))

@@ -13,7 +13,8 @@ import type { SweepHandle } from './sweeps.js';
 const HELP = `sweep - declarative autoencoder sweeps on Temporal
 
 Usage:
-  sweep validate FILE                     check a definition; every problem with file:line:col
+  sweep validate FILE                     check a definition (and that its input files exist);
+                                          every problem with file:line:col
   sweep plan FILE [--json|--dot|--mermaid] [--until KIND]
                                           print the nodes and the DAG (no server needed)
   sweep run FILE --out DIR [--until KIND] run the sweep with in-process workers, progress bars,
@@ -29,6 +30,9 @@ Usage:
   sweep gc [--apply]                      list (or, with --apply, remove) what no sweep needs: dead
                                           writers' staging, finished or abandoned work directories,
                                           artifacts and Dags no sweep on the server references
+  sweep inspect FILE [--tree NAME] [--definition YAML]
+                                          columns, types and rows of a ROOT or Parquet file; with
+                                          a definition, the columns it reads that the file lacks
   sweep server                            run the Temporal dev server (UI on http://localhost:8233)
   sweep worker [--queues cpu,gpu] ...     run workers only (see \`sweep worker --help\`)
 
@@ -199,6 +203,18 @@ async function cancel(args: string[]): Promise<number> {
   });
 }
 
+async function inspect(args: string[]): Promise<number> {
+  const { values, target } = parse(
+    args,
+    { tree: { type: 'string' }, definition: { type: 'string' } },
+    'inspect FILE [--tree NAME] [--definition YAML]',
+  );
+  const { inspectFile } = await import('./inspect.js');
+  const { text, problems } = await inspectFile(target, values);
+  console.log(text);
+  return problems > 0 ? 1 : 0;
+}
+
 async function server(args: string[]): Promise<number> {
   parseArgs({ args, options: {}, strict: true });
   const { serveForeground, DEV_SERVER_PORT, DEV_UI_PORT } = await import('./server.js');
@@ -314,6 +330,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   cancel,
   verify,
   gc,
+  inspect,
   server,
   worker: async (args) => {
     const { workerMain } = await import('./worker-command.js');

@@ -23,10 +23,32 @@ export interface SampleParams {
   /** Signal mass point in GeV; absent for background. */
   mChi1?: number;
   mHprime?: number;
-  /** Embedded generator settings, or a user Parquet file (path relative to the data root). */
-  source: { generate: { events: number; seed: number } } | { file: string; weight?: number };
+  /** Embedded generator settings, or the user's ntuple files. */
+  source: { generate: { events: number; seed: number } } | FileSource;
   /** Integrated luminosity the per-event weights must stand for, in fb^-1. */
   luminosityFb: number;
+}
+
+/** One input file of a sample, as the client found it when it planned the sweep. */
+export interface InputFile {
+  /** Relative to the data root, with `/`. */
+  path: string;
+  /** sha256 of the file's bytes: part of the preselection's cache key, checked again before reading. */
+  sha256: string;
+}
+
+/** A sample read from the user's ROOT or Parquet ntuples (definition keys of the same names). */
+export interface FileSource {
+  /** In reading order: the definition's entries in turn, each pattern's matches sorted. */
+  files: InputFile[];
+  /** TTree of the ROOT files; by default each file's only tree. */
+  tree?: string;
+  /** Factor on every candidate's weight: the definition's weight, or crossSectionNb x luminosity / generated. */
+  weight?: number;
+  /** Column of the files with a weight per candidate, instead of the canonical `weight` column. */
+  weightColumn?: string;
+  /** Events the files stand for before any selection (the efficiency's denominator), when the definition gives it. */
+  generated?: number;
 }
 
 export interface CutParams {

@@ -8,7 +8,7 @@ import { DEFAULT_RETRY } from './presets.js';
 import { isKinematicallyOpen, SQRT_S } from '../core/idmdh.js';
 import { latentDimProblem } from '../core/models.js';
 import { expandSignals, parseWhere, WHERE_EXPECTED, type SignalPoint } from './signals.js';
-import type { ModelSelector, Spec } from './spec.js';
+import { fileEntries, type FileSampleSpec, type ModelSelector, type Spec } from './spec.js';
 import { isUserError } from '../core/errors.js';
 import { didYouMean } from '../core/suggest.js';
 import { expandCut, translateCut, type ColumnCatalog } from './cuts.js';
@@ -56,12 +56,50 @@ function isInsideRoot(file: string): boolean {
   return !path.posix.isAbsolute(normal) && !/^[A-Za-z]:/.test(normal) && normal !== '..' && !normal.startsWith('../');
 }
 
-function checkSource(at: YamlPath, source: { generate?: unknown; file?: string }, report: Report) {
+const FILE_ONLY = ['tree', 'weight', 'crossSectionNb', 'generated', 'weightColumn'] as const;
+
+/** Where a sample's events come from: the generator, or the user's files and how to read and weigh them. */
+function checkSource(at: YamlPath, source: FileSampleSpec & { generate?: unknown }, report: Report) {
   if ((source.generate === undefined) === (source.file === undefined)) {
-    report(at, 'give exactly one of `generate: {events: N}` (embedded generator) and `file: path.parquet` (your ntuple)');
+    report(
+      at,
+      'give exactly one of `generate: {events: N}` (embedded generator) and `file:` (your ROOT or Parquet ntuples: a path, a pattern or a list of them)',
+    );
   }
-  if (source.file !== undefined && !isInsideRoot(source.file)) {
-    report([...at, 'file'], `"${source.file}" must be a relative path inside data.root (no leading / and no ..)`);
+  const entries = fileEntries(source.file);
+  entries.forEach((entry, i) => {
+    if (!isInsideRoot(entry)) {
+      report(
+        [...at, 'file', ...(Array.isArray(source.file) ? [i] : [])],
+        `"${entry}" must be a relative path inside data.root (no leading / and no ..)`,
+      );
+    }
+  });
+  if (source.file === undefined) {
+    for (const key of FILE_ONLY) {
+      if (source[key] === undefined) continue;
+      const why = key === 'tree' ? 'a generated sample has no tree' : 'generated samples are weighted by the generator';
+      report([...at, key], `\`${key}\` only applies to file samples; ${why}`);
+    }
+    return;
+  }
+  if (source.tree !== undefined && !entries.some((entry) => entry.toLowerCase().endsWith('.root'))) {
+    report(
+      [...at, 'tree'],
+      '`tree` names the TTree of ROOT files, but no file of this sample ends in .root; drop it or name the .root files',
+    );
+  }
+  if (source.weight !== undefined && source.crossSectionNb !== undefined) {
+    report(
+      [...at, 'crossSectionNb'],
+      'give `weight` or `crossSectionNb` (with `generated`), not both: each sets the weight of every event',
+    );
+  }
+  if (source.crossSectionNb !== undefined && source.generated === undefined) {
+    report(
+      [...at, 'crossSectionNb'],
+      '`crossSectionNb` needs `generated`, the number of events generated for the files: every event then weighs crossSectionNb x luminosity / generated',
+    );
   }
 }
 
@@ -70,9 +108,6 @@ function checkBackground(spec: Spec, signals: SignalPoint[], report: Report) {
   spec.samples.background.forEach((sample, i) => {
     const at = ['samples', 'background', i];
     checkSource(at, sample, report);
-    if (sample.weight !== undefined && sample.file === undefined) {
-      report([...at, 'weight'], '`weight` only applies to file samples; generated samples are weighted by the generator');
-    }
     const first = firstIndex.get(sample.name);
     if (first !== undefined)
       report([...at, 'name'], `duplicate sample name "${sample.name}" (also samples.background[${first}]); names must be unique`);
@@ -85,14 +120,14 @@ function checkBackground(spec: Spec, signals: SignalPoint[], report: Report) {
 function checkSignals(spec: Spec, report: Report): SignalPoint[] | undefined {
   const { signal } = spec.samples;
   checkSource(['samples', 'signal'], signal, report);
-  if (signal.file !== undefined) {
-    const unknown = [...signal.file.matchAll(/\{([^}]*)\}/g)].map((m) => m[1]).filter((p) => !['name', 'm_chi1', 'm_hprime'].includes(p));
-    if (unknown.length > 0)
-      report(['samples', 'signal', 'file'], `unknown placeholder {${unknown[0]}}; use {name}, {m_chi1} and {m_hprime}`);
-    else if (!signal.file.includes('{name}') && !(signal.file.includes('{m_chi1}') && signal.file.includes('{m_hprime}'))) {
-      report(['samples', 'signal', 'file'], 'every grid point needs its own file: use {name}, or both {m_chi1} and {m_hprime}');
+  fileEntries(signal.file).forEach((template, i) => {
+    const at = ['samples', 'signal', 'file', ...(Array.isArray(signal.file) ? [i] : [])];
+    const unknown = [...template.matchAll(/\{([^}]*)\}/g)].map((m) => m[1]).filter((p) => !['name', 'm_chi1', 'm_hprime'].includes(p));
+    if (unknown.length > 0) report(at, `unknown placeholder {${unknown[0]}}; use {name}, {m_chi1} and {m_hprime}`);
+    else if (!template.includes('{name}') && !(template.includes('{m_chi1}') && template.includes('{m_hprime}'))) {
+      report(at, 'every grid point needs its own files: use {name}, or both {m_chi1} and {m_hprime}');
     }
-  }
+  });
   const where = signal.where === undefined ? undefined : parseWhere(signal.where);
   if (where && !where.ok) {
     report(['samples', 'signal', 'where'], `${where.error} (expected: ${WHERE_EXPECTED})`);

@@ -5,6 +5,8 @@ import {
   NODE_KINDS,
   type Dag,
   type DagNode,
+  type FileSource,
+  type InputFile,
   type NodeKind,
   type NodeParamsByKind,
   type RetrySettings,
@@ -17,14 +19,27 @@ import { ALL_BACKGROUND, expandModels, hasSeveralSets, modelName } from './matri
 import { DEFAULT_RETRY, PRESETS } from './presets.js';
 import { expandSignals, signalFile } from './signals.js';
 import { expandCut } from './cuts.js';
-import { CPU_KINDS, type Spec } from './spec.js';
+import { CPU_KINDS, fileEntries, type FileSampleSpec, type Spec } from './spec.js';
+
+/** The files each `file` entry of a definition names, with their content hashes (client/inputs.ts finds them). */
+export type InputFiles = ReadonlyMap<string, readonly InputFile[]>;
 
 export interface CompileOptions {
   /** Hash of each kind's code; part of its nodes' cache keys, so new code re-runs them. */
   codeVersions: Record<NodeKind, string>;
   /** Keep only nodes whose kind comes at or before this one in NODE_KINDS. */
   until?: NodeKind;
+  /** Every entry of sampleFiles(spec), resolved; a definition without file samples needs none. */
+  inputs?: InputFiles;
 }
+
+/**
+ * Version of what a cache key is made of. A key hashes this, the node's kind, its resolved
+ * parameters (input files by their content hash since version 2), its dependencies' keys and
+ * the code version of its kind; whenever that recipe changes meaning, the version goes up, so
+ * no artifact made under the old recipe is taken for a new one.
+ */
+export const KEY_SCHEME = 2;
 
 /** JSON with object keys sorted at every level, so equal values hash equally. */
 export function canonicalJson(value: unknown): string {
@@ -61,14 +76,42 @@ function retrySettings(spec: Spec): Record<NodeKind, RetrySettings> {
   return retry;
 }
 
-function samples(spec: Spec): { background: SampleParams[]; signal: SampleParams[] } {
+/** The `file` entries of every file sample (signal templates filled in per grid point), by sample name. */
+export function sampleFiles(spec: Spec): { sample: string; entries: string[] }[] {
+  const background = spec.samples.background
+    .filter((b) => b.file !== undefined)
+    .map((b) => ({ sample: b.name, entries: fileEntries(b.file) }));
+  const { signal } = spec.samples;
+  const points = signal.file === undefined ? [] : expandSignals(signal);
+  return [...background, ...points.map((p) => ({ sample: p.name, entries: fileEntries(signal.file).map((t) => signalFile(t, p)) }))];
+}
+
+function samples(spec: Spec, inputs: InputFiles): { background: SampleParams[]; signal: SampleParams[] } {
   const luminosityFb = spec.luminosity;
   const generated = (name: string, events: number) => ({ generate: { events, seed: deriveSeed(spec.seed, `generate/${name}`) } });
+  const entries = new Map(sampleFiles(spec).map((s) => [s.sample, s.entries]));
+  const fromFiles = (name: string, sample: FileSampleSpec): FileSource => {
+    const files = entries.get(name)!.flatMap((entry) => {
+      const found = inputs.get(entry);
+      if (!found) throw new Error(`compile: the files of '${entry}' (sample ${name}) are not among the resolved inputs`);
+      return found;
+    });
+    const { tree, weight, crossSectionNb, generated: events, weightColumn } = sample;
+    // 1 nb = 1e6 fb, and the luminosity is in fb^-1.
+    const factor = crossSectionNb !== undefined ? (crossSectionNb * 1e6 * luminosityFb) / events! : weight;
+    return {
+      files,
+      ...(tree !== undefined && { tree }),
+      ...(factor !== undefined && { weight: factor }),
+      ...(weightColumn !== undefined && { weightColumn }),
+      ...(events !== undefined && { generated: events }),
+    };
+  };
   const background = spec.samples.background.map((b): SampleParams => ({
     name: b.name,
     kind: 'background',
     process: b.process,
-    source: b.generate ? generated(b.name, b.generate.events) : { file: b.file!, ...(b.weight !== undefined && { weight: b.weight }) },
+    source: b.generate ? generated(b.name, b.generate.events) : fromFiles(b.name, b),
     luminosityFb,
   }));
   const { signal: s } = spec.samples;
@@ -78,7 +121,7 @@ function samples(spec: Spec): { background: SampleParams[]; signal: SampleParams
     process: s.process,
     mChi1: point.mChi1,
     mHprime: point.mHprime,
-    source: s.generate ? generated(point.name, s.generate.events) : { file: signalFile(s.file!, point) },
+    source: s.generate ? generated(point.name, s.generate.events) : fromFiles(point.name, s),
     luminosityFb,
   }));
   return { background, signal };
@@ -89,13 +132,15 @@ export function compile(spec: Spec, options: CompileOptions): Dag {
   const keys = new Map<string, string>();
   function add<K extends NodeKind>(kind: K, id: string, dependsOn: string[], params: NodeParamsByKind[K], summary: string) {
     const dependencyKeys = dependsOn.map((d) => keys.get(d)!).sort();
-    const cacheKey = sha256(canonicalJson({ kind, params, dependencies: dependencyKeys, code: options.codeVersions[kind] }));
+    const cacheKey = sha256(
+      canonicalJson({ scheme: KEY_SCHEME, kind, params, dependencies: dependencyKeys, code: options.codeVersions[kind] }),
+    );
     const queue: TaskQueue = kind === 'train' ? 'gpu' : 'cpu';
     keys.set(id, cacheKey);
     nodes.push({ id, kind, queue, dependsOn, params, cacheKey, summary } as DagNode);
   }
 
-  const { background, signal } = samples(spec);
+  const { background, signal } = samples(spec, options.inputs ?? new Map());
   const preselectId = (sample: string) => `preselect/${sample}`;
   const cuts = spec.preselection.cuts.map(expandCut);
   for (const sample of [...background, ...signal]) {

@@ -36,8 +36,8 @@ export function expandCut(cut: CutSpec): { name: string; expr: string } {
   return { name: cut.name, expr: cut.forEach.map((p) => `(${cut.expr.replaceAll('{p}', p)})`).join(' && ') };
 }
 
-/** What an expression may refer to: every column of the ntuple, and whether it is numeric. */
-export type ColumnCatalog = ReadonlyMap<string, { numeric: boolean }>;
+/** What an expression may refer to: every column of the ntuple, whether it is numeric, and if not readable why. */
+export type ColumnCatalog = ReadonlyMap<string, { numeric: boolean; unreadable?: string }>;
 
 export interface TranslatedCut {
   /** Column names in slot order: slot k is read as `c<k>[i]`. */
@@ -55,6 +55,19 @@ export function translateCut(text: string, catalog: ColumnCatalog, where: string
   const tree = parse(text, where);
   const columns: string[] = [];
   return { columns, body: emit(tree, { text, catalog, where, columns }, 0) };
+}
+
+/** The names an expression uses as columns, in order of first use (function names aside); syntax errors as translateCut gives them. */
+export function expressionColumns(text: string, where: string): string[] {
+  const names = new Set<string>();
+  const visit = (node: jsep.Expression): void => {
+    if (node.type === 'Identifier') names.add((node as jsep.Identifier).name);
+    else if (node.type === 'CallExpression') (node as jsep.CallExpression).arguments.forEach(visit);
+    else if (node.type === 'UnaryExpression') visit((node as jsep.UnaryExpression).argument);
+    else if (node.type === 'BinaryExpression') [(node as jsep.BinaryExpression).left, (node as jsep.BinaryExpression).right].forEach(visit);
+  };
+  visit(parse(text, where));
+  return [...names];
 }
 
 function parse(text: string, where: string): jsep.Expression {
@@ -111,7 +124,7 @@ function emit(node: jsep.Expression, walk: Walk, depth: number): string {
         const hint = FUNCTIONS.has(name) ? `; ${name} is a function, call it as ${name}(...)` : didYouMean(name, [...walk.catalog.keys()]);
         fail(walk, name, `unknown column '${name}'${hint}. Available columns: ${[...walk.catalog.keys()].join(', ')}`);
       }
-      if (!column.numeric) fail(walk, name, `column '${name}' holds text, but cuts compute with numbers`);
+      if (!column.numeric) fail(walk, name, column.unreadable ?? `column '${name}' holds text, but cuts compute with numbers`);
       let slot = walk.columns.indexOf(name);
       if (slot < 0) slot = walk.columns.push(name) - 1;
       return `c${slot}[i]`;

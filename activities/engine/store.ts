@@ -4,12 +4,12 @@
 // crashed writer leaves nothing that counts. Nothing is used unchecked: an artifact whose
 // files no longer match its manifest is set aside (quarantined) and computed again.
 import { createHash, randomUUID } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { appendFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { NODE_KINDS, type ArtifactRef, type NodeKind } from '../../core/dag.js';
+import { sha256File } from '../lib/content-hash.js';
 
 export interface FileEntry {
   sha256: string;
@@ -42,6 +42,11 @@ const STAGING_NAME = /^(.+)~(\d+)~[0-9a-f-]+$/;
 /** `SWEEP_HOME` or `<cwd>/.sweep`: the root of everything the engine keeps on disk. */
 export function sweepHome(env: NodeJS.ProcessEnv = process.env): string {
   return resolve(env.SWEEP_HOME ?? join(process.cwd(), '.sweep'));
+}
+
+/** Where the content hashes of input files are kept between plans (lib/content-hash.ts). */
+export function inputHashCache(home: string = sweepHome()): string {
+  return join(home, 'input-hashes');
 }
 
 export class ArtifactStore {
@@ -126,7 +131,7 @@ export class ArtifactStore {
       if (!info) problems.push(`${where}/${name}: missing`);
       else if (info.size !== entry.size) problems.push(`${where}/${name}: ${info.size} bytes, the manifest says ${entry.size}`);
       else if (this.hashed.get(path) !== fingerprint(info, entry)) {
-        if ((await hashFile(path)) === entry.sha256) this.hashed.set(path, fingerprint(info, entry));
+        if ((await sha256File(path)) === entry.sha256) this.hashed.set(path, fingerprint(info, entry));
         else problems.push(`${where}/${name}: content differs from the manifest`);
       }
     }
@@ -198,7 +203,7 @@ export class ArtifactStore {
     const files: Record<string, FileEntry> = {};
     for (const name of names) {
       const path = join(staging, name);
-      files[name] = { sha256: await hashFile(path), size: (await stat(path)).size };
+      files[name] = { sha256: await sha256File(path), size: (await stat(path)).size };
     }
     const manifest: Manifest = { ...meta, files, createdAt: new Date().toISOString() };
     await writeFile(join(staging, MANIFEST), JSON.stringify(manifest, null, 2));
@@ -272,12 +277,6 @@ function fingerprint(info: { size: number; mtimeMs: number }, entry: FileEntry):
 
 export function sha256(data: string | Buffer): string {
   return createHash('sha256').update(data).digest('hex');
-}
-
-async function hashFile(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }
 
 /** Every file below dir as its `/`-separated relative path, sorted. */

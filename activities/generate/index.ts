@@ -9,7 +9,7 @@ import { generateSample } from './sample.js';
 export const runGenerate: NodeRunner<'generate'> = async (ctx) => {
   const { sample } = ctx.node.params;
   if (!('generate' in sample.source)) {
-    throw new UserError(`sample ${sample.name} reads ${sample.source.file}; it has nothing to generate.`);
+    throw new UserError(`sample ${sample.name} reads ${sample.source.files.map((f) => f.path).join(', ')}; it has nothing to generate.`);
   }
   const { events, seed } = sample.source.generate;
   const started = Date.now();

@@ -14,14 +14,32 @@ export interface Table {
 }
 export type NumericColumn = Exclude<Column, string[]>;
 
+/** One column of an input file as its footer or header describes it. */
+export interface ColumnInfo {
+  /** Holds one number per row (readTable gives a typed array). */
+  numeric: boolean;
+  /** The type as the file stores it: double, float, int32, bool, string, ... */
+  type: string;
+  /** Why a column cannot be read as one number per row, and the fix; readers refuse it with this. */
+  unreadable?: string;
+}
+
+/** What a file holds: its row count and its columns in file order. */
+export interface FileInfo {
+  rows: number;
+  columns: Map<string, ColumnInfo>;
+}
+
 const PARQUET_MAGIC = 'PAR1';
 
-/** Names of a Parquet file's columns and whether each holds numbers (reads only the footer). */
-export async function readColumnInfo(path: string): Promise<Map<string, { numeric: boolean }>> {
+/** A Parquet file's row count, column names and types (reads only the footer). */
+export async function readColumnInfo(path: string): Promise<FileInfo> {
   const { metadata } = await openParquet(path);
-  const info = new Map<string, { numeric: boolean }>();
-  for (const [name, element] of topLevelColumns(metadata)) info.set(name, { numeric: element.type !== 'BYTE_ARRAY' });
-  return info;
+  const columns = new Map<string, ColumnInfo>();
+  for (const [name, element] of topLevelColumns(metadata)) {
+    columns.set(name, { numeric: element.type !== 'BYTE_ARRAY', type: typeName(element) });
+  }
+  return { rows: Number(metadata.num_rows), columns };
 }
 
 /** Reads the named columns (all when omitted) of a Parquet file into typed arrays. */
@@ -140,6 +158,29 @@ function allocate(element: SchemaElement, n: number, path: string): Column {
         `${path}: column '${element.name}' has unsupported Parquet type ${element.type}; store it as double, int or string.`,
       );
   }
+}
+
+/** The column's type in the words `sweep inspect` prints (as ROOT files get them from root.ts). */
+function typeName(element: SchemaElement): string {
+  const converted: Record<string, string> = {
+    UINT_8: 'uint8',
+    INT_8: 'int8',
+    UINT_16: 'uint16',
+    INT_16: 'int16',
+    UINT_32: 'uint32',
+    UINT_64: 'uint64',
+    UTF8: 'string',
+  };
+  const physical: Record<string, string> = {
+    DOUBLE: 'double',
+    FLOAT: 'float',
+    INT32: 'int32',
+    INT64: 'int64',
+    BOOLEAN: 'bool',
+    BYTE_ARRAY: 'bytes',
+  };
+  const type = String(element.type);
+  return (element.converted_type && converted[element.converted_type]) ?? physical[type] ?? type.toLowerCase();
 }
 
 function schemaElement(name: string, data: Column): SchemaElement {

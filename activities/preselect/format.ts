@@ -1,8 +1,10 @@
 // What a `preselect` artifact holds, for the kinds that read it (fitScaler, train, score)
 // and the CLI's preselection.csv: the selected events and the node summary that says which
-// sample they are and how many events preselection kept.
-import type { SampleParams } from '../../core/dag.js';
-import type { ColumnCatalog } from '../../definitions/cuts.js';
+// sample they are and how many events preselection kept. And what it reads: the ntuple
+// columns a preselection needs, under canonical names, which `sweep validate` and `sweep
+// inspect` check a sample's files against.
+import type { PreselectParams, SampleParams } from '../../core/dag.js';
+import { expressionColumns, type ColumnCatalog } from '../../definitions/cuts.js';
 import type { InputArtifact } from '../engine/context.js';
 
 /** One row per selected event: event id, the features, weight, split (1 = held out), truth masses. */
@@ -53,7 +55,7 @@ export function ntupleColumns(
   mapping: Record<string, string>,
 ): { catalog: ColumnCatalog; fileName: Map<string, string> } {
   const canonicalOf = new Map(Object.entries(mapping).map(([canonical, user]) => [user, canonical]));
-  const catalog = new Map<string, { numeric: boolean }>();
+  const catalog = new Map<string, { numeric: boolean; unreadable?: string }>();
   const fileName = new Map<string, string>();
   for (const [name, column] of fileColumns) {
     const canonical = canonicalOf.get(name) ?? name;
@@ -61,4 +63,25 @@ export function ntupleColumns(
     fileName.set(canonical, name);
   }
   return { catalog, fileName };
+}
+
+/** A column a preselection reads from the ntuple (canonical name), and what reads it. */
+export interface PreselectInput {
+  column: string;
+  usedBy: string;
+  /** The cut whose expression names the column, for cut columns. */
+  cut?: string;
+}
+
+/** Every column these preselection settings read: event id, best-candidate column, features, then each cut's columns. */
+export function preselectInputs(params: Pick<PreselectParams, 'cuts' | 'features' | 'bestCandidate'>): PreselectInput[] {
+  return [
+    { column: 'event', usedBy: 'the event id column' },
+    { column: params.bestCandidate.minimise, usedBy: 'preselection.bestCandidate.minimise' },
+    ...params.features.map((column) => ({ column, usedBy: 'feature' })),
+    ...params.cuts.flatMap((cut) => {
+      const usedBy = `preselection cut '${cut.name}'`;
+      return expressionColumns(cut.expr, usedBy).map((column) => ({ column, usedBy, cut: cut.name }));
+    }),
+  ];
 }

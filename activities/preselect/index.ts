@@ -6,12 +6,12 @@ import type { PreselectParams } from '../../core/dag.js';
 import { didYouMean } from '../../core/suggest.js';
 import type { NodeRunner } from '../engine/context.js';
 import { UserError } from '../../core/errors.js';
-import { numericColumn, readTable, writeTable, type Column, type NumericColumn, type Table } from '../lib/parquet.js';
 import type { ColumnCatalog } from '../../definitions/cuts.js';
+import { numericColumn, writeTable, type Column, type NumericColumn, type Table } from '../lib/parquet.js';
 import { compileExpression } from './expr.js';
-import { CUTFLOW_FILE, EVENTS_FILE, type PreselectSummary } from './format.js';
-import { applyCuts, bestCandidates, indexEvents, type Cut } from './select.js';
-import { openSource } from './source.js';
+import { CUTFLOW_FILE, EVENTS_FILE, preselectInputs, type PreselectSummary } from './format.js';
+import { applyCuts, bestCandidates, indexEvents, type Cut, type CutFlowRow } from './select.js';
+import { openSource, readSource } from './source.js';
 import { hashString, splitUniform } from './split.js';
 
 export const runPreselect: NodeRunner<'preselect'> = async (ctx) => {
@@ -23,32 +23,24 @@ export const runPreselect: NodeRunner<'preselect'> = async (ctx) => {
     compiled: compileExpression(cut.expr, source.catalog, `sample ${sample.name}, preselection cut '${cut.name}'`),
   }));
   const place = `sample ${sample.name}`;
-  requireNumeric(source.catalog, 'event', `${place}: the event id column`);
-  requireNumeric(source.catalog, params.bestCandidate.minimise, `${place}: preselection.bestCandidate.minimise`);
-  for (const feature of params.features) requireNumeric(source.catalog, feature, `${place}: feature`);
-  const optional = ['weight', 'm_chi1', 'm_hprime'].filter((c) => source.catalog.get(c)?.numeric);
-  const needed = new Set([
-    'event',
-    params.bestCandidate.minimise,
-    ...params.features,
-    ...optional,
-    ...cuts.flatMap((c) => c.compiled.columns),
-  ]);
-  const table = await readTable(
-    source.path,
-    [...needed].map((c) => source.fileName.get(c)!),
-  );
-  const column = (name: string) => numericColumn(table, source.fileName.get(name)!, `${place} (${source.path})`);
-  ctx.heartbeat({ read: table.numRows });
+  const inputs = preselectInputs(params);
+  for (const input of inputs) {
+    // Cut columns are checked by compileExpression above, which points at them in the expression.
+    if (input.cut === undefined) requireNumeric(source.catalog, input.column, `${place}: ${input.usedBy}`);
+  }
+  if (source.weight) requireNumeric(source.catalog, source.weight, `${place}: the weight column`);
+  const truth = ['m_chi1', 'm_hprime'].filter((c) => source.catalog.get(c)?.numeric);
+  const needed = new Set([...inputs.map((i) => i.column), ...(source.weight ? [source.weight] : []), ...truth]);
+  const { table, starts } = await readSource(source, [...needed], (rows) => ctx.heartbeat({ read: rows }));
+  const column = (name: string) => numericColumn(table, name, place);
 
-  const fileWeight = 'file' in sample.source ? (sample.source.weight ?? 1) : 1;
-  const weight = new Float64Array(table.numRows).fill(fileWeight);
-  if (optional.includes('weight')) {
-    const w = column('weight');
+  const weight = new Float64Array(table.numRows).fill('files' in sample.source ? (sample.source.weight ?? 1) : 1);
+  if (source.weight) {
+    const w = column(source.weight);
     for (let r = 0; r < weight.length; r++) weight[r] *= w[r];
   }
   const event = column('event');
-  const index = indexEvents(event);
+  const index = indexEvents(event, starts);
   const { rows, count, flow } = applyCuts(cuts, column, table.numRows, index, weight);
   const best = bestCandidates(rows, count, index, column(params.bestCandidate.minimise));
   let selectedWeighted = 0;
@@ -61,11 +53,11 @@ export const runPreselect: NodeRunner<'preselect'> = async (ctx) => {
     eventsWeighted: selectedWeighted,
   });
 
-  const out = eventTable(params, best, event, column, weight, optional);
+  const out = eventTable(params, best, event, column, weight, truth);
   await writeTable(join(ctx.outDir, EVENTS_FILE), out);
   await writeFile(join(ctx.outDir, CUTFLOW_FILE), JSON.stringify(flow, null, 2));
 
-  const generated = source.generated ?? { events: flow[0].events, weighted: flow[0].eventsWeighted };
+  const generated = source.generated ?? generatedFromFiles(sample.source, flow[0]);
   const summary: PreselectSummary = {
     sample: sample.name,
     process: sample.process,
@@ -81,6 +73,18 @@ export const runPreselect: NodeRunner<'preselect'> = async (ctx) => {
   return { ...summary };
 };
 
+/**
+ * What user files stood for before any cut: the events in them, or the definition's
+ * `generated`, whose weighted count scales up the weighted events the files hold (exact for
+ * a weight per sample; for a weight column, it assumes the events missing from the files
+ * weigh what the others do on average).
+ */
+function generatedFromFiles(source: PreselectParams['sample']['source'], input: CutFlowRow): { events: number; weighted: number } {
+  const events = 'files' in source ? source.generated : undefined;
+  if (events === undefined || input.events === 0) return { events: events ?? input.events, weighted: input.eventsWeighted };
+  return { events, weighted: (input.eventsWeighted * events) / input.events };
+}
+
 function requireNumeric(catalog: ColumnCatalog, name: string, what: string): void {
   const column = catalog.get(name);
   if (!column) {
@@ -88,6 +92,7 @@ function requireNumeric(catalog: ColumnCatalog, name: string, what: string): voi
       `${what} '${name}' is not a column of the ntuple${didYouMean(name, [...catalog.keys()])}. Available columns: ${[...catalog.keys()].join(', ')}.`,
     );
   }
+  if (column.unreadable) throw new UserError(`${what} '${name}': ${column.unreadable}`);
   if (!column.numeric) throw new UserError(`${what} '${name}' holds text, but a number is required.`);
 }
 
@@ -98,7 +103,7 @@ function eventTable(
   event: NumericColumn,
   column: (name: string) => NumericColumn,
   weight: Float64Array,
-  optional: string[],
+  truth: string[],
 ) {
   const n = best.length;
   const pick = (values: NumericColumn) => Float64Array.from(best, (r) => values[r]);
@@ -121,7 +126,7 @@ function eventTable(
   columns.weight = w;
   columns.split = split;
   const mass = (name: 'm_chi1' | 'm_hprime', value: number | undefined) =>
-    optional.includes(name) ? pick(column(name)) : new Float64Array(n).fill(value ?? NaN);
+    truth.includes(name) ? pick(column(name)) : new Float64Array(n).fill(value ?? NaN);
   columns.m_chi1 = mass('m_chi1', params.sample.mChi1);
   columns.m_hprime = mass('m_hprime', params.sample.mHprime);
   return { numRows: n, columns } satisfies Table;

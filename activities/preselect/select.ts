@@ -16,18 +16,31 @@ export interface EventIndex {
   events: number;
 }
 
-export function indexEvents(event: NumericColumn): EventIndex {
+/**
+ * `starts`: the first row of each file after the first. Event numbers repeat across files
+ * (every production job counts from its own start), so rows of different files never share
+ * an event.
+ */
+export function indexEvents(event: NumericColumn, starts: readonly number[] = []): EventIndex {
   const ofRow = new Int32Array(event.length);
   const seen = new Map<number, number>();
+  let events = 0;
   let previous = NaN;
   let current = -1;
+  let nextFile = 0;
   for (let r = 0; r < event.length; r++) {
+    // `while`: an empty file starts where the next one does.
+    while (r === starts[nextFile]) {
+      seen.clear();
+      previous = NaN;
+      nextFile++;
+    }
     const id = event[r];
     // Rows of one event are usually adjacent: skip the map lookup then.
     if (id !== previous) {
       let dense = seen.get(id);
       if (dense === undefined) {
-        dense = seen.size;
+        dense = events++;
         seen.set(id, dense);
       }
       current = dense;
@@ -35,7 +48,7 @@ export function indexEvents(event: NumericColumn): EventIndex {
     }
     ofRow[r] = current;
   }
-  return { ofRow, events: seen.size };
+  return { ofRow, events };
 }
 
 export interface Cut {

@@ -29,36 +29,36 @@ const access = () => ({ dataRoot: data, allowedRoots: [data] });
 
 describe('resolveDataFile', () => {
   it('resolves a relative path, and a symlink that stays inside, to the real file', async () => {
-    expect(await resolveDataFile('ntuple.parquet', access(), 'sample a')).toBe(join(data, 'ntuple.parquet'));
-    expect(await resolveDataFile('link-in/inner.parquet', access(), 'sample a')).toBe(join(data, 'sub', 'inner.parquet'));
+    expect(await resolveDataFile('ntuple.parquet', access(), 'a')).toBe(join(data, 'ntuple.parquet'));
+    expect(await resolveDataFile('link-in/inner.parquet', access(), 'a')).toBe(join(data, 'sub', 'inner.parquet'));
   });
 
   it('refuses absolute paths and .., before touching the disk', async () => {
-    await expect(resolveDataFile('/etc/passwd', access(), 'sample a')).rejects.toThrow(
+    await expect(resolveDataFile('/etc/passwd', access(), 'a')).rejects.toThrow(
       /^sample a: file '\/etc\/passwd' must be a path relative to data\.root/,
     );
-    await expect(resolveDataFile('../elsewhere/secret.parquet', access(), 'sample a')).rejects.toThrow(/no leading \/ and no \.\./);
-    await expect(resolveDataFile('sub/../../x', access(), 'sample a')).rejects.toThrow(/no leading \/ and no \.\./);
+    await expect(resolveDataFile('../elsewhere/secret.parquet', access(), 'a')).rejects.toThrow(/no leading \/ and no \.\./);
+    await expect(resolveDataFile('sub/../../x', access(), 'a')).rejects.toThrow(/no leading \/ and no \.\./);
   });
 
   it('refuses a symlink that leads out of the allowed roots, naming where it leads and the fix', async () => {
-    await expect(resolveDataFile('link-out.parquet', access(), 'sample b')).rejects.toMatchObject({
+    await expect(resolveDataFile('link-out.parquet', access(), 'b')).rejects.toMatchObject({
       code: 'input',
       message: expect.stringMatching(
         /^sample b: file 'link-out\.parquet' is .*secret\.parquet \(after following symlinks\), outside the directories this worker may read .*SWEEP_DATA_ROOTS/,
       ),
     });
     // Allowed once its directory is.
-    expect(await resolveDataFile('link-out.parquet', { dataRoot: data, allowedRoots: [data, elsewhere] }, 'sample b')).toBe(
+    expect(await resolveDataFile('link-out.parquet', { dataRoot: data, allowedRoots: [data, elsewhere] }, 'b')).toBe(
       join(elsewhere, 'secret.parquet'),
     );
   });
 
   it('refuses a data root outside the allowed roots, and names a missing file', async () => {
-    await expect(resolveDataFile('secret.parquet', { dataRoot: elsewhere, allowedRoots: [data] }, 'sample c')).rejects.toThrow(
+    await expect(resolveDataFile('secret.parquet', { dataRoot: elsewhere, allowedRoots: [data] }, 'c')).rejects.toThrow(
       /outside the directories this worker may read/,
     );
-    await expect(resolveDataFile('nope.parquet', access(), 'sample c')).rejects.toThrow(
+    await expect(resolveDataFile('nope.parquet', access(), 'c')).rejects.toThrow(
       /^sample c: file 'nope\.parquet' does not exist \(looked for .*nope\.parquet\)/,
     );
   });

@@ -51,12 +51,14 @@ describe('Parquet I/O', () => {
     const some = await readTable(path, ['split', 'x']);
     expect(Object.keys(some.columns)).toEqual(['split', 'x']);
     expect(some.columns.x).toEqual(table.columns.x);
-    expect([...(await readColumnInfo(path))]).toEqual([
-      ['x', { numeric: true }],
-      ['f', { numeric: true }],
-      ['event', { numeric: true }],
-      ['split', { numeric: true }],
-      ['process', { numeric: false }],
+    const info = await readColumnInfo(path);
+    expect(info.rows).toBe(5000);
+    expect([...info.columns]).toEqual([
+      ['x', { numeric: true, type: 'double' }],
+      ['f', { numeric: true, type: 'float' }],
+      ['event', { numeric: true, type: 'int32' }],
+      ['split', { numeric: true, type: 'uint8' }],
+      ['process', { numeric: false, type: 'string' }],
     ]);
   });
 

@@ -1,4 +1,5 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -11,29 +12,14 @@ import type { NumericColumn } from '../../activities/lib/parquet.js';
 import { compileExpression } from '../../activities/preselect/expr.js';
 import { runPreselect } from '../../activities/preselect/index.js';
 import { applyCuts, bestCandidates, indexEvents } from '../../activities/preselect/select.js';
-import type { DagNode, FitScalerParams, NodeKind, PreselectParams, SampleParams } from '../../core/dag.js';
+import type { DagNode, FitScalerParams, InputFile, NodeKind, PreselectParams, SampleParams } from '../../core/dag.js';
 import { preselectSummary } from '../helpers/artifacts.js';
+import { nodeContext } from '../helpers/node-context.js';
 
 const root = mkdtempSync(join(tmpdir(), 'preselect-test-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
-let counter = 0;
-
 function context<K extends NodeKind>(kind: K, params: DagNode<K>['params'], inputs: InputArtifact[] = []): NodeContext<K> {
-  const outDir = join(root, `out-${counter++}`);
-  mkdirSync(outDir);
-  return {
-    node: { id: `${kind}/test`, kind, queue: 'cpu', dependsOn: [], params, cacheKey: 'k', summary: '' } as DagNode<K>,
-    inputs,
-    outDir,
-    workDir: outDir,
-    dataRoot: join(root, 'data'),
-    allowedRoots: [join(root, 'data')],
-    attempt: 1,
-    heartbeatDetails: undefined,
-    heartbeat: () => undefined,
-    signal: new AbortController().signal,
-    log: () => undefined,
-  };
+  return nodeContext(kind, params, { root, dataRoot: join(root, 'data') }, inputs);
 }
 
 /**
@@ -55,13 +41,19 @@ mkdirSync(join(root, 'data'));
 await writeTable(join(root, 'data', 'user.parquet'), USER);
 writeFileSync(join(root, 'data', 'notes.parquet'), 'this is not a parquet file');
 
+/** A file of the data root as the client plans it: its path and the sha256 of what it holds now. */
+function planned(file: string): InputFile {
+  const path = join(root, 'data', file);
+  return { path: file, sha256: existsSync(path) ? createHash('sha256').update(readFileSync(path)).digest('hex') : 'missing when planned' };
+}
+
 function userParams(
   overrides: Partial<PreselectParams> = {},
   file = 'user.parquet',
   kind: SampleParams['kind'] = 'background',
 ): PreselectParams {
   return {
-    sample: { name: 'mine', kind, process: 'tautau', source: { file, weight: 0.5 }, luminosityFb: 100 },
+    sample: { name: 'mine', kind, process: 'tautau', source: { files: [planned(file)], weight: 0.5 }, luminosityFb: 100 },
     cuts: [
       { name: 'hits', expr: 'nHits > 20' },
       { name: 'positiveMissE', expr: 'missE > 0' },
@@ -206,6 +198,16 @@ describe('preselect bad input', () => {
     expect(message).toBe(
       `sample mine: file 'missing/ntuple.parquet' does not exist (looked for ${join(root, 'data', 'missing/ntuple.parquet')}); check data.root and the file name.`,
     );
+  });
+
+  it('a file replaced after the sweep was planned: refuses to read it under the old cache key', async () => {
+    writeFileSync(join(root, 'data', 'replaced.parquet'), readFileSync(join(root, 'data', 'user.parquet')));
+    const params = userParams({}, 'replaced.parquet');
+    await writeTable(join(root, 'data', 'replaced.parquet'), { ...USER, columns: { ...USER.columns, f1: new Float64Array(9).fill(1) } });
+    const message = await failure(params);
+    expect(message).toContain(`sample mine: input file ${join(root, 'data', 'replaced.parquet')} changed after the sweep was planned`);
+    expect(message).toContain('run the sweep again');
+    expect((await preselect(userParams({}, 'replaced.parquet'))).events.columns.f1).toEqual(new Float64Array(3).fill(1));
   });
 
   it('a file that is not Parquet', async () => {

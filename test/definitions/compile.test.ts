@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, compile, deriveSeed } from '../../definitions/compile.js';
+import { createHash } from 'node:crypto';
+import { canonicalJson, compile, deriveSeed, KEY_SCHEME } from '../../definitions/compile.js';
 import { expandCut } from '../../definitions/cuts.js';
 import { NODE_KINDS, type DagNode } from '../../core/dag.js';
 import { loadSpec } from '../../definitions/load.js';
 import { PRESETS } from '../../definitions/presets.js';
-import { changedKeys, CODE, compileText, downstreamOf, edit, keysById, load, SMALL } from './fixture.js';
+import { changedKeys, CODE, compileText, downstreamOf, edit, inputsOf, keysById, load, SMALL } from './fixture.js';
 
 const node = (nodes: DagNode[], id: string) => {
   const found = nodes.find((n) => n.id === id);
@@ -120,7 +121,10 @@ describe('compile: nodes, dependencies and parameters', () => {
       columns: {},
       testFraction: 0.3,
     });
-    expect((node(dag.nodes, 'preselect/mine') as DagNode<'preselect'>).params.sample.source).toEqual({ file: 'mumu.parquet', weight: 2 });
+    expect((node(dag.nodes, 'preselect/mine') as DagNode<'preselect'>).params.sample.source).toEqual({
+      files: [{ path: 'mumu.parquet', sha256: 'sha256 of mumu.parquet' }],
+      weight: 2,
+    });
 
     const train = node(dag.nodes, 'train/all/DVAE-l3') as DagNode<'train'>;
     expect(train.params).toMatchObject({
@@ -280,6 +284,19 @@ describe('cache keys', () => {
     });
   }
 
+  it('replacing one input file changes exactly its preselection and what depends on it', () => {
+    const after = compileText(SMALL, CODE, undefined, { 'mumu.parquet': 'sha256 of the replaced file' });
+    expect(changedKeys(before, after)).toEqual(downstreamOf(before, ['preselect/mine']));
+  });
+
+  it('hash the key scheme version with every node, so a new recipe never meets artifacts of the old one', () => {
+    const generate = node(before.nodes, 'generate/tautau');
+    const recipe = { kind: 'generate', params: generate.params, dependencies: [], code: CODE.generate };
+    const sha = (value: unknown) => createHash('sha256').update(canonicalJson(value)).digest('hex');
+    expect(generate.cacheKey).toBe(sha({ scheme: KEY_SCHEME, ...recipe }));
+    expect(generate.cacheKey).not.toBe(sha({ scheme: KEY_SCHEME - 1, ...recipe }));
+  });
+
   it('hash a canonical JSON with sorted keys', () => {
     expect(canonicalJson({ b: 1, a: { d: [2, { f: 1, e: 0 }], c: null } })).toBe('{"a":{"c":null,"d":[2,{"e":0,"f":1}]},"b":1}');
   });
@@ -299,16 +316,49 @@ describe('every definition that validates compiles', () => {
   ];
   it.each(variants.map((text, i) => [i, text]))('variant %i', (_i, text) => {
     const spec = load(text as string);
-    const dag = compile(spec, { codeVersions: CODE });
+    const dag = compile(spec, { codeVersions: CODE, inputs: inputsOf(spec) });
     expect(dag.nodes.length).toBeGreaterThan(0);
     const ids = new Set(dag.nodes.map((n) => n.id));
     expect(dag.nodes.every((n) => n.dependsOn.every((d) => ids.has(d)))).toBe(true);
   });
 
+  it('reads ROOT samples from lists and patterns, with their tree, weight column and generated events', () => {
+    const text = edit(
+      SMALL,
+      '{ name: mine, process: mumu, file: mumu.parquet, weight: 2 }',
+      '{ name: mine, process: mumu, file: [a/*.root, b.root], tree: variables, crossSectionNb: 0.5, generated: 2000, weightColumn: w }',
+    );
+    const spec = load(text);
+    const inputs = new Map([
+      [
+        'a/*.root',
+        [
+          { path: 'a/1.root', sha256: 'one' },
+          { path: 'a/2.root', sha256: 'two' },
+        ],
+      ],
+      ['b.root', [{ path: 'b.root', sha256: 'three' }]],
+      ...[...inputsOf(spec)].filter(([entry]) => entry.startsWith('signal')),
+    ]);
+    const dag = compile(spec, { codeVersions: CODE, inputs });
+    expect((node(dag.nodes, 'preselect/mine') as DagNode<'preselect'>).params.sample.source).toEqual({
+      files: [
+        { path: 'a/1.root', sha256: 'one' },
+        { path: 'a/2.root', sha256: 'two' },
+        { path: 'b.root', sha256: 'three' },
+      ],
+      tree: 'variables',
+      // 0.5 nb x 1e6 fb/nb x 100 fb^-1 / 2000 generated events.
+      weight: 25_000,
+      weightColumn: 'w',
+      generated: 2000,
+    });
+  });
+
   it('fills signal file templates per point', () => {
     const dag = compileText(edit(SMALL, 'generate: { events: 200 }', 'file: "signal/{m_chi1}/{m_hprime}.parquet"'));
     expect((node(dag.nodes, 'preselect/idmdh_mchi1-3_mhp-0.5') as DagNode<'preselect'>).params.sample.source).toEqual({
-      file: 'signal/3/0.5.parquet',
+      files: [{ path: 'signal/3/0.5.parquet', sha256: 'sha256 of signal/3/0.5.parquet' }],
     });
     expect(dag.nodes.filter((n) => n.kind === 'generate').map((n) => n.id)).toEqual(['generate/tautau', 'generate/uubar']);
   });

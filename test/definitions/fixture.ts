@@ -1,5 +1,5 @@
 // A small definition for the tests, independent of the shipped YAMLs (which others tune).
-import { compile } from '../../definitions/compile.js';
+import { compile, sampleFiles, type InputFiles } from '../../definitions/compile.js';
 import { NODE_KINDS, type Dag, type NodeKind } from '../../core/dag.js';
 import { DefinitionError } from '../../core/errors.js';
 import { loadSpecText } from '../../definitions/load.js';
@@ -61,8 +61,19 @@ export function load(text: string = SMALL): Spec {
   return loadSpecText(text, 'small.yaml');
 }
 
-export function compileText(text: string = SMALL, codeVersions = CODE, until?: NodeKind): Dag {
-  return compile(load(text), { codeVersions, until });
+/**
+ * The inputs as the client resolves them (client/inputs.ts, tested on real files in
+ * test/data/inputs.test.ts): here each entry names one file, whose hash is `hashes[entry]` or
+ * made up from the entry, so compile tests need no files.
+ */
+export function inputsOf(spec: Spec, hashes: Record<string, string> = {}): InputFiles {
+  const entries = sampleFiles(spec).flatMap((s) => s.entries);
+  return new Map(entries.map((entry) => [entry, [{ path: entry, sha256: hashes[entry] ?? `sha256 of ${entry}` }]]));
+}
+
+export function compileText(text: string = SMALL, codeVersions = CODE, until?: NodeKind, hashes?: Record<string, string>): Dag {
+  const spec = load(text);
+  return compile(spec, { codeVersions, until, inputs: inputsOf(spec, hashes) });
 }
 
 /** The messages of the DefinitionError the text raises. */

@@ -147,6 +147,47 @@ describe('loadSpecText: bad input, one message each with file, line and column',
     expect(oneError(absolute, lineOf(absolute, '/etc/passwd'))).toContain('must be a relative path inside data.root');
   });
 
+  it('checks what file samples say about their ROOT trees and weights', () => {
+    const generatedTree = edit(
+      SMALL,
+      '{ name: tautau, process: tautau, generate: { events: 1000 } }',
+      '{ name: tautau, process: tautau, generate: { events: 1000 }, tree: t }',
+    );
+    expect(oneError(generatedTree, lineOf(generatedTree, 'tree: t'))).toContain(
+      '/samples/background/0/tree  `tree` only applies to file samples',
+    );
+    const parquetTree = edit(SMALL, 'file: mumu.parquet, weight: 2', 'file: [mumu.parquet, more/*.parquet], tree: variables');
+    expect(oneError(parquetTree, lineOf(parquetTree, 'tree: variables'))).toContain(
+      '/samples/background/2/tree  `tree` names the TTree of ROOT files, but no file of this sample ends in .root',
+    );
+    const noGenerated = edit(SMALL, 'file: mumu.parquet, weight: 2', 'file: mumu.root, crossSectionNb: 0.5');
+    expect(oneError(noGenerated, lineOf(noGenerated, 'crossSectionNb'))).toContain(
+      '/samples/background/2/crossSectionNb  `crossSectionNb` needs `generated`',
+    );
+    const both = edit(SMALL, 'file: mumu.parquet, weight: 2', 'file: mumu.root, weight: 2, crossSectionNb: 0.5, generated: 10');
+    expect(oneError(both, lineOf(both, 'crossSectionNb'))).toContain('give `weight` or `crossSectionNb` (with `generated`), not both');
+    const typo = edit(SMALL, 'file: mumu.parquet, weight: 2', 'file: mumu.root, weightColum: w');
+    expect(oneError(typo, lineOf(typo, 'weightColum'))).toContain('unknown key "weightColum"; did you mean "weightColumn"?');
+    expect(() =>
+      load(
+        edit(
+          SMALL,
+          'file: mumu.parquet, weight: 2',
+          'file: [a/*.root, b.root], tree: v, crossSectionNb: 0.5, generated: 9, weightColumn: w',
+        ),
+      ),
+    ).not.toThrow();
+  });
+
+  it('checks every entry of a file list: inside data.root, one file per signal point', () => {
+    const outside = edit(SMALL, 'file: mumu.parquet', 'file: [mumu.parquet, ../other.parquet]');
+    expect(oneError(outside, lineOf(outside, '../other'))).toContain(
+      '/samples/background/2/file/1  "../other.parquet" must be a relative path inside data.root',
+    );
+    const signal = edit(SMALL, 'generate: { events: 200 }', 'file: ["signal/{name}.root", "signal/all.root"]');
+    expect(oneError(signal, lineOf(signal, 'signal/all'))).toContain('/samples/signal/file/1  every grid point needs its own files');
+  });
+
   it('checks cut expressions structurally', () => {
     const empty = edit(SMALL, 'expr: "nExtraTracks == 0"', 'expr: "  "');
     expect(oneError(empty, lineOf(empty, 'expr: "  "'))).toContain('/preselection/cuts/1/expr  the expression is empty');

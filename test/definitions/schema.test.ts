@@ -49,7 +49,7 @@ describe('sweep.schema.json', () => {
   });
 
   it('is referenced by the shipped definitions for editor completion', () => {
-    for (const file of ['definitions/thesis.yaml', 'definitions/quick.yaml']) {
+    for (const file of ['definitions/thesis.yaml', 'definitions/quick.yaml', 'definitions/ntuples.yaml']) {
       expect(readFileSync(file, 'utf8').split('\n')[0]).toBe('# yaml-language-server: $schema=./sweep.schema.json');
     }
   });

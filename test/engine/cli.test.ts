@@ -9,12 +9,20 @@ import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { REPO_ROOT } from '../../activities/engine/code-version.js';
 import { edit, lineOf, SMALL } from '../definitions/fixture.js';
 import { removeTempDirs, tempDir } from '../helpers/temp.js';
+import { writeRootFiles } from '../helpers/root-files.js';
+import { writeTable } from '../../activities/lib/parquet.js';
 
 const run = promisify(execFile);
 let dir: string;
 
 beforeAll(async () => {
   dir = await tempDir('sweep-cli');
+  // The fixture's file sample: validate hashes it and checks the cuts and features against its columns.
+  const columns = ['eminus_nCDCHits', 'muplus_nCDCHits', 'nExtraTracks', 'missE', 'eminus_E', 'muplus_E', 'missPz'];
+  await writeTable(join(dir, 'mumu.parquet'), {
+    numRows: 1,
+    columns: { event: Int32Array.of(1), ...Object.fromEntries(columns.map((c) => [c, Float64Array.of(1)])) },
+  });
 });
 
 afterAll(removeTempDirs);
@@ -49,6 +57,12 @@ describe('sweep validate', () => {
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('valid');
+  });
+
+  it('names every input file it cannot find, in one line each', async () => {
+    const text = edit(SMALL, 'file: mumu.parquet', 'file: [mumu.parquet, absent/*.root, gone.parquet]');
+    const { file, ...result } = await validate('missing-inputs', text);
+    expectUserError(result, `${file}: sample mine: no file matches 'absent/*.root'`, `${file}: sample mine: file 'gone.parquet' not found`);
   });
 
   it('rejects a YAML syntax error with its line', async () => {
@@ -122,5 +136,66 @@ describe('sweep usage errors', () => {
 
   it('says when a sweep has no report, in one line', async () => {
     expectUserError(await sweep('report', 'nosuch'), 'no sweep with id sweep/nosuch');
+  });
+});
+
+describe('sweep inspect', () => {
+  const DEFINITION = `${SMALL.replace('{ name: mine, process: mumu, file: mumu.parquet, weight: 2 }', '{ name: mine, process: mumu, file: mine.root }')}columns: { missE: E_miss }\n`;
+
+  beforeAll(async () => {
+    const branch = (type: string, values: unknown[]) => ({ type, values });
+    await writeRootFiles([
+      {
+        path: join(dir, 'mine.root'),
+        trees: [
+          {
+            name: 'variables',
+            branches: {
+              event: branch('uint32', [1, 1, 2]),
+              E_miss: branch('float64', [1, 2, 3]),
+              eminus_E: branch('float32', [1, 2, 3]),
+              muplus_e: branch('float64', [1, 2, 3]),
+              nExtraTracks: branch('int32', [0, 1, 0]),
+              missPz: branch('var * float64', [[1], [], [2, 3]]),
+            },
+          },
+          { name: 'meta', branches: { runs: branch('int32', [1]) } },
+        ],
+      },
+    ]);
+    await writeFile(join(dir, 'inspect.yaml'), DEFINITION);
+  });
+
+  it('shows a tree: its columns, their types and the row count', async () => {
+    const result = await sweep('inspect', 'mine.root', '--tree', 'variables');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("mine.root: ROOT file, tree 'variables', 3 rows, 7 columns"); // uproot adds the counter nmissPz
+    expect(result.stdout).toMatch(/\nevent +uint32\n/);
+    expect(result.stdout).toMatch(/\neminus_E +float\n/);
+    expect(result.stdout).toMatch(/\nmissPz +double\[nmissPz\] \(not readable\)\n/);
+    expect(result.stdout).toContain("branch 'missPz' of tree 'variables'");
+  });
+
+  it('lists the columns a definition reads that the file lacks, through its mapping, with suggestions; exit 1', async () => {
+    const result = await sweep('inspect', 'mine.root', '--tree', 'variables', '--definition', 'inspect.yaml');
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('inspect.yaml reads 8 columns of this file: 4 there as numbers, 4 not:');
+    expect(result.stdout).toContain('lacks \'muplus_E\', read as feature; did you mean "muplus_e"?');
+    expect(result.stdout).toContain("lacks 'eminus_nCDCHits', read as preselection cut 'goodTracks'");
+    expect(result.stdout).toContain("'missPz', read as feature, branch 'missPz' of tree 'variables'");
+    expect(result.stdout).not.toContain("lacks 'missE'"); // read as E_miss, as `columns` maps it
+  });
+
+  it('a file with several trees and no --tree, or no such tree: one line, exit 1', async () => {
+    expectUserError(await sweep('inspect', 'mine.root'), 'holds several trees (variables, meta)');
+    expectUserError(await sweep('inspect', 'mine.root', '--tree', 'variable'), `has no tree 'variable'; did you mean "variables"?`);
+    expectUserError(await sweep('inspect', 'mumu.parquet', '--tree', 'variables'), '--tree picks a TTree of a ROOT file');
+  });
+
+  it('shows a Parquet file the same way', async () => {
+    const result = await sweep('inspect', 'mumu.parquet');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('mumu.parquet: Parquet file, 1 rows, 8 columns');
+    expect(result.stdout).toMatch(/\nevent +int32/);
   });
 });
