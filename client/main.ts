@@ -194,9 +194,9 @@ async function resume(args: string[]): Promise<number> {
 
 async function cancel(args: string[]): Promise<number> {
   const { target } = parse(args, {}, 'cancel ID');
-  const { normaliseSweepId } = await import('./sweeps.js');
+  const { defaultScope, normaliseSweepId } = await import('./sweeps.js');
   return withSession({}, async (session) => {
-    const id = normaliseSweepId(target);
+    const id = normaliseSweepId(target, defaultScope());
     await session.client.workflow.getHandle(id).cancel();
     console.log(`cancellation requested for ${id}`);
     return 0;

@@ -9,34 +9,47 @@ import { DagStore } from '../activities/engine/dags.js';
 import { ArtifactStore, sweepHome } from '../activities/engine/store.js';
 import { progressQuery, retryFailedUpdate, sweepWorkflowId, taskQueueName, WORKFLOW_TASK_QUEUE } from '../workflows/api.js';
 import type { sweep } from '../workflows/sweep.js';
-import { checkoutQueuePrefix } from './connection.js';
 import { rideOutOutage, type OutageOptions } from './outage.js';
+import { projectName } from './project.js';
 
 export type SweepHandle = WorkflowHandle<typeof sweep>;
 
-/** Accepts `sweep/<name>` or just `<name>`. */
-export function normaliseSweepId(id: string): string {
-  return id.startsWith('sweep/') ? id : sweepWorkflowId(id);
+/** Where a client's sweeps live: the store (for Dags) and the project (for ids and queues). */
+export interface SweepScope {
+  home: string;
+  project: string;
+}
+
+/** This checkout's scope: SWEEP_HOME and its project (client/project.ts). */
+export function defaultScope(): SweepScope {
+  const home = sweepHome();
+  return { home, project: projectName(home) };
+}
+
+/** Accepts `<name>`, `sweep/<name>` (both in the scope's project) or a full `<project>/sweep/<name>`. */
+export function normaliseSweepId(id: string, scope: SweepScope): string {
+  if (id.includes('/sweep/')) return id;
+  return sweepWorkflowId(scope.project, id.startsWith('sweep/') ? id.slice('sweep/'.length) : id);
 }
 
 /**
- * Starts the sweep `sweep/<name>` with this Dag, or attaches to the run already in progress
- * (a second submission of a running definition must not start a second sweep). The Dag goes
- * into the artifact store of `home`; the workflow receives its reference.
+ * Starts the sweep `<project>/sweep/<name>` with this Dag, or attaches to the run already in
+ * progress (a second submission of a running definition must not start a second sweep). The
+ * Dag goes into the scope's artifact store; the workflow receives its reference.
  */
 export async function startSweep(
   client: Client,
   dag: Dag,
-  options: { taskQueue?: string; home?: string } = {},
+  scope: SweepScope = defaultScope(),
 ): Promise<{ handle: SweepHandle; runId: string; attached: boolean }> {
-  const workflowId = sweepWorkflowId(dag.sweep);
+  const workflowId = sweepWorkflowId(scope.project, dag.sweep);
   const running = await runningRunId(client, workflowId);
   if (running) return { handle: client.workflow.getHandle(workflowId, running), runId: running, attached: true };
-  const ref = await dagStore(options.home).put(dag);
+  const ref = await dagStore(scope.home).put(dag);
   // USE_EXISTING also covers a submission racing ours between the check above and this start.
   const handle = await client.workflow.start<typeof sweep>('sweep', {
     workflowId,
-    taskQueue: options.taskQueue ?? taskQueueName(checkoutQueuePrefix(), WORKFLOW_TASK_QUEUE),
+    taskQueue: taskQueueName(scope.project, WORKFLOW_TASK_QUEUE),
     args: [{ sweep: dag.sweep, dag: ref }],
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
     staticSummary: `sweep ${dag.sweep}: ${dag.nodes.length} nodes`,
@@ -71,8 +84,8 @@ export type ResumeOutcome =
  * Re-runs what failed: a running sweep gets the `retryFailed` update; a closed one is
  * started again with the Dag of its last run, so every node that finished is a cache hit.
  */
-export async function resumeSweep(client: Client, id: string, home?: string): Promise<ResumeOutcome> {
-  const workflowId = normaliseSweepId(id);
+export async function resumeSweep(client: Client, id: string, scope: SweepScope = defaultScope()): Promise<ResumeOutcome> {
+  const workflowId = normaliseSweepId(id, scope);
   const latest = await latestRun(client, workflowId);
   if (!latest) throw new NotFoundError(`no sweep with id ${workflowId}; \`sweep submit FILE\` starts one`);
   const { description } = latest;
@@ -80,9 +93,8 @@ export async function resumeSweep(client: Client, id: string, home?: string): Pr
     const reset = await latest.handle.executeUpdate(retryFailedUpdate);
     return { mode: 'update', handle: latest.handle, reset };
   }
-  const dag = await dagOfRun(client, workflowId, description.runId, home);
-  // The new run goes to the task queue of the old one, where its workers are.
-  const { handle, runId } = await startSweep(client, dag, { taskQueue: description.taskQueue, home });
+  const dag = await dagOfRun(client, workflowId, description.runId, scope.home);
+  const { handle, runId } = await startSweep(client, dag, scope);
   return { mode: 'new-run', handle, runId, nodes: dag.nodes.length };
 }
 
@@ -120,8 +132,8 @@ export interface SweepReport {
 }
 
 /** Where a sweep stands: its latest run's status plus progress or result. */
-export async function describeSweep(client: Client, id: string): Promise<SweepReport> {
-  const workflowId = normaliseSweepId(id);
+export async function describeSweep(client: Client, id: string, scope: SweepScope = defaultScope()): Promise<SweepReport> {
+  const workflowId = normaliseSweepId(id, scope);
   const latest = await latestRun(client, workflowId);
   if (!latest) throw new NotFoundError(`no sweep with id ${workflowId}`);
   const { handle, description } = latest;

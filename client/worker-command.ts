@@ -5,6 +5,7 @@ import type { LogLevel } from '@temporalio/common';
 import type { TaskQueue } from '../core/dag.js';
 import { UsageError } from '../core/errors.js';
 import { hasGpuBackend } from '../activities/lib/host.js';
+import { codeVersions } from '../activities/registry.js';
 import { WORKFLOW_TASK_QUEUE } from '../workflows/api.js';
 import { connectionSettings, connectWorker, describeTarget } from './connection.js';
 import { envDataRoots, positiveInt, WORKER_FLAGS, workerFlags } from './flags.js';
@@ -86,6 +87,8 @@ export async function workerMain(argv: string[]): Promise<number> {
   console.error(
     `worker: serving ${[...(values['no-workflows'] ? [] : [WORKFLOW_TASK_QUEUE]), ...queues].join(', ')} on ${describeTarget(settings)}`,
   );
+  const versions = Object.entries(await codeVersions()).map(([kind, version]) => `${kind} ${version.slice(0, 12)}`);
+  console.error(`worker: code versions ${versions.join(', ')} (nodes planned with other code are left to other workers)`);
   if (queues.includes('gpu') && !(await hasGpuBackend())) console.error(NO_GPU_WARNING);
   const stopWatching = watchServer(connection, {
     target: describeTarget(settings),

@@ -10,17 +10,17 @@ import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type LogEntry, type NativeConnection } from '@temporalio/worker';
 import type { LogLevel } from '@temporalio/common';
-import type { BackendSetting, TaskQueue } from '../core/dag.js';
+import type { BackendSetting, NodeKind, TaskQueue } from '../core/dag.js';
 import { REPO_ROOT, sourceTreeHash } from '../activities/engine/code-version.js';
 import type { RunnerRegistry } from '../activities/engine/context.js';
 import { DagStore } from '../activities/engine/dags.js';
 import { nodeActivities, sweepActivities } from '../activities/engine/node-activity.js';
 import { ArtifactStore, sweepHome } from '../activities/engine/store.js';
-import { productRunners } from '../activities/registry.js';
+import { codeVersions, productRunners } from '../activities/registry.js';
 import { taskQueueName, WORKFLOW_TASK_QUEUE } from '../workflows/api.js';
-import { checkoutQueuePrefix } from './connection.js';
 import { envDataRoots } from './flags.js';
 import { isServerUnreachable } from './outage.js';
+import { projectName } from './project.js';
 
 const WORKFLOWS_PATH = join(REPO_ROOT, 'workflows', 'index.ts');
 // Staging directories of dead writers on this host are removed at start; another host's only
@@ -39,6 +39,8 @@ export interface StartWorkersOptions {
   workflows?: boolean;
   /** Runners per kind; default: the product's, each node in a child process (activities/registry.ts). */
   runners?: RunnerRegistry;
+  /** Each kind's code version, checked against every node's; default: this checkout's, for the product runners. */
+  codeVersions?: Record<NodeKind, string>;
   /** The host's training backend (`--backend`); overrides training.backend of every definition. */
   backend?: BackendSetting;
   /** Engine state directory (artifacts, work dirs, bundles); default SWEEP_HOME or ./.sweep. */
@@ -50,8 +52,8 @@ export interface StartWorkersOptions {
   workflowBundlePath?: string;
   /** How long running activities may finish (and checkpoint) after a shutdown request. */
   shutdownGraceTime?: string | number;
-  /** Prefix of every task queue name (see workflows/api.ts); default SWEEP_TASK_QUEUE_PREFIX or none. */
-  taskQueuePrefix?: string;
+  /** The project whose task queues to serve (client/project.ts); default this store's. */
+  project?: string;
   /** Lower than the SDK default only in tests that kill workers and want fast recovery. */
   stickyQueueScheduleToStartTimeout?: string | number;
 }
@@ -96,6 +98,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
   for (const dir of await store.staleStaging(STALE_STAGING_MS)) await rm(dir, { recursive: true, force: true });
   const dataRoot = options.dataRoot ?? process.env.SWEEP_DATA_ROOT ?? process.cwd();
   const activities = nodeActivities(options.runners ?? productRunners(), {
+    codeVersions: options.codeVersions ?? (options.runners ? undefined : await codeVersions()),
     store,
     dags,
     home,
@@ -112,13 +115,13 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
     cpu: options.cpuSlots ?? availableParallelism(),
     gpu: options.gpuSlots ?? 1,
   };
-  const prefix = options.taskQueuePrefix ?? checkoutQueuePrefix();
+  const project = options.project ?? projectName(home);
   const workers: Worker[] = [];
   if (options.workflows ?? true) {
     workers.push(
       await Worker.create({
         ...common,
-        taskQueue: taskQueueName(prefix, WORKFLOW_TASK_QUEUE),
+        taskQueue: taskQueueName(project, WORKFLOW_TASK_QUEUE),
         activities: sweepActivities({ dags }),
         workflowBundle: { codePath: options.workflowBundlePath ?? (await cachedWorkflowBundle(home)) },
         ...(options.stickyQueueScheduleToStartTimeout !== undefined && {
@@ -131,7 +134,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
     workers.push(
       await Worker.create({
         ...common,
-        taskQueue: taskQueueName(prefix, queue),
+        taskQueue: taskQueueName(project, queue),
         activities,
         maxConcurrentActivityTaskExecutions: slots[queue],
         // The server must see a node's heartbeats (and the checkpoint epoch in them) within

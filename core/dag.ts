@@ -161,6 +161,8 @@ export interface DagNode<K extends NodeKind = NodeKind> {
   params: NodeParamsByKind[K];
   /** Hash of kind, resolved params, the dependencies' cache keys and the kind's code version. */
   cacheKey: string;
+  /** The code version of the kind the node was planned with (part of its cache key); a worker with other code refuses it. */
+  codeVersion: string;
   /** One line for the Temporal UI. */
   summary: string;
 }

@@ -132,12 +132,11 @@ export function compile(spec: Spec, options: CompileOptions): Dag {
   const keys = new Map<string, string>();
   function add<K extends NodeKind>(kind: K, id: string, dependsOn: string[], params: NodeParamsByKind[K], summary: string) {
     const dependencyKeys = dependsOn.map((d) => keys.get(d)!).sort();
-    const cacheKey = sha256(
-      canonicalJson({ scheme: KEY_SCHEME, kind, params, dependencies: dependencyKeys, code: options.codeVersions[kind] }),
-    );
+    const codeVersion = options.codeVersions[kind];
+    const cacheKey = sha256(canonicalJson({ scheme: KEY_SCHEME, kind, params, dependencies: dependencyKeys, code: codeVersion }));
     const queue: TaskQueue = kind === 'train' ? 'gpu' : 'cpu';
     keys.set(id, cacheKey);
-    nodes.push({ id, kind, queue, dependsOn, params, cacheKey, summary } as DagNode);
+    nodes.push({ id, kind, queue, dependsOn, params, cacheKey, codeVersion, summary } as DagNode);
   }
 
   const { background, signal } = samples(spec, options.inputs ?? new Map());

@@ -10,16 +10,17 @@ import type { NodeProgress } from '../core/node-io.js';
 export const WORKFLOW_TASK_QUEUE = 'sweep';
 
 /**
- * Task queue names carry an optional prefix so independent deployments (or parallel test
- * files) can share one namespace: workers serve `<prefix>sweep`, `<prefix>cpu`,
- * `<prefix>gpu`, and a sweep finds its prefix in the name of its own task queue.
+ * Task queue names carry the project (client/project.ts), so independent stores (or parallel
+ * test files) can share one server: workers serve `<project>/sweep`, `<project>/cpu`,
+ * `<project>/gpu`, and a sweep finds its prefix in the name of its own task queue.
  */
-export function taskQueueName(prefix: string, queue: string): string {
-  return `${prefix}${queue}`;
+export function taskQueueName(project: string, queue: string): string {
+  return `${project}/${queue}`;
 }
 
-export function taskQueuePrefix(workflowTaskQueue: string): string {
-  return workflowTaskQueue.endsWith(WORKFLOW_TASK_QUEUE) ? workflowTaskQueue.slice(0, -WORKFLOW_TASK_QUEUE.length) : '';
+/** The project of a sweep, from the name of its own task queue (`<project>/sweep`). */
+export function projectOfQueue(workflowTaskQueue: string): string {
+  return workflowTaskQueue.slice(0, workflowTaskQueue.length - WORKFLOW_TASK_QUEUE.length - 1);
 }
 
 export const progressQuery = defineQuery<NodeProgress[]>('progress');
@@ -34,10 +35,12 @@ export const Stage = defineSearchAttributeKey('Stage', SearchAttributeType.KEYWO
 /** Name and type of every custom search attribute, for registering them on a server. */
 export const SEARCH_ATTRIBUTES = [SweepName, Architecture, LatentDim, Stage];
 
-export function sweepWorkflowId(sweep: string): string {
-  return `sweep/${sweep}`;
+/** `<project>/sweep/<name>`: the project keeps sweeps of the same name from different stores apart. */
+export function sweepWorkflowId(project: string, sweep: string): string {
+  return `${project}/sweep/${sweep}`;
 }
 
-export function trainingWorkflowId(sweep: string, params: Pick<TrainParams, 'background' | 'architecture' | 'latentDim'>): string {
-  return `sweep/${sweep}/${params.background}/${modelId(params)}`;
+/** A training's workflow id: its sweep's id, the training set and the model. */
+export function trainingWorkflowId(sweepId: string, params: Pick<TrainParams, 'background' | 'architecture' | 'latentDim'>): string {
+  return `${sweepId}/${params.background}/${modelId(params)}`;
 }

@@ -28,7 +28,12 @@ export interface NodeEnvironment {
   /** Directories below which user files may be read (lib/data-files.ts). */
   allowedRoots: string[];
   backend?: BackendSetting;
+  /** The code version of each kind in this worker; a node planned with another is refused. */
+  codeVersions?: Record<NodeKind, string>;
 }
+
+/** Failure type of a node refused by a worker whose code differs from the code it was planned with. */
+export const CODE_VERSION_MISMATCH = 'CodeVersionMismatch';
 
 /** The parts of a NodeContext that come from whoever executes the node (Temporal or a plain loop). */
 export type AttemptContext = Pick<NodeContext, 'attempt' | 'heartbeatDetails' | 'heartbeat' | 'signal' | 'log'>;
@@ -139,6 +144,19 @@ async function runAsActivity(
   const node = await env.dags.node(input.dag, input.nodeId);
   if (node.kind !== kind) {
     throw ApplicationFailure.nonRetryable(`node ${node.id} of kind ${node.kind} was sent to the ${kind} activity`, 'EngineError');
+  }
+  const mine = env.codeVersions?.[kind];
+  if (mine !== undefined && node.codeVersion !== mine) {
+    // Retryable, after a pause: another worker, running the code the node was planned with, can take it.
+    throw ApplicationFailure.create({
+      type: CODE_VERSION_MISMATCH,
+      message:
+        `${node.id} was planned with ${kind} code version ${node.codeVersion.slice(0, 12)}, but this worker runs ${mine.slice(0, 12)} ` +
+        '(another checkout or revision): it leaves the node to a worker with the same code. Start workers from the code that ' +
+        'planned the sweep, or plan it again from this code (sweep run / sweep submit).',
+      nextRetryDelay: '10 seconds',
+      details: [{ attempt }],
+    });
   }
   let lastDetails: unknown = heartbeatDetails;
   const heartbeat = (details?: unknown) => {

@@ -135,7 +135,8 @@ describe('sweep usage errors', () => {
   });
 
   it('says when a sweep has no report, in one line', async () => {
-    expectUserError(await sweep('report', 'nosuch'), 'no sweep with id sweep/nosuch');
+    expectUserError(await sweep('report', 'nosuch'), '/sweep/nosuch');
+    expect((await sweep('report', 'nosuch')).stderr).toMatch(/no sweep with id sweep-cli-\w+-[0-9a-f]{6}\/sweep\/nosuch/);
   });
 });
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, expect, it, inject } from 'vitest';
 import { REPO_ROOT } from '../../activities/engine/code-version.js';
 import { hasGpuBackend } from '../../activities/lib/host.js';
-import { testQueuePrefix } from '../helpers/engine.js';
+import { testProject } from '../helpers/engine.js';
 import { removeTempDirs, tempDir } from '../helpers/temp.js';
 
 afterAll(removeTempDirs);
@@ -17,7 +17,7 @@ it('warns at start-up when --queues gpu has no GPU backend behind it', async () 
       ...process.env,
       TEMPORAL_ADDRESS: inject('temporalAddress'),
       SWEEP_HOME: await tempDir('worker-warning'),
-      SWEEP_TASK_QUEUE_PREFIX: testQueuePrefix(),
+      SWEEP_PROJECT: testProject(),
     },
     stdio: ['ignore', 'ignore', 'pipe'],
   });

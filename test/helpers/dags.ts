@@ -37,6 +37,7 @@ export function testDag(
         .update(JSON.stringify([sweep, spec.id, params]))
         .digest('hex')
         .slice(0, 32),
+      codeVersion: 'test',
       summary: `${kind} ${spec.id} (test)`,
     };
   });

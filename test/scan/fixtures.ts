@@ -208,6 +208,7 @@ export async function nodeContext<K extends NodeKind>(
     dependsOn: inputs.map((i) => i.nodeId),
     params,
     cacheKey: 'test',
+    codeVersion: 'test',
     summary: kind,
   };
   return {

@@ -131,6 +131,7 @@ export async function trainContext(
       training: settings(options.training),
     },
     cacheKey: 'test',
+    codeVersion: 'test',
     summary: model,
   };
   const heartbeats: unknown[] = [];
