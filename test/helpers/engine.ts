@@ -43,7 +43,7 @@ export interface TestEngine {
  * runners (end-to-end tests of the science kinds).
  */
 export async function startTestEngine(home: string, options: Partial<StartWorkersOptions> = {}): Promise<TestEngine> {
-  const project = testProject();
+  const project = options.project ?? testProject();
   const { connection, workers } = await startTestWorkers(inject('temporalAddress'), {
     cpuSlots: 8,
     gpuSlots: 2,
