@@ -38,7 +38,8 @@ export async function generateSample(sample: Sample, options: GenerateOptions): 
     throw new UserError(`sample ${sample.name}: generate.events must be a positive integer, got ${options.events}.`);
   }
   const signal = sample.kind === 'signal';
-  const masses = signal ? checkMassPoint(sample.name, sample.mChi1, sample.mHprime) : undefined;
+  const signalPoint = signal ? checkMassPoint(sample.name, sample.mChi1, sample.mHprime) : undefined;
+  const masses = signalPoint?.masses;
   const model = signal ? undefined : processModel(sample);
   const rng = Rng.fromSeed(options.seed);
   const ev = new Particles();
@@ -62,7 +63,7 @@ export async function generateSample(sample: Sample, options: GenerateOptions): 
       overlayNeg = rng.poisson(overlayMean);
     }
     let weight = 1;
-    if (masses) generateIdmdh(ev, masses, rng);
+    if (signalPoint) generateIdmdh(ev, signalPoint, rng);
     else weight = model!.generate(ev, rng, overlayPos, overlayNeg);
     weightSum += weight;
     if (ev.n === 0) continue;
