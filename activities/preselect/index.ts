@@ -8,7 +8,7 @@ import type { NodeRunner } from '../context.js';
 import { UserError } from '../errors.js';
 import { numericColumn, readTable, writeTable, type Column, type NumericColumn, type Table } from '../parquet.js';
 import { compileExpression, type ColumnCatalog } from './expr.js';
-import { applyCuts, bestCandidates, indexEvents, type Cut } from './select.js';
+import { applyCuts, bestCandidates, indexEvents, nMinusOne, type Cut } from './select.js';
 import { openSource } from './source.js';
 import { hashString, splitUniform } from './split.js';
 
@@ -47,6 +47,9 @@ export const runPreselect: NodeRunner<'preselect'> = async (ctx) => {
   const out = eventTable(params, best, event, column, weight, optional);
   await writeTable(join(ctx.outDir, 'events.parquet'), out);
   await writeFile(join(ctx.outDir, 'cutflow.json'), JSON.stringify(flow, null, 2));
+  // N-1 study: every cut removed once (thesis Fig. 4.3 shows it for the pi0 veto).
+  const nMinus1 = nMinusOne(cuts, column, table.numRows, index, weight, column(params.bestCandidate.minimise));
+  await writeFile(join(ctx.outDir, 'nminus1.json'), JSON.stringify(nMinus1, null, 2));
 
   const generated = source.generated ?? { events: flow[0].events, weighted: flow[0].eventsWeighted };
   return {
