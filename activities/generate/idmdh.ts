@@ -7,7 +7,7 @@ import { UserError } from '../errors.js';
 import {
   aprimeWidth, breakupMomentum, chi2DecayDensity, chi2DecayDensityBound, chi2DecayLength, leptonAngleKappa,
 } from './darksector.js';
-import { boost, displaceDaughters, phaseSpaceDecay, SQRT_S } from './kinematics.js';
+import { around, boost, directionAround, displaceDaughters, phaseSpaceDecay, SQRT_S } from './kinematics.js';
 import { Kind, MASS, type Particles } from './particles.js';
 import { Rng } from '../rng.js';
 
@@ -202,24 +202,8 @@ function decayChi2(ev: Particles, chi2: number, model: SignalModel, rng: Rng): v
   let c: number;
   do c = 2 * rng.uniform() - 1;
   while (rng.uniform() >= 1 - kappa * c * c);
-  // An orthonormal frame (x', y', z) around the axis.
-  const ax = Math.abs(zx) < 0.9 ? 1 : 0;
-  const ay = ax === 1 ? 0 : 1;
-  let xx = ay * zz;
-  let xy = -ax * zz;
-  let xz = ax * zy - ay * zx;
-  const xn = Math.hypot(xx, xy, xz);
-  xx /= xn;
-  xy /= xn;
-  xz /= xn;
-  const yx = zy * xz - zz * xy;
-  const yy = zz * xx - zx * xz;
-  const yz = zx * xy - zy * xx;
-  const s = Math.sqrt(1 - c * c);
-  const phi = 2 * Math.PI * rng.uniform();
-  const dx = s * Math.cos(phi) * xx + s * Math.sin(phi) * yx + c * zx;
-  const dy = s * Math.cos(phi) * xy + s * Math.sin(phi) * yy + c * zy;
-  const dz = s * Math.cos(phi) * xz + s * Math.sin(phi) * yz + c * zz;
+  directionAround(rng, zx, zy, zz, c);
+  const [dx, dy, dz] = [around.x, around.y, around.z];
   const p = breakupMomentum(q2, MASS.electron, MASS.electron);
   const eMinus = ev.add(Kind.Electron, MASS.electron, -1);
   const ePlus = ev.add(Kind.Electron, MASS.electron, 1);
