@@ -3,10 +3,12 @@
 // child processes, and prints the background yields against thesis Table 4.3, the signal
 // efficiencies over the mass grid and the N-1 study of the pi0 veto.
 //
-//   npx tsx test/data/thesis-scale.ts [--scale 1] [--jobs 2] [--only tautau,mumu] [--json out.json]
+//   npx tsx test/data/thesis-scale.ts [--scale 1] [--jobs 2] [--only tautau,mumu] [--json out.json] [--check]
 //
 // --scale multiplies every sample's generated events (0.1 for a quick look); --only restricts
-// the samples (names as in thesis.yaml; "signal" stands for every signal point).
+// the samples (names as in thesis.yaml; "signal" stands for every signal point). --check
+// exits non-zero unless the run reproduces the thesis (REQUIREMENTS below): the calibration
+// test at thesis scale.
 import { fork } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -33,6 +35,11 @@ export const TABLE_4_3: Record<string, { events: number; processes: string[] }> 
   'K0 K0bar gamma': { events: 0.4, processes: ['K0K0bargamma'] },
 };
 
+/** Table 4.3 processes with at least 200 events must come within this factor of it. */
+const YIELD_FACTOR = 2;
+/** Signal efficiency after the preselection: thesis 0.48-0.58, allowed 0.05 outside. */
+const EFFICIENCY_RANGE = [0.43, 0.63] as const;
+
 interface SampleResult {
   name: string;
   kind: string;
@@ -45,6 +52,7 @@ interface SampleResult {
   selectedWeighted: number;
   efficiency: number;
   seconds: number;
+  cpuSeconds: number;
   flow: { cut: string; events: number; eventsWeighted: number }[];
   nMinusOne: { removed: string; events: number; eventsWeighted: number }[];
 }
@@ -55,6 +63,7 @@ const { values } = parseArgs({
     jobs: { type: 'string', default: '2' },
     only: { type: 'string' },
     json: { type: 'string' },
+    check: { type: 'boolean', default: false },
     shard: { type: 'string' },
     out: { type: 'string' },
   },
@@ -82,6 +91,7 @@ async function runShard(k: number, n: number, out: string): Promise<void> {
       const params = { sample: { ...sample, source: { generate: { events, seed: source.generate.seed } } } };
       const reduced: DagNode<'generate'> = { ...node, params };
       const t0 = performance.now();
+      const cpu0 = process.cpuUsage();
       const genCtx = context(root, reduced, []);
       const generated = await runGenerate(genCtx);
       const pre = dag.nodes.find((x) => x.id === `preselect/${sample.name}`) as DagNode<'preselect'>;
@@ -99,7 +109,7 @@ async function runShard(k: number, n: number, out: string): Promise<void> {
         name: sample.name, kind: sample.kind, process: sample.process, mChi1: sample.mChi1 ?? null, mHprime: sample.mHprime ?? null,
         generated: Number(summary.generated), generatedWeighted: Number(summary.generatedWeighted),
         selected: Number(summary.selected), selectedWeighted: Number(summary.selectedWeighted), efficiency: Number(summary.efficiency),
-        seconds: (performance.now() - t0) / 1000, flow, nMinusOne,
+        seconds: (performance.now() - t0) / 1000, cpuSeconds: cpuSeconds(process.cpuUsage(cpu0)), flow, nMinusOne,
       });
       rmSync(genCtx.outDir, { recursive: true, force: true });
       rmSync(preCtx.outDir, { recursive: true, force: true });
@@ -109,6 +119,8 @@ async function runShard(k: number, n: number, out: string): Promise<void> {
   }
   writeFileSync(out, JSON.stringify(results));
 }
+
+const cpuSeconds = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1e6;
 
 function context<K extends NodeKind>(root: string, node: DagNode<K>, inputs: NodeContext<K>['inputs']): NodeContext<K> {
   const outDir = join(root, node.id.replace('/', '_'));
@@ -135,8 +147,8 @@ function report(results: SampleResult[]): string {
       const w = rows.reduce((s, r) => s + r.selectedWeighted, 0);
       lines.push(`| ${group} | ${fmt(w)} | ${fmt((100 * w) / total, 2)}% | ${fmt(events, events < 1 ? 1 : 0)} | ${fmt((100 * events) / thesisTotal, 2)}% | ${fmt(w / events, 2)} |`);
     }
-    lines.push('', '| sample | generated | sigma x L | selected | selected (weighted) | s |', '| --- | ---: | ---: | ---: | ---: | ---: |');
-    for (const r of bkg) lines.push(`| ${r.name} | ${fmt(r.generated)} | ${r.generatedWeighted.toExponential(3)} | ${fmt(r.selected)} | ${r.selectedWeighted.toExponential(3)} | ${fmt(r.seconds, 1)} |`);
+    lines.push('', '| sample | generated | sigma x L | selected | selected (weighted) | CPU s |', '| --- | ---: | ---: | ---: | ---: | ---: |');
+    for (const r of bkg) lines.push(`| ${r.name} | ${fmt(r.generated)} | ${r.generatedWeighted.toExponential(3)} | ${fmt(r.selected)} | ${r.selectedWeighted.toExponential(3)} | ${fmt(r.cpuSeconds, 1)} |`);
   }
   const signals = results.filter((r) => r.kind === 'signal');
   if (signals.length > 0) {
@@ -172,6 +184,36 @@ function report(results: SampleResult[]): string {
   return lines.join('\n');
 }
 
+/** What a thesis-scale run must reproduce (issue 11); one message per failure. */
+function check(results: SampleResult[]): string[] {
+  const failures: string[] = [];
+  const bkg = results.filter((r) => r.kind === 'background');
+  const total = bkg.reduce((s, r) => s + r.selectedWeighted, 0);
+  const group = (processes: string[]) => bkg.filter((r) => processes.includes(r.process)).reduce((s, r) => s + r.selectedWeighted, 0);
+  for (const [name, { events, processes }] of Object.entries(TABLE_4_3)) {
+    if (events < 200 || !processes.some((p) => bkg.some((r) => r.process === p))) continue;
+    const ratio = group(processes) / events;
+    if (!(ratio >= 1 / YIELD_FACTOR && ratio <= YIELD_FACTOR)) failures.push(`${name}: ${fmt(group(processes))} events, ${fmt(ratio, 2)} x Table 4.3`);
+  }
+  if (bkg.length === Object.values(TABLE_4_3).flatMap((g) => g.processes).length) {
+    const tau = group(TABLE_4_3['tau pairs'].processes) / total;
+    const continuum = group(TABLE_4_3.continuum.processes) / total;
+    if (tau < 0.8 || tau > 0.94) failures.push(`tau pairs make ${fmt(100 * tau, 1)}% of the background (Table 4.3: 87%)`);
+    if (continuum < 0.06 || continuum > 0.18) failures.push(`continuum makes ${fmt(100 * continuum, 1)}% of the background (Table 4.3: 12%)`);
+  }
+  for (const r of results.filter((x) => x.kind === 'signal')) {
+    if (r.efficiency < EFFICIENCY_RANGE[0] || r.efficiency > EFFICIENCY_RANGE[1]) failures.push(`${r.name}: efficiency ${fmt(r.efficiency, 3)}`);
+    const veto = r.nMinusOne.find((x) => x.removed === 'pi0Veto');
+    const all = r.nMinusOne.find((x) => x.removed === 'none');
+    if (veto && all && r.mChi1 === r.mHprime && !(veto.eventsWeighted / all.eventsWeighted - 1 < 0.025)) {
+      failures.push(`${r.name}: the pi0 veto costs ${fmt(100 * (veto.eventsWeighted / all.eventsWeighted - 1), 2)}% (thesis: about 1%)`);
+    }
+  }
+  const vetoBkg = bkg.reduce((s, r) => s + (r.nMinusOne.find((x) => x.removed === 'pi0Veto')?.eventsWeighted ?? NaN), 0);
+  if (bkg.length > 0 && !(vetoBkg / total >= 1.01)) failures.push(`the pi0 veto removes ${fmt(100 * (1 - total / vetoBkg), 2)}% of the background (at least 1% expected)`);
+  return failures;
+}
+
 if (values.shard) {
   const [k, n] = values.shard.split('/').map(Number);
   await runShard(k, n, values.out!);
@@ -189,8 +231,14 @@ if (values.shard) {
     const results = Array.from({ length: jobs }, (_, k) => JSON.parse(readFileSync(join(dir, `${k}.json`), 'utf8')) as SampleResult[]).flat();
     results.sort((a, b) => generateNodes.findIndex((n) => n.params.sample.name === a.name) - generateNodes.findIndex((n) => n.params.sample.name === b.name));
     console.log(report(results));
-    console.log(`\n${results.length} samples, scale ${scale}, ${fmt((performance.now() - t0) / 1000, 1)} s wall`);
+    const cpu = results.reduce((sum, r) => sum + r.cpuSeconds, 0);
+    console.log(`\n${results.length} samples, scale ${scale}, ${fmt((performance.now() - t0) / 1000, 1)} s wall, ${fmt(cpu, 1)} s CPU in the samples`);
     if (values.json) writeFileSync(values.json, JSON.stringify(results, null, 1));
+    if (values.check) {
+      const failures = check(results);
+      console.log(failures.length === 0 ? 'check: the run reproduces the thesis numbers' : `check failed:\n  ${failures.join('\n  ')}`);
+      if (failures.length > 0) process.exitCode = 1;
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
