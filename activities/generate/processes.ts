@@ -508,6 +508,8 @@ export const PROCESSES: Record<string, ProcessModel> = {
   tautau: tauPair,
   mumu: radiativeLeptonPair(Kind.Muon, 114.8),
   ee: radiativeLeptonPair(Kind.Electron, 2958),
+  // Form-factor scale Lambda^2 in GeV^2: 1 for the four-lepton processes; for pi pi
+  // calibrated to its Table 4.3 yield (docs/calibration.md).
   eeee: twoPhoton(Kind.Electron, 3955, 0.5, 1),
   eemumu: twoPhoton(Kind.Muon, 188.3, 0.5, 1),
   eepipi: twoPhoton(Kind.Pion, 189.5, 2 * MASS.pion + 0.01, 2.8),
@@ -520,6 +522,6 @@ export const PROCESSES: Record<string, ProcessModel> = {
     { millionEvents: 132.9, fourProngProbability: 0.0165, kaonFraction: 0.3, pi0Mean: 1.8, neutralHadronMean: 0.5, semileptonic: 0.1 },
     1.0,
   ),
-  B0B0bar: bPairs({ millionEvents: 54, fourProngProbability: 0.002, kaonFraction: 0.4, pi0Mean: 1.2, neutralHadronMean: 0.5, semileptonic: 0.2 }, false),
-  BpBm: bPairs({ millionEvents: 51, fourProngProbability: 0.002, kaonFraction: 0.4, pi0Mean: 1.2, neutralHadronMean: 0.5, semileptonic: 0.2 }, true),
+  B0B0bar: bPairs({ millionEvents: 54, fourProngProbability: 0.003, kaonFraction: 0.4, pi0Mean: 1.2, neutralHadronMean: 0.5, semileptonic: 0.2 }, false),
+  BpBm: bPairs({ millionEvents: 51, fourProngProbability: 0.003, kaonFraction: 0.4, pi0Mean: 1.2, neutralHadronMean: 0.5, semileptonic: 0.2 }, true),
 };
