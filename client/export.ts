@@ -5,6 +5,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Dag, TrainParams } from '../core/dag.js';
+import { settingsOf } from '../core/models.js';
 import type { NodeOutcome, SweepResult } from '../core/node-io.js';
 import { toCsv } from '../activities/lib/csv.js';
 import { REPORT_FILE, type ReportSummary } from '../activities/report/format.js';
@@ -102,7 +103,7 @@ const TABLES: Record<string, TableWriter> = {
     const models = dag.nodes
       .filter((n) => n.kind === 'train')
       .map((n) => ({
-        params: n.params as TrainParams,
+        params: { ...(n.params as TrainParams), settings: settingsOf((n.params as TrainParams).training) },
         summary: outcomes.get(n.id)?.status === 'done' ? outcomes.get(n.id)?.summary : undefined,
       }));
     return models.length > 0 ? modelsCsv(models) : undefined;

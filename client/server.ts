@@ -34,8 +34,12 @@ function searchAttributeArgs(): string[] {
   return SEARCH_ATTRIBUTES.flatMap((key) => ['--search-attribute', `${key.name}=${titleCase(key.type)}`]);
 }
 
+/** KEYWORD_LIST -> KeywordList, as the CLI's --search-attribute wants the type. */
 function titleCase(type: string): string {
-  return type.charAt(0) + type.slice(1).toLowerCase();
+  return type
+    .split('_')
+    .map((word) => word.charAt(0) + word.slice(1).toLowerCase())
+    .join('');
 }
 
 export function portAnswers(port: number, host = '127.0.0.1'): Promise<boolean> {

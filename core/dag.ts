@@ -3,10 +3,10 @@
 // so it must never import anything that does I/O.
 
 /** Pipeline order of node kinds; `--until KIND` keeps the kinds up to and including KIND. */
-export const NODE_KINDS = ['generate', 'preselect', 'fitScaler', 'train', 'score', 'scan', 'report'] as const;
+export const NODE_KINDS = ['generate', 'preselect', 'fitScaler', 'train', 'score', 'ensemble', 'scan', 'report'] as const;
 export type NodeKind = (typeof NODE_KINDS)[number];
 
-import type { Architecture } from './models.js';
+import type { Architecture, ModelAxes } from './models.js';
 
 export type TaskQueue = 'cpu' | 'gpu';
 
@@ -105,28 +105,35 @@ export interface RetrySettings {
   heartbeatTimeoutSeconds: number;
 }
 
-export interface TrainParams {
+/** What names a model: its display name, architecture, latent dimension, training set and the varying setting axes. */
+export interface ModelLabels {
   model: string;
   architecture: Architecture;
   latentDim: number;
   background: string;
+  /** The settings of the axes that vary in the sweep (part of the model's id). */
+  axes: ModelAxes;
+}
+
+export interface TrainParams extends ModelLabels {
   samples: string[];
   features: string[];
   training: TrainingSettings;
 }
 
-export interface ScoreParams {
-  model: string;
-  architecture: Architecture;
-  latentDim: number;
-  background: string;
+export type ScoreParams = ModelLabels;
+
+/** An ensemble: a score that is the mean of its members' scores, event by event. */
+export interface EnsembleParams extends ModelLabels {
+  /** The member models (names), which differ in the seed alone. */
+  members: string[];
 }
 
-export interface ScanParams {
-  model: string;
-  architecture: Architecture;
-  latentDim: number;
-  background: string;
+export interface ScanParams extends ModelLabels {
+  /** The model's training settings that a matrix can vary (the seed is absent for an ensemble), for the tables. */
+  settings: ModelAxes;
+  /** For an ensemble: its member models. */
+  ensembleOf?: string[];
   /** `mse`, or `latent:<i>` to scan a latent coordinate (thesis 7.4). */
   score: string;
   punziA: number;
@@ -148,6 +155,7 @@ export interface NodeParamsByKind {
   fitScaler: FitScalerParams;
   train: TrainParams;
   score: ScoreParams;
+  ensemble: EnsembleParams;
   scan: ScanParams;
   report: ReportParams;
 }
@@ -174,14 +182,6 @@ export interface Dag {
   retry: Record<NodeKind, RetrySettings>;
 }
 
-/** The model a train node makes, as workflow ids, search attributes and tables name it. */
-export interface ModelLabels {
-  model: string;
-  architecture: Architecture;
-  latentDim: number;
-  background: string;
-}
-
 /**
  * A Dag kept in the artifact store under the sha256 of its JSON. The workflow receives this,
  * never the Dag itself, so a definition's size is bounded by the store, not by a message.
@@ -205,8 +205,8 @@ export interface SweepPlan extends Omit<Dag, 'nodes'> {
 export function sweepPlan(dag: Dag, ref: DagRef): SweepPlan {
   const nodes = dag.nodes.map(({ params, ...node }): PlannedNode => {
     if (node.kind !== 'train') return node;
-    const { model, architecture, latentDim, background } = params as TrainParams;
-    return { ...node, model: { model, architecture, latentDim, background } };
+    const { model, architecture, latentDim, background, axes } = params as TrainParams;
+    return { ...node, model: { model, architecture, latentDim, background, axes } };
   });
   return { sweep: dag.sweep, limits: dag.limits, retry: dag.retry, dag: ref, nodes };
 }

@@ -7,6 +7,7 @@ import {
   type DagNode,
   type FileSource,
   type InputFile,
+  type ModelLabels,
   type NodeKind,
   type NodeParamsByKind,
   type RetrySettings,
@@ -14,8 +15,8 @@ import {
   type TaskQueue,
   type TrainingSettings,
 } from '../core/dag.js';
-import { modelId } from '../core/models.js';
-import { ALL_BACKGROUND, expandModels, hasSeveralSets, modelName } from './matrix.js';
+import { modelId, settingsOf, type ModelAxes } from '../core/models.js';
+import { ALL_BACKGROUND, expandModels, hasSeveralSets, modelName, seedGroups } from './matrix.js';
 import { DEFAULT_RETRY, PRESETS } from './presets.js';
 import { expandSignals, signalFile } from './signals.js';
 import { expandCut } from './cuts.js';
@@ -166,7 +167,8 @@ export function compile(spec: Spec, options: CompileOptions): Dag {
     );
   }
 
-  const models = expandModels(spec.models).models;
+  const expansion = expandModels(spec.models);
+  const models = expansion.models;
   const severalSets = hasSeveralSets(models);
   const setSamples = (set: string) => (set === ALL_BACKGROUND ? background.map((b) => b.name) : spec.trainingSets[set]);
   for (const set of new Set(models.map((m) => m.background))) {
@@ -184,36 +186,77 @@ export function compile(spec: Spec, options: CompileOptions): Dag {
   const signalPreselects = signal.map((s) => preselectId(s.name));
   const modelNames: string[] = [];
   const lastStage: string[] = [];
+  const scanOf = (labels: ModelLabels, scoreNode: string, settings: ModelAxes, ensembleOf?: string[]) => {
+    // The scan is named after what it scans: score/all/AE-l2 -> scan/all/AE-l2, ensemble/all/AE-l2-ens -> scan/all/AE-l2-ens.
+    const suffix = scoreNode.slice(scoreNode.indexOf('/') + 1);
+    // The signal preselections give the scan each signal's mass point and generated count.
+    add(
+      'scan',
+      `scan/${suffix}`,
+      [scoreNode, ...signalPreselects],
+      {
+        ...labels,
+        settings,
+        ...(ensembleOf && { ensembleOf }),
+        score: spec.scan.score,
+        punziA: spec.scan.punziA,
+        quantiles: spec.scan.quantiles,
+        steps: spec.scan.steps,
+      },
+      `scan ${spec.scan.score} of ${labels.model} for ${signal.length} signals`,
+    );
+    lastStage.push(`scan/${suffix}`);
+  };
   for (const combo of models) {
-    const { background: set, architecture, latentDim } = combo;
+    const { background: set, architecture, latentDim, axes } = combo;
     const model = modelName(combo, severalSets);
     const suffix = `${set}/${modelId(combo)}`;
     const members = setSamples(set);
-    const base = { model, architecture, latentDim, background: set };
+    const labels: ModelLabels = { model, architecture, latentDim, background: set, axes };
+    const training = {
+      ...trainingSettings(spec, deriveSeed(spec.seed, `train/${suffix}`)),
+      ...(combo.settings as Partial<TrainingSettings>),
+    };
     modelNames.push(model);
     add(
       'train',
       `train/${suffix}`,
       [`fitScaler/${set}`, ...members.map(preselectId)],
-      { ...base, samples: members, features: spec.features, training: trainingSettings(spec, deriveSeed(spec.seed, `train/${suffix}`)) },
-      `train ${architecture} latentDim ${latentDim} on ${set}`,
+      { ...labels, samples: members, features: spec.features, training },
+      `train ${model} on ${set}`,
     );
     add(
       'score',
       `score/${suffix}`,
       [`train/${suffix}`, `fitScaler/${set}`, ...allPreselects],
-      base,
+      labels,
       `score ${allPreselects.length} samples with ${model}`,
     );
-    // The signal preselections give the scan each signal's mass point and generated count.
-    add(
-      'scan',
-      `scan/${suffix}`,
-      [`score/${suffix}`, ...signalPreselects],
-      { ...base, score: spec.scan.score, punziA: spec.scan.punziA, quantiles: spec.scan.quantiles, steps: spec.scan.steps },
-      `scan ${spec.scan.score} of ${model} for ${signal.length} signals`,
-    );
-    lastStage.push(`train/${suffix}`, `scan/${suffix}`);
+    scanOf(labels, `score/${suffix}`, settingsOf(training));
+    lastStage.push(`train/${suffix}`);
+  }
+  if (spec.models.ensemble === 'seed') {
+    for (const group of seedGroups(models)) {
+      const first = group[0]!;
+      const axes: ModelAxes = { ...first.axes };
+      delete axes.seed;
+      const name = `${modelId({ ...first, axes })}-ens`;
+      const labels: ModelLabels = {
+        model: severalSets ? `${first.background}/${name}` : name,
+        architecture: first.architecture,
+        latentDim: first.latentDim,
+        background: first.background,
+        axes,
+      };
+      const memberNames = group.map((m) => modelName(m, severalSets));
+      const memberScores = group.map((m) => `score/${m.background}/${modelId(m)}`);
+      const id = `${first.background}/${name}`;
+      add('ensemble', `ensemble/${id}`, memberScores, { ...labels, members: memberNames }, `mean score of ${memberNames.join(', ')}`);
+      const training = { ...trainingSettings(spec, 0), ...(first.settings as Partial<TrainingSettings>) };
+      const { seed: _seed, ...settings } = settingsOf(training);
+      scanOf(labels, `ensemble/${id}`, settings, memberNames);
+      modelNames.push(labels.model);
+    }
   }
 
   add(

@@ -2,7 +2,7 @@
 // the schema's defaults filled in. Presets, derived seeds and matrices are resolved later by
 // compile.ts, so this type mirrors what the user wrote.
 import type { NodeKind, RetrySettings, TaskQueue, TrainingSettings } from '../core/dag.js';
-import type { Architecture } from '../core/models.js';
+import type { Architecture, SettingAxis } from '../core/models.js';
 import type { PresetName } from './presets.js';
 
 export interface GenerateSpec {
@@ -53,17 +53,24 @@ export interface CutSpec {
   forEach?: string[];
 }
 
+/** One value or a list of values per setting axis (hiddenLayers: one list of widths, or a list of them). */
+export type SettingSelector = { [A in SettingAxis]?: A extends 'hiddenLayers' ? number[] | number[][] : number | number[] };
+
 /** One value or a list of values per axis, as in CI matrices. */
-export interface ModelSelector {
+export interface ModelSelector extends SettingSelector {
   background?: string | string[];
   architecture?: Architecture | Architecture[];
   latentDim?: number | number[];
 }
 
 export interface ModelsSpec {
-  matrix?: { background: string[]; architecture: Architecture[]; latentDim: number[] };
+  matrix?: { background: string[]; architecture: Architecture[]; latentDim: number[] } & {
+    [A in SettingAxis]?: A extends 'hiddenLayers' ? number[][] : number[];
+  };
   exclude: ModelSelector[];
   include: ModelSelector[];
+  /** Adds, for every group of models that differ in the seed alone, a model whose score is their mean. */
+  ensemble?: 'seed';
 }
 
 /** Every TrainingSettings field may override the preset; nested objects field by field. */
@@ -75,7 +82,15 @@ export type TrainingOverrides = Partial<
   }
 >;
 
-export const CPU_KINDS = ['generate', 'preselect', 'fitScaler', 'score', 'scan', 'report'] as const satisfies readonly NodeKind[];
+export const CPU_KINDS = [
+  'generate',
+  'preselect',
+  'fitScaler',
+  'score',
+  'ensemble',
+  'scan',
+  'report',
+] as const satisfies readonly NodeKind[];
 export type CpuKind = (typeof CPU_KINDS)[number];
 
 export interface Spec {

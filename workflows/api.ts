@@ -31,16 +31,21 @@ export const SweepName = defineSearchAttributeKey('SweepName', SearchAttributeTy
 export const Architecture = defineSearchAttributeKey('Architecture', SearchAttributeType.KEYWORD);
 export const LatentDim = defineSearchAttributeKey('LatentDim', SearchAttributeType.INT);
 export const Stage = defineSearchAttributeKey('Stage', SearchAttributeType.KEYWORD);
+/** The varying settings of a training, one keyword each (`seed=3`, `beta=0.01`), to filter by in the UI. */
+export const Axes = defineSearchAttributeKey('Axes', SearchAttributeType.KEYWORD_LIST);
 
 /** Name and type of every custom search attribute, for registering them on a server. */
-export const SEARCH_ATTRIBUTES = [SweepName, Architecture, LatentDim, Stage];
+export const SEARCH_ATTRIBUTES = [SweepName, Architecture, LatentDim, Stage, Axes];
 
 /** `<project>/sweep/<name>`: the project keeps sweeps of the same name from different stores apart. */
 export function sweepWorkflowId(project: string, sweep: string): string {
   return `${project}/sweep/${sweep}`;
 }
 
-/** A training's workflow id: its sweep's id, the training set and the model. */
-export function trainingWorkflowId(sweepId: string, params: Pick<TrainParams, 'background' | 'architecture' | 'latentDim'>): string {
+/** A training's workflow id: its sweep's id, the training set and the model (with its varying settings). */
+export function trainingWorkflowId(
+  sweepId: string,
+  params: Pick<TrainParams, 'background' | 'architecture' | 'latentDim' | 'axes'>,
+): string {
   return `${sweepId}/${params.background}/${modelId(params)}`;
 }

@@ -19,7 +19,18 @@ import {
 import type { PlannedNode, SweepPlan } from '../core/dag.js';
 import type { NodeActivities, NodeActivityInput, NodeActivityResult, SweepActivities, SweepInput, SweepResult } from '../core/node-io.js';
 import { dagProblems, SweepState } from '../core/schedule.js';
-import { Architecture, LatentDim, progressQuery, retryFailedUpdate, Stage, SweepName, projectOfQueue, trainingWorkflowId } from './api.js';
+import { axisKeywords } from '../core/models.js';
+import {
+  Architecture,
+  Axes,
+  LatentDim,
+  progressQuery,
+  retryFailedUpdate,
+  Stage,
+  SweepName,
+  projectOfQueue,
+  trainingWorkflowId,
+} from './api.js';
 import { describeFailure } from './failures.js';
 import { nodeActivityOptions } from './options.js';
 import { training } from './training.js';
@@ -107,6 +118,7 @@ function runNode(dag: SweepPlan, node: PlannedNode, input: NodeActivityInput, pr
         { key: Architecture, value: node.model.architecture },
         { key: LatentDim, value: node.model.latentDim },
         { key: Stage, value: 'training' },
+        { key: Axes, value: axisKeywords(node.model.axes) },
       ],
     });
   }

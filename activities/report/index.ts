@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import type { ReportParams } from '../../core/dag.js';
 import type { NodeRunner } from '../engine/context.js';
-import { ARCHITECTURES, compareModels } from '../../core/models.js';
+import { ARCHITECTURES, compareModels, modelId } from '../../core/models.js';
 import { MODELS_CSV_COLUMNS, modelRow } from '../train/format.js';
 import { REPORT_FILE, type BestModel, type ReportSummary } from './format.js';
 import type { ScanFile } from '../scan/format.js';
@@ -225,7 +225,7 @@ function modelSection(
 /** The definition names a model by its id (`AE-l6`) or its full name; the first model when absent. */
 function pickHeatmapModel(scans: ScanFile[], wanted: string): { scan?: ScanFile; note?: string } {
   if (scans.length === 0) return {};
-  const match = scans.find((s) => s.model === wanted || `${s.architecture}-l${s.latentDim}` === wanted || s.model.endsWith(`/${wanted}`));
+  const match = scans.find((s) => s.model === wanted || modelId(s) === wanted || s.model.endsWith(`/${wanted}`));
   if (match || !wanted) return { scan: match ?? scans[0] };
   return {
     scan: scans[0],

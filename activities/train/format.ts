@@ -1,8 +1,8 @@
 // What a `train` artifact holds, for the kinds and tables that read it (score, report, the
 // CLI's models.csv): its files, its summary, the heartbeat of a running training, and the
 // model loader. Kept free of TensorFlow: the loader brings it in only when called.
-import type { TrainParams } from '../../core/dag.js';
-import type { Architecture } from '../../core/models.js';
+import type { ModelLabels } from '../../core/dag.js';
+import { SETTING_COLUMNS, settingCells, type Architecture, type ModelAxes } from '../../core/models.js';
 import type { Cell } from '../lib/csv.js';
 import type { TrainedModel } from './model-file.js';
 
@@ -23,6 +23,9 @@ export interface TrainSummary {
   architecture: Architecture;
   latentDim: number;
   background: string;
+  axes: ModelAxes;
+  /** Every setting a matrix can vary, as this training used it. */
+  settings: ModelAxes;
   bestEpoch: number;
   valLoss: number;
   valMse: number;
@@ -68,6 +71,7 @@ export const MODELS_CSV_COLUMNS = [
   'architecture',
   'latentDim',
   'background',
+  ...SETTING_COLUMNS,
   'best_epoch',
   'val_loss',
   'val_mse',
@@ -82,7 +86,7 @@ export type ModelRow = Record<(typeof MODELS_CSV_COLUMNS)[number], Cell>;
 
 /** A train node as the tables see it; summary is absent when the training failed or was skipped. */
 export interface ModelOutcome {
-  params: Pick<TrainParams, 'model' | 'architecture' | 'latentDim' | 'background'>;
+  params: ModelLabels & { settings: ModelAxes };
   summary?: Record<string, unknown>;
 }
 
@@ -93,6 +97,7 @@ export function modelRow({ params, summary = {} }: ModelOutcome): ModelRow {
     architecture: params.architecture,
     latentDim: params.latentDim,
     background: params.background,
+    ...settingCells(params.architecture, params.settings),
     best_epoch: num('bestEpoch'),
     val_loss: num('valLoss'),
     val_mse: num('valMse'),

@@ -7,7 +7,7 @@ import { copyFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../../core/errors.js';
-import { latentDimProblem } from '../../core/models.js';
+import { latentDimProblem, settingsOf } from '../../core/models.js';
 import { trainingSettingsProblems } from '../../definitions/training-settings.js';
 import type { NodeContext, NodeRunner } from '../engine/context.js';
 import { readScaler } from '../fit-scaler/format.js';
@@ -79,6 +79,8 @@ export const runTrain: NodeRunner<'train'> = async (ctx) => {
     architecture: params.architecture,
     latentDim: params.latentDim,
     background: params.background,
+    axes: params.axes,
+    settings: settingsOf(params.training),
     bestEpoch: best.epoch,
     valLoss: best.loss,
     valMse: best.mse,

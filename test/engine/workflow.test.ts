@@ -51,7 +51,7 @@ describe('sweep workflow', () => {
       { id: 'g', kind: 'generate' },
       ...middle.map((id) => ({ id, deps: ['g'], params: { sleepMs: 1500 } })),
       { id: 'fit', kind: 'fitScaler', deps: middle },
-      { id: 't', kind: 'train', deps: ['fit'], params: { architecture: 'DVAE', latentDim: 9, background: 'all' } },
+      { id: 't', kind: 'train', deps: ['fit'], params: { architecture: 'DVAE', latentDim: 9, background: 'all', axes: { seed: 3 } } },
       { id: 'r', kind: 'report', deps: ['t', 'g'] },
     ]);
     const { handle } = await engine.start(dag);
@@ -70,11 +70,12 @@ describe('sweep workflow', () => {
       background: 'all',
       architecture: 'DVAE',
       latentDim: 9,
+      axes: { seed: 3 },
     });
-    expect(childId).toBe(`${engine.scope.project}/sweep/${name}/all/DVAE-l9`);
+    expect(childId).toBe(`${engine.scope.project}/sweep/${name}/all/DVAE-l9-s3`);
     const listed = await waitFor('the training in visibility', async () => {
       for await (const wf of client.workflow.list({
-        query: `SweepName="${name}" AND Architecture="DVAE" AND LatentDim=9 AND Stage="done"`,
+        query: `SweepName="${name}" AND Architecture="DVAE" AND LatentDim=9 AND Axes="seed=3" AND Stage="done"`,
       })) {
         return wf;
       }

@@ -26,7 +26,7 @@ export function testDag(
 ): Dag {
   const nodes: DagNode[] = specs.map((spec) => {
     const kind = spec.kind ?? 'preselect';
-    const params = { ...(kind === 'train' ? { background: 'all', architecture: 'AE', latentDim: 2 } : {}), ...spec.params };
+    const params = { ...(kind === 'train' ? { background: 'all', architecture: 'AE', latentDim: 2, axes: {} } : {}), ...spec.params };
     return {
       id: spec.id,
       kind,

@@ -56,6 +56,7 @@ export const testRunners: RunnerRegistry = {
   fitScaler: testRunner,
   train: testRunner,
   score: testRunner,
+  ensemble: testRunner,
   scan: testRunner,
   report: testRunner,
 };

@@ -107,7 +107,7 @@ describe('runScore', () => {
       const scalerDir = join(root, 'scaler');
       await mkdir(scalerDir, { recursive: true });
       await writeFile(join(scalerDir, 'scaler.json'), JSON.stringify(SCALER));
-      const params: ScoreParams = { model: `${architecture}-l${latentDim}`, architecture, latentDim, background: 'all' };
+      const params: ScoreParams = { model: `${architecture}-l${latentDim}`, architecture, latentDim, background: 'all', axes: {} };
       const samples = [
         await preselectInput(root, 'tautau', 'background', 40, 1),
         await preselectInput(root, 'idmdh_1_0.5', 'signal', 15, 2),

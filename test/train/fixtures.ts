@@ -126,6 +126,7 @@ export async function trainContext(
       architecture,
       latentDim,
       background: 'all',
+      axes: {},
       samples: ['bkgA', 'bkgB'],
       features: FEATURES,
       training: settings(options.training),

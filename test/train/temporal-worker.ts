@@ -40,6 +40,7 @@ const runners: RunnerRegistry = {
   fitScaler: logged<'fitScaler'>(fitScaler),
   train: logged<'train'>(train),
   score: logged<'score'>(testRunner),
+  ensemble: logged<'ensemble'>(testRunner),
   scan: logged<'scan'>(testRunner),
   report: logged<'report'>(testRunner),
 };
