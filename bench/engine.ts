@@ -94,7 +94,14 @@ async function plainLoop(graph: Dag, store: ArtifactStore, home: string): Promis
         { ref: refs.get(d)!.artifact, kind: graph.nodes.find((x) => x.id === d)!.kind, params: {} as DagNode['params'], summary: {} },
       ]),
     );
-    const attempt = { attempt: 1, heartbeatDetails: undefined, heartbeat: () => {}, signal: new AbortController().signal, log: () => {} };
+    const attempt = {
+      attempt: 1,
+      heartbeatDetails: undefined,
+      heartbeat: () => {},
+      progress: () => {},
+      signal: new AbortController().signal,
+      log: () => {},
+    };
     refs.set(n.id, await executeNode(noop, { node: n, inputs }, { store, home, dataRoot: home }, attempt));
   }
   return performance.now() - started;

@@ -4,6 +4,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { NODE_KINDS, type Dag } from '../core/dag.js';
 import { NotFoundError, UsageError, UserError } from '../core/errors.js';
 import type { SweepResult } from '../core/node-io.js';
+import { describeTrainingProgress } from '../core/training-progress.js';
 import { loadDag, parseKind } from './definition.js';
 import { exitWith } from './exit.js';
 import { WORKER_FLAGS, workerFlags } from './flags.js';
@@ -128,7 +129,13 @@ async function status(args: string[]): Promise<number> {
     const { summaryTable } = await import('./progress.js');
     console.log(`${report.workflowId}  ${report.status}  run ${report.runId}  started ${report.startTime}`);
     const running = report.progress?.filter((p) => p.status === 'running').map((p) => p.id) ?? [];
-    if (running.length > 0) console.log(`running: ${running.join(', ')}`);
+    const pad = Math.max(0, ...running.map((id) => id.length));
+    for (const [i, id] of running.entries()) {
+      const training = report.trainings?.[id];
+      console.log(
+        `${i === 0 ? 'running: ' : '         '}${training ? `${id.padEnd(pad)}  ${describeTrainingProgress(training, Date.now())}` : id}`,
+      );
+    }
     if (report.result) console.log(`\n${summaryTable(report.result)}`);
     else if (report.progress) console.log(`\n${summaryTable({ sweep: '', nodes: report.progress, failures: [] })}`);
     else if (report.status === 'RUNNING') console.log('no worker answered: start one with `sweep worker` (or `sweep run FILE`)');
@@ -212,9 +219,14 @@ async function watch(session: Session, handle: SweepHandle, runId: string, out?:
   const view = new ProgressView();
   const stopped = session.workers?.done.then(() => 'stopped' as const);
   process.once('SIGINT', () => console.error('\nstopping the workers (running nodes get a grace period to checkpoint) ...'));
+  // The Dag names the trainings whose progress the view shows, and the tables of `out`.
+  const fullDag = dag ?? (await dagOfRun(session.client, handle.workflowId, runId));
   let result: SweepResult | 'stopped';
   try {
-    result = await Promise.race([followSweep(handle, (p) => view.update(p)), ...(stopped ? [stopped] : [])]);
+    result = await Promise.race([
+      followSweep(handle, (p, trainings) => view.update(p, trainings), { dag: fullDag }),
+      ...(stopped ? [stopped] : []),
+    ]);
   } catch (err) {
     const { WorkflowFailedError } = await import('@temporalio/client');
     if (err instanceof WorkflowFailedError) {
@@ -234,7 +246,6 @@ async function watch(session: Session, handle: SweepHandle, runId: string, out?:
   console.log(`\n${summaryTable(result)}`);
   if (out) {
     const { writeOutputs } = await import('./export.js');
-    const fullDag = dag ?? (await dagOfRun(session.client, handle.workflowId, runId));
     const written = await writeOutputs(out, { dag: fullDag, result, workflowId: handle.workflowId, runId });
     console.log(`\nwrote ${written.join(', ')}`);
   }

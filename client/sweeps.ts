@@ -1,11 +1,26 @@
 // Client-side operations on sweep workflows: start (or attach to) a sweep, resume one,
 // follow its progress until it ends. Used by the CLI and by the engine tests alike.
 import { defaultPayloadConverter, WorkflowIdConflictPolicy } from '@temporalio/common';
-import { WorkflowNotFoundError, type Client, type WorkflowExecutionDescription, type WorkflowHandle } from '@temporalio/client';
-import type { Dag } from '../core/dag.js';
+import {
+  WorkflowNotFoundError,
+  type Client,
+  type WorkflowClient,
+  type WorkflowExecutionDescription,
+  type WorkflowHandle,
+} from '@temporalio/client';
+import type { Dag, TrainParams } from '../core/dag.js';
 import { NotFoundError } from '../core/errors.js';
 import type { NodeProgress, SweepResult } from '../core/node-io.js';
-import { progressQuery, retryFailedUpdate, sweepWorkflowId, taskQueueName, WORKFLOW_TASK_QUEUE } from '../workflows/api.js';
+import type { TrainingProgress } from '../core/training-progress.js';
+import {
+  progressQuery,
+  retryFailedUpdate,
+  sweepWorkflowId,
+  taskQueueName,
+  trainingProgressQuery,
+  trainingWorkflowId,
+  WORKFLOW_TASK_QUEUE,
+} from '../workflows/api.js';
 import type { sweep } from '../workflows/sweep.js';
 import { checkoutQueuePrefix } from './connection.js';
 
@@ -101,6 +116,8 @@ export interface SweepReport {
   closeTime?: string;
   /** Live progress (running sweeps, when a worker answers). */
   progress?: NodeProgress[];
+  /** Per running training (node id): its latest epoch report, when its workflow answers. */
+  trainings?: Record<string, TrainingProgress>;
   /** The outcome of a completed sweep. */
   result?: SweepResult;
 }
@@ -119,16 +136,20 @@ export async function describeSweep(client: Client, id: string): Promise<SweepRe
     closeTime: description.closeTime?.toISOString(),
   };
   if (report.status === 'RUNNING') report.progress = await queryProgress(handle, 3_000);
+  if (report.progress?.some((p) => p.kind === 'train' && p.status === 'running')) {
+    const dag = await dagOfRun(client, workflowId, description.runId);
+    report.trainings = Object.fromEntries(await queryTrainings(client.workflow, dag, report.progress, 3_000));
+  }
   if (report.status === 'COMPLETED') report.result = await handle.result();
   return report;
 }
 
-/** Latest progress of a sweep, or undefined when no worker answers the query in time. */
-export async function queryProgress(handle: SweepHandle, timeoutMs = 5_000): Promise<NodeProgress[] | undefined> {
+/** The answer to a query, or undefined when there is none within `timeoutMs` (no worker polls, the workflow is gone). */
+async function answerWithin<T>(query: Promise<T>, timeoutMs: number): Promise<T | undefined> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), timeoutMs)));
   try {
-    return await Promise.race([handle.query(progressQuery), timeout]);
+    return await Promise.race([query, timeout]);
   } catch {
     return undefined;
   } finally {
@@ -136,20 +157,61 @@ export async function queryProgress(handle: SweepHandle, timeoutMs = 5_000): Pro
   }
 }
 
-/** Waits for the sweep's result, calling `onProgress` with fresh progress every `intervalMs`. */
+/** Latest progress of a sweep, or undefined when no worker answers the query in time. */
+export function queryProgress(handle: SweepHandle, timeoutMs = 5_000): Promise<NodeProgress[] | undefined> {
+  return answerWithin(handle.query(progressQuery), timeoutMs);
+}
+
+/**
+ * The latest epoch report of every running training among `nodes`, keyed by node id, from
+ * the training workflows the sweep started; one that has not reported yet or does not
+ * answer in time is left out.
+ */
+export async function queryTrainings(
+  workflows: WorkflowClient,
+  dag: Dag,
+  nodes: NodeProgress[],
+  timeoutMs = 2_000,
+): Promise<Map<string, TrainingProgress>> {
+  const running = new Set(nodes.filter((p) => p.kind === 'train' && p.status === 'running').map((p) => p.id));
+  const answers = await Promise.all(
+    dag.nodes
+      .filter((node) => running.has(node.id))
+      .map(async (node) => {
+        const handle = workflows.getHandle(trainingWorkflowId(dag.sweep, node.params as TrainParams));
+        return [node.id, await answerWithin(handle.query(trainingProgressQuery), timeoutMs)] as const;
+      }),
+  );
+  return new Map(answers.filter((answer): answer is readonly [string, TrainingProgress] => Boolean(answer[1])));
+}
+
+/** Trainings report once per epoch, so asking them more often than this only costs workflow tasks. */
+const TRAINING_POLL_MS = 2_000;
+
+/**
+ * Waits for the sweep's result, calling `onProgress` with fresh progress every `intervalMs`;
+ * given the sweep's Dag, with the latest reports of its running trainings too.
+ */
 export async function followSweep(
   handle: SweepHandle,
-  onProgress: (progress: NodeProgress[]) => void,
-  intervalMs = 500,
+  onProgress: (progress: NodeProgress[], trainings: Map<string, TrainingProgress>) => void,
+  options: { intervalMs?: number; dag?: Dag } = {},
 ): Promise<SweepResult> {
+  const { intervalMs = 500, dag } = options;
   let finished = false;
   const result = handle.result().finally(() => {
     finished = true;
   });
+  let trainings = new Map<string, TrainingProgress>();
+  let trainingsAsked = -Infinity;
   const poll = async () => {
     while (!finished) {
       const progress = await queryProgress(handle, 2_000);
-      if (progress && !finished) onProgress(progress);
+      if (progress && dag && Date.now() - trainingsAsked >= TRAINING_POLL_MS) {
+        trainingsAsked = Date.now();
+        trainings = await queryTrainings(handle.client, dag, progress);
+      }
+      if (progress && !finished) onProgress(progress, trainings);
       await Promise.race([result.catch(() => undefined), new Promise((r) => setTimeout(r, intervalMs))]);
     }
   };

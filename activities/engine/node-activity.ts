@@ -7,7 +7,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { NODE_KINDS, type BackendSetting, type NodeKind } from '../../core/dag.js';
 import { isUserError } from '../../core/errors.js';
-import type { NodeActivities, NodeActivityInput, NodeActivityResult } from '../../core/node-io.js';
+import { NODE_PROGRESS_SIGNAL, type NodeActivities, type NodeActivityInput, type NodeActivityResult } from '../../core/node-io.js';
 import type { InputArtifact, NodeContext, NodeRunner, RunnerRegistry } from './context.js';
 import type { ArtifactStore } from './store.js';
 
@@ -21,7 +21,7 @@ export interface NodeEnvironment {
 }
 
 /** The parts of a NodeContext that come from whoever executes the node (Temporal or a plain loop). */
-export type AttemptContext = Pick<NodeContext, 'attempt' | 'heartbeatDetails' | 'heartbeat' | 'signal' | 'log'>;
+export type AttemptContext = Pick<NodeContext, 'attempt' | 'heartbeatDetails' | 'heartbeat' | 'progress' | 'signal' | 'log'>;
 
 /** Returns the cached artifact, or runs the node and commits what it wrote. */
 export async function executeNode(
@@ -106,6 +106,7 @@ async function runAsActivity(
       attempt,
       heartbeatDetails,
       heartbeat,
+      progress: progressSignaller(context, input.node.id),
       signal: context.cancellationSignal,
       log: (message) => context.log.info(message, { nodeId: input.node.id }),
     });
@@ -114,6 +115,36 @@ async function runAsActivity(
   } finally {
     clearInterval(timer);
   }
+}
+
+/**
+ * Progress reports for the workflow that scheduled this activity, sent as signals through
+ * the worker's client. The latest report wins: while one signal is on its way, a newer
+ * report replaces the one waiting, so a slow server never builds a queue. Progress is for
+ * people watching, so a signal that fails (the workflow has just closed, the server is
+ * briefly away) is logged and the node runs on.
+ */
+function progressSignaller(context: Context, nodeId: string): (details: unknown) => void {
+  const execution = context.info.workflowExecution;
+  if (!execution) return () => undefined;
+  let sending = false;
+  let waiting: { details: unknown } | undefined;
+  const send = async (details: unknown) => {
+    sending = true;
+    try {
+      await context.client.workflow.getHandle(execution.workflowId, execution.runId).signal(NODE_PROGRESS_SIGNAL, details);
+    } catch (err) {
+      context.log.warn(`progress of ${nodeId} not delivered to ${execution.workflowId}: ${(err as Error).message}`);
+    }
+    sending = false;
+    const next = waiting;
+    waiting = undefined;
+    if (next) void send(next.details);
+  };
+  return (details) => {
+    if (sending) waiting = { details };
+    else void send(details);
+  };
 }
 
 /** A UserError fails at once (type `UserError`, its code in the details); anything else stays retryable. */

@@ -30,6 +30,7 @@ function context<K extends NodeKind>(kind: K, params: DagNode<K>['params'], inpu
     attempt: 1,
     heartbeatDetails: undefined,
     heartbeat: () => undefined,
+    progress: () => undefined,
     signal: new AbortController().signal,
     log: () => undefined,
   };

@@ -1,16 +1,13 @@
 // The CLI's user-error path, end to end through `client/bin.js`: a bad definition exits 1
 // with a message naming the line, and never with a stack trace. (The loader's messages
 // themselves are tested in test/definitions.)
-import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
-import { REPO_ROOT } from '../../activities/engine/code-version.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { edit, lineOf, SMALL } from '../definitions/fixture.js';
+import { sweepCli } from '../helpers/cli.js';
 import { removeTempDirs, tempDir } from '../helpers/temp.js';
 
-const run = promisify(execFile);
 let dir: string;
 
 beforeAll(async () => {
@@ -19,17 +16,7 @@ beforeAll(async () => {
 
 afterAll(removeTempDirs);
 
-async function sweep(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    // Commands that need a server talk to the test run's dev server, never to the embedded one.
-    const env = { ...process.env, TEMPORAL_ADDRESS: inject('temporalAddress') };
-    const { stdout, stderr } = await run(process.execPath, [join(REPO_ROOT, 'client/bin.js'), ...args], { cwd: dir, env });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const { code, stdout, stderr } = err as { code: number; stdout: string; stderr: string };
-    return { code, stdout, stderr };
-  }
-}
+const sweep = (...args: string[]) => sweepCli(args, { cwd: dir });
 
 async function validate(name: string, text: string) {
   const file = join(dir, `${name}.yaml`);

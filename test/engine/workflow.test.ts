@@ -143,7 +143,7 @@ describe('sweep workflow', () => {
     const outcome = await resumeSweep(client, `sweep/${name}`);
     expect(outcome.mode).toBe('new-run');
     const seen: string[] = [];
-    const second = await followSweep(outcome.handle, (p) => seen.push(p.map((n) => n.status).join()), 100);
+    const second = await followSweep(outcome.handle, (p) => seen.push(p.map((n) => n.status).join()), { intervalMs: 100 });
     const nodes = byId(second);
     expect(second.failures).toEqual([]);
     expect(nodes.a!.cacheHit).toBe(true);

@@ -1,6 +1,6 @@
 // Test-only node runners standing in for the science kinds (allowed for engine tests):
-// they sleep, wait for files, fail on demand, and write their output in pieces so a torn
-// artifact would show. No vitest imports: worker child processes load this too.
+// they report progress, sleep, wait for files, fail on demand, and write their output in
+// pieces so a torn artifact would show. No vitest imports: worker child processes load this too.
 import { existsSync } from 'node:fs';
 import { appendFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -20,6 +20,8 @@ export interface TestBehaviour {
   waitForFile?: string;
   /** Fails with a UserError while this file does not exist. */
   failUnlessFile?: string;
+  /** Progress reports (ctx.progress) sent first, in order. */
+  reports?: unknown[];
 }
 
 export const OUTPUT_FILE = 'out.txt';
@@ -31,6 +33,7 @@ export async function testRunner(ctx: NodeContext<NodeKind>): Promise<Record<str
   if (behaviour.failUnlessFile && !existsSync(behaviour.failUnlessFile)) {
     throw new UserError(`test node ${ctx.node.id} fails until ${behaviour.failUnlessFile} exists`);
   }
+  for (const report of behaviour.reports ?? []) ctx.progress(report);
   while (behaviour.waitForFile && !existsSync(behaviour.waitForFile)) {
     ctx.signal.throwIfAborted();
     ctx.heartbeat();
