@@ -250,7 +250,7 @@ async function watch(session: Session, handle: SweepHandle, runId: string, out?:
     console.log(`\nwrote ${written.join(', ')}`);
   }
   const { reportAnswer } = await import('./export.js');
-  const answer = reportAnswer(result);
+  const answer = reportAnswer(result, out);
   if (answer) console.log(`\n${answer}`);
   if (result.failures.length > 0) {
     console.error(
