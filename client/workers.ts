@@ -59,8 +59,9 @@ export interface RunningWorkers {
 let runtimeInstalled = false;
 
 // Each of our workers serves workflows or activities, never both, by design; the SDK's
-// warnings about the missing half would only alarm whoever reads the log.
-const EXPECTED_NOTICES = /^No (activities|workflows|Nexus services) registered/;
+// warnings about the missing half would only alarm whoever reads the log. Its state changes
+// (a dozen lines per start and stop) are what `sweep worker` says in one line each.
+const EXPECTED_NOTICES = /^(No (activities|workflows|Nexus services) registered|Worker state changed)/;
 
 /** Sets the SDK's log level once per process; must precede the first connection. */
 export function installRuntime(level: LogLevel): void {
