@@ -18,7 +18,7 @@ export function parseCommandLine<O extends NonNullable<ParseArgsConfig['options'
     const message = (err as Error).message;
     // Node quotes the option ('--foo', '--until <value>') or the argument ('x') it objects to.
     const quoted = /'([^' ]+)/.exec(message)?.[1] ?? '';
-    const hint = `; usage: sweep ${usage}`;
+    const hint = ` (usage: sweep ${usage})`;
     if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
       const known = Object.keys(options).map((name) => `--${name}`);
       throw new UsageError(`unknown option ${quoted}${didYouMean(quoted, known)}${hint}`);

@@ -1,13 +1,14 @@
 // The `sweep` command. Heavy modules (Temporal, workers) load only for the commands that
 // need them, so `validate`, `plan` and `--help` answer at once and without a server.
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { ParseArgsConfig } from 'node:util';
 import { NODE_KINDS, type Dag } from '../core/dag.js';
 import { NotFoundError, UsageError, UserError } from '../core/errors.js';
 import type { SweepResult } from '../core/node-io.js';
 import { describeTrainingProgress } from '../core/training-progress.js';
 import { loadDag, parseKind } from './definition.js';
 import { exitWith } from './exit.js';
-import { WORKER_FLAGS, workerFlags } from './flags.js';
+import { didYouMean } from '../core/suggest.js';
+import { parseCommandLine, WORKER_FLAGS, workerFlags } from './flags.js';
 import type { Session, SessionOptions } from './session.js';
 import type { SweepHandle } from './sweeps.js';
 
@@ -36,10 +37,13 @@ not running, data in .sweep/temporal.db). With it: TEMPORAL_NAMESPACE, TEMPORAL_
 TEMPORAL_TLS_KEY, TEMPORAL_TLS_CA, TEMPORAL_TLS=1, TEMPORAL_API_KEY. SWEEP_HOME moves the
 artifact store and engine state (default ./.sweep).`;
 
+/** A command's flags and its one argument (FILE or ID). */
 function parse<O extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: O, usage: string) {
-  const parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
-  if (parsed.positionals.length !== 1) throw new UsageError(`usage: sweep ${usage}`);
-  return { values: parsed.values, target: parsed.positionals[0]! };
+  const parsed = parseCommandLine(args, options, usage);
+  const [target, extra] = parsed.positionals;
+  if (target === undefined) throw new UsageError(`${usage.split(' ')[1]} missing (usage: sweep ${usage})`);
+  if (extra !== undefined) throw new UsageError(`unexpected argument "${extra}" (usage: sweep ${usage})`);
+  return { values: parsed.values, target };
 }
 
 async function validate(args: string[]): Promise<number> {
@@ -82,7 +86,7 @@ async function run(args: string[]): Promise<number> {
     { out: { type: 'string' }, until: { type: 'string' }, ...WORKER_FLAGS },
     'run FILE --out DIR [--until KIND]',
   );
-  if (!values.out) throw new UsageError('sweep run needs --out DIR: where summary.json and the result tables go');
+  if (!values.out) throw new UsageError('sweep run needs --out DIR: where summary.json, the result tables and the report go');
   const { spec, dag } = await loadDag(target, parseKind(values.until));
   const flags = workerFlags(values);
   // In-process workers can run as many trainings at once as the definition allows.
@@ -92,7 +96,7 @@ async function run(args: string[]): Promise<number> {
     const { handle, runId, attached } = await startSweep(session.client, dag);
     console.error(
       attached
-        ? `attached to the running sweep ${handle.workflowId} (run ${runId}); it keeps the definition it was started with`
+        ? `attached to ${handle.workflowId}, already running (run ${runId}); it keeps the definition it was started with`
         : `started ${handle.workflowId} (run ${runId}): ${dag.nodes.length} nodes`,
     );
     return watch(session, handle, runId, values.out, attached ? undefined : dag);
@@ -202,7 +206,8 @@ async function cancel(args: string[]): Promise<number> {
 }
 
 async function server(args: string[]): Promise<number> {
-  parseArgs({ args, options: {}, strict: true });
+  const [extra] = parseCommandLine(args, {}, 'server').positionals;
+  if (extra !== undefined) throw new UsageError(`unexpected argument "${extra}" (usage: sweep server)`);
   const { serveForeground, DEV_SERVER_PORT, DEV_UI_PORT } = await import('./server.js');
   const { sweepHome } = await import('../activities/engine/store.js');
   console.error(`Temporal dev server on localhost:${DEV_SERVER_PORT}, UI http://localhost:${DEV_UI_PORT}`);
@@ -218,7 +223,9 @@ async function watch(session: Session, handle: SweepHandle, runId: string, out?:
   if (session.uiUrl) console.error(`watch it in the Temporal UI: ${session.uiUrl}`);
   const view = new ProgressView();
   const stopped = session.workers?.done.then(() => 'stopped' as const);
-  process.once('SIGINT', () => console.error('\nstopping the workers (running nodes get a grace period to checkpoint) ...'));
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => console.error(`\n${signal}: stopping the workers (running nodes get a grace period to checkpoint) ...`));
+  }
   // The Dag names the trainings whose progress the view shows, and the tables of `out`.
   const fullDag = dag ?? (await dagOfRun(session.client, handle.workflowId, runId));
   let result: SweepResult | 'stopped';
@@ -228,11 +235,11 @@ async function watch(session: Session, handle: SweepHandle, runId: string, out?:
       ...(stopped ? [stopped] : []),
     ]);
   } catch (err) {
-    const { WorkflowFailedError } = await import('@temporalio/client');
+    const { CancelledFailure, WorkflowFailedError } = await import('@temporalio/client');
     if (err instanceof WorkflowFailedError) {
-      throw new UserError(
-        `sweep ${handle.workflowId} ended without a result: ${err.cause?.message ?? err.message}; \`sweep resume ${handle.workflowId}\` starts it again`,
-      );
+      const resume = `\`sweep resume ${handle.workflowId}\` starts it again (finished nodes are cache hits)`;
+      if (err.cause instanceof CancelledFailure) throw new UserError(`${handle.workflowId} was cancelled; ${resume}`);
+      throw new UserError(`${handle.workflowId} ended without a result: ${err.cause?.message ?? err.message}; ${resume}`);
     }
     throw err;
   }
@@ -280,12 +287,19 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
-  if (!command || command === '--help' || command === '-h' || command === 'help') {
+  // Without a command there is nothing to do: the help, as for any other wrong command line.
+  if (!command) {
+    console.error(HELP);
+    return 2;
+  }
+  if (command === '--help' || command === '-h' || command === 'help') {
     console.log(HELP);
     return 0;
   }
   const handler = COMMANDS[command];
-  if (!handler) throw new UsageError(`unknown command "${command}"; \`sweep --help\` lists the commands`);
+  if (!handler) {
+    throw new UsageError(`unknown command "${command}"${didYouMean(command, Object.keys(COMMANDS))} (\`sweep --help\` lists the commands)`);
+  }
   if (args.includes('--help') || args.includes('-h')) {
     if (command === 'worker') return handler(args);
     console.log(HELP);

@@ -52,7 +52,7 @@ export async function workerMain(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"; usage: sweep worker [options]`);
+  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}" (usage: sweep worker [options])`);
   const flags = workerFlags(values);
   const grace = positiveInt(values.grace, '--grace') ?? 30;
   const gpu = await hasGpuBackend();

@@ -5,17 +5,17 @@
 // the trainings of all three architectures, and the report in DIR/report/, opened in a real
 // headless browser where the host has Chromium. One sweep run is shared by every test below.
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, readFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@temporalio/client';
 import { NODE_KINDS, type Dag } from '../../core/dag.js';
 import type { NodeOutcome, SweepResult } from '../../core/node-io.js';
 import { loadDag } from '../../client/definition.js';
 import { sweepWorkflowId } from '../../workflows/api.js';
 import { sweepCli, type CliOutcome } from '../helpers/cli.js';
-import { tempHome, testClient, testQueuePrefix } from '../helpers/engine.js';
+import { tempHomeWithBundle, testClient, testQueuePrefix } from '../helpers/engine.js';
 import { removeTempDirs, tempDir } from '../helpers/temp.js';
 
 const DEFINITION = join(import.meta.dirname, 'tiny.yaml');
@@ -70,16 +70,11 @@ function expectFiniteCells(row: Row, columns: string[], where: string): void {
 }
 
 beforeAll(async () => {
-  const home = await tempHome();
+  const home = await tempHomeWithBundle();
   out = await tempDir('sweep-e2e-out');
   const loaded = await loadDag(DEFINITION);
   dag = loaded.dag;
   loadedFeatures = loaded.spec.features;
-  // The workflow bundle of the global setup, where `sweep run` looks for it first (it would
-  // otherwise spend a while bundling the workflows again for this fresh home).
-  const bundle = inject('workflowBundlePath');
-  await mkdir(join(home, 'bundles'));
-  await copyFile(bundle, join(home, 'bundles', basename(bundle)));
   const started = Date.now();
   // Private task queues: other test files share this dev server.
   cli = await sweepCli(['run', DEFINITION, '--out', out], { env: { SWEEP_HOME: home, SWEEP_TASK_QUEUE_PREFIX: testQueuePrefix() } });
