@@ -209,7 +209,10 @@ export async function followSweep(
       const progress = await queryProgress(handle, 2_000);
       if (progress && dag && Date.now() - trainingsAsked >= TRAINING_POLL_MS) {
         trainingsAsked = Date.now();
-        trainings = await queryTrainings(handle.client, dag, progress);
+        const answers = await queryTrainings(handle.client, dag, progress);
+        // A training that did not answer in time (a busy worker) keeps its last report while it runs.
+        const running = new Set(progress.filter((p) => p.status === 'running').map((p) => p.id));
+        trainings = new Map([...[...trainings].filter(([id]) => running.has(id)), ...answers]);
       }
       if (progress && !finished) onProgress(progress, trainings);
       await Promise.race([result.catch(() => undefined), new Promise((r) => setTimeout(r, intervalMs))]);
