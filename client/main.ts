@@ -4,10 +4,10 @@ import type { ParseArgsConfig } from 'node:util';
 import { NODE_KINDS, type Dag } from '../core/dag.js';
 import { NotFoundError, UsageError, UserError } from '../core/errors.js';
 import type { SweepResult } from '../core/node-io.js';
+import { didYouMean } from '../core/suggest.js';
 import { describeTrainingProgress } from '../core/training-progress.js';
 import { loadDag, parseKind } from './definition.js';
 import { exitWith } from './exit.js';
-import { didYouMean } from '../core/suggest.js';
 import { parseCommandLine, WORKER_FLAGS, workerFlags } from './flags.js';
 import type { Session, SessionOptions } from './session.js';
 import type { SweepHandle } from './sweeps.js';
@@ -132,13 +132,17 @@ async function status(args: string[]): Promise<number> {
     }
     const { summaryTable } = await import('./progress.js');
     console.log(`${report.workflowId}  ${report.status}  run ${report.runId}  started ${report.startTime}`);
-    const running = report.progress?.filter((p) => p.status === 'running').map((p) => p.id) ?? [];
-    const pad = Math.max(0, ...running.map((id) => id.length));
-    for (const [i, id] of running.entries()) {
-      const training = report.trainings?.[id];
-      console.log(
-        `${i === 0 ? 'running: ' : '         '}${training ? `${id.padEnd(pad)}  ${describeTrainingProgress(training, Date.now())}` : id}`,
-      );
+    const running = report.progress?.filter((p) => p.status === 'running') ?? [];
+    const pad = Math.max(0, ...running.map((node) => node.id.length));
+    for (const [i, node] of running.entries()) {
+      const training = report.trainings?.[node.id];
+      // A training reports as soon as its runner starts, so no report means it waits for a slot.
+      const detail = training
+        ? describeTrainingProgress(training, Date.now())
+        : node.kind === 'train'
+          ? 'no epoch report yet: waiting for a worker on the gpu queue, or loading its data'
+          : '';
+      console.log(`${i === 0 ? 'running: ' : '         '}${detail ? `${node.id.padEnd(pad)}  ${detail}` : node.id}`);
     }
     if (report.result) console.log(`\n${summaryTable(report.result)}`);
     else if (report.progress) console.log(`\n${summaryTable({ sweep: '', nodes: report.progress, failures: [] })}`);
