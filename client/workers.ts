@@ -72,7 +72,14 @@ export function installRuntime(level: LogLevel): void {
     const time = new Date(Number(timestampNanos / 1_000_000n)).toISOString();
     process.stderr.write(`${time} [${entryLevel}] ${message}${meta ? ` ${inspect(meta, { breakLength: Infinity })}` : ''}\n`);
   };
-  Runtime.install({ logger: new DefaultLogger(level, write) });
+  // The SDK's native core logs to the console on its own (coloured lines, WARN and up, even
+  // under `sweep run`'s progress bars); forwarded, its lines pass the same level and format.
+  // Its INFO lines narrate its own start and stop, which `sweep worker` says in one line.
+  const core = level === 'TRACE' || level === 'DEBUG' ? level : 'WARN';
+  Runtime.install({
+    logger: new DefaultLogger(level, write),
+    telemetryOptions: { logging: { filter: { core, other: core }, forward: {} } },
+  });
 }
 
 export async function startWorkers(options: StartWorkersOptions): Promise<RunningWorkers> {

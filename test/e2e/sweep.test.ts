@@ -110,6 +110,8 @@ async function reportImages(dir: string): Promise<string[]> {
 describe('sweep run, as its output reads in a log', () => {
   it('prints a progress line per finished node kind or per interval at most, then the summary and a file:// link to DIR/report', () => {
     expect(cli.stderr).not.toMatch(/\n\s+at .+:\d+:\d+\)?\n/); // no stack frames
+    // Nothing for a terminal in a log: no colour codes, no cursor movement (the SDK core's own lines had both).
+    expect(cli.stderr + cli.stdout).not.toContain('\x1b[');
     const progress = cli.stderr.split('\n').filter((line) => line.startsWith('progress: '));
     expect(progress.length).toBeGreaterThan(0);
     expect(progress.length, progress.join('\n')).toBeLessThanOrEqual(NODE_KINDS.length + Math.floor(seconds / PROGRESS_INTERVAL_S) + 1);
