@@ -126,24 +126,26 @@ describe('report figures', () => {
     );
   });
 
-  it('score histograms: a signal line has a gap at each empty bin, not a line along the floor', () => {
+  it('score histograms: a signal line has a gap at each empty bin and each bin below the axis, not a line along the floor', () => {
     const [example] = matchExamples([scan], [EXAMPLES[0]!]).found;
     const sample = example!.sample;
-    const counts = scan.histogram.signals[sample]!.map((c, bin) => (bin % 4 === 1 ? 0 : c));
+    // Filled, empty, filled, far below the axis floor (at most six decades under the peak), ...
+    const pattern = [5, 0, 5, 5e-9];
+    const counts = scan.histogram.signals[sample]!.map((_, bin) => pattern[bin % pattern.length]!);
     const withGaps = { ...scan, histogram: { ...scan.histogram, signals: { ...scan.histogram.signals, [sample]: counts } } };
     const spec = scoreHistogramSpec(withGaps, [example!], 100) as unknown as {
       layer: { data: { values: { x: number; run: number }[] } }[];
     };
     const points = spec.layer[1]!.data.values;
-    const runs = counts.filter((c, bin) => c > 0 && (bin === 0 || counts[bin - 1]! <= 0)).length;
-    expect(new Set(points.map((p) => p.run)).size).toBe(runs);
-    // A point per filled bin plus the right edge closing each run; none inside an empty bin.
-    expect(points).toHaveLength(counts.filter((c) => c > 0).length + runs);
+    const filled = counts.filter((c) => c === 5).length;
+    // Every filled bin stands alone here: its own run, opened at its left edge and closed at its right.
+    expect(new Set(points.map((p) => p.run)).size).toBe(filled);
+    expect(points).toHaveLength(2 * filled);
     const { edges } = scan.histogram;
     counts.forEach((c, bin) => {
-      if (c > 0) return;
+      if (c === 5) return;
       const inside = points.filter((p) => p.x > edges[bin]! && p.x < edges[bin + 1]!);
-      expect(inside, `points inside empty bin ${bin}`).toEqual([]);
+      expect(inside, `points inside the gap at bin ${bin}`).toEqual([]);
     });
   });
 

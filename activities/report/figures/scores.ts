@@ -86,19 +86,19 @@ export function scoreHistogramSpec(scan: ScanFile, examples: Example[], luminosi
 }
 
 /**
- * A signal histogram as step-line points, one `run` per stretch of filled bins (each closed
- * at its right edge), so an empty bin is a gap instead of a line along the axis floor; a
- * bin below the floor is drawn at the floor.
+ * A signal histogram as step-line points, one `run` per stretch of bins above the axis
+ * floor (each closed at its right edge), so an empty bin, or one too low for the axis, is a
+ * gap instead of a line along the floor.
  */
 function signalSteps(heights: number[], edges: number[], floor: number): { x: number; y: number; run: number }[] {
+  const shown = (bin: number) => bin >= 0 && bin < heights.length && heights[bin]! >= floor;
   const points: { x: number; y: number; run: number }[] = [];
   let run = 0;
-  heights.forEach((height, bin) => {
-    if (height <= 0) return;
-    const y = Math.max(height, floor);
-    if (bin === 0 || heights[bin - 1]! <= 0) run += 1;
+  heights.forEach((y, bin) => {
+    if (!shown(bin)) return;
+    if (!shown(bin - 1)) run += 1;
     points.push({ x: edges[bin]!, y, run });
-    if (bin === heights.length - 1 || heights[bin + 1]! <= 0) points.push({ x: edges[bin + 1]!, y, run });
+    if (!shown(bin + 1)) points.push({ x: edges[bin + 1]!, y, run });
   });
   return points;
 }

@@ -53,10 +53,11 @@ function panelName(scan: ScanFile): string {
   return scan.background === 'all' ? scan.architecture : `${scan.architecture} (${scan.background})`;
 }
 
+/** `scaled`: shown in a power of ten where its values are small (an efficiency stays a fraction). */
 const HEATMAP_METRICS = [
-  { key: 'pfom', title: 'max PFOM', format: '.3~g', scheme: 'viridis' },
-  { key: 'eff', title: 'efficiency', format: '.3~g', scheme: 'viridis' },
-  { key: 'threshold', title: 'threshold', format: '.3~g', scheme: 'plasma' },
+  { key: 'pfom', title: 'max PFOM', format: '.3~g', scheme: 'viridis', scaled: true },
+  { key: 'eff', title: 'efficiency', format: '.3~g', scheme: 'viridis', scaled: false },
+  { key: 'threshold', title: 'threshold', format: '.3~g', scheme: 'plasma', scaled: true },
 ] as const;
 
 /** Cell size in pixels: four characters of the cell label fit with room to spare. */
@@ -74,7 +75,7 @@ export function heatmapsSpec(scan: ScanFile): TopLevelSpec {
     threshold: s.maximum.threshold,
   }));
   // Values like 0.000779 would overflow their cell: such a metric is shown in a power of ten.
-  const units = Object.fromEntries(HEATMAP_METRICS.map((m) => [m.key, powerOfTen(raw.map((r) => r[m.key]))]));
+  const units = Object.fromEntries(HEATMAP_METRICS.map((m) => [m.key, m.scaled ? powerOfTen(raw.map((r) => r[m.key])) : 0]));
   const rows = raw.map((r) => ({
     ...r,
     pfom: r.pfom / 10 ** units.pfom!,
@@ -136,12 +137,12 @@ export function heatmapsSpec(scan: ScanFile): TopLevelSpec {
 
 /**
  * The power of ten to show `values` in, so the largest has one or two digits before the
- * point (0.00101 -> -4: "10.1"); 0 for values that read well as they are (0.01 to 1000).
+ * point (0.00101 -> -4: "10.1"); 0 when every value reads well as it is (0.01 to 1000).
  */
 function powerOfTen(values: number[]): number {
-  const largest = Math.max(0, ...values.filter(Number.isFinite).map(Math.abs));
-  if (largest === 0 || (largest >= 0.01 && largest < 1000)) return 0;
-  return Math.floor(Math.log10(largest)) - 1;
+  const sizes = values.filter((v) => Number.isFinite(v) && v !== 0).map(Math.abs);
+  if (sizes.length === 0 || (Math.min(...sizes) >= 0.01 && Math.max(...sizes) < 1000)) return 0;
+  return Math.floor(Math.log10(Math.max(...sizes))) - 1;
 }
 
 const SUPERSCRIPT: Record<string, string> = { '-': '⁻', 0: '⁰', 1: '¹', 2: '²', 3: '³', 4: '⁴', 5: '⁵', 6: '⁶', 7: '⁷', 8: '⁸', 9: '⁹' };
