@@ -95,7 +95,14 @@ async function plainLoop(graph: Dag, store: ArtifactStore, home: string): Promis
     const inputs = Object.fromEntries(
       n.dependsOn.map((d) => [d, { ref: refs.get(d)!.artifact, kind: graph.nodes.find((x) => x.id === d)!.kind }]),
     );
-    const attempt = { attempt: 1, heartbeatDetails: undefined, heartbeat: () => {}, signal: new AbortController().signal, log: () => {} };
+    const attempt = {
+      attempt: 1,
+      heartbeatDetails: undefined,
+      heartbeat: () => {},
+      progress: () => {},
+      signal: new AbortController().signal,
+      log: () => {},
+    };
     refs.set(
       n.id,
       await executeNode(noop, { dag: ref, nodeId: n.id, inputs }, { store, dags, home, dataRoot: home, allowedRoots: [home] }, attempt),

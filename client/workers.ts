@@ -67,8 +67,9 @@ export interface RunningWorkers {
 let runtimeInstalled = false;
 
 // Each of our workers serves workflows or activities, never both, by design; the SDK's
-// warnings about the missing half would only alarm whoever reads the log.
-const EXPECTED_NOTICES = /^No (activities|workflows|Nexus services) registered/;
+// warnings about the missing half would only alarm whoever reads the log. Its state changes
+// (a dozen lines per start and stop) are what `sweep worker` says in one line each.
+const EXPECTED_NOTICES = /^(No (activities|workflows|Nexus services) registered|Worker state changed)/;
 // While the server is away the SDK warns on every retried call; watchServer says it once.
 const UNREACHABLE_NOTICES = /Unavailable|tcp connect error|transport error/;
 
@@ -83,11 +84,13 @@ export function installRuntime(level: LogLevel): void {
     const time = new Date(Number(timestampNanos / 1_000_000n)).toISOString();
     process.stderr.write(`${time} [${entryLevel}] ${message}${details}\n`);
   };
-  // The native core's own log lines come through the same logger (forward), so the level and
-  // the filter above apply to them too.
+  // The SDK's native core logs to the console on its own (coloured lines, WARN and up, even
+  // under `sweep run`'s progress bars); forwarded, its lines pass the same level and format.
+  // Its INFO lines narrate its own start and stop, which `sweep worker` says in one line.
+  const core = level === 'TRACE' || level === 'DEBUG' ? level : 'WARN';
   Runtime.install({
     logger: new DefaultLogger(level, write),
-    telemetryOptions: { logging: { filter: { core: level, other: level }, forward: {} } },
+    telemetryOptions: { logging: { filter: { core, other: core }, forward: {} } },
   });
 }
 

@@ -8,7 +8,7 @@ import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } fro
 import { checkSemantics, type CheckOptions, type Problem, type YamlPath } from './check.js';
 import { DefinitionError } from '../core/errors.js';
 import type { Spec } from './spec.js';
-import { didYouMean } from '../core/suggest.js';
+import { closest, didYouMean } from '../core/suggest.js';
 import schema from './sweep.schema.json' with { type: 'json' };
 
 let validator: ValidateFunction | undefined;
@@ -140,9 +140,17 @@ function describeSchemaErrors(errors: ErrorObject[]): Problem[] {
   const anyOfs = errors.filter((e) => e.keyword === 'anyOf');
   const beneath = (e: ErrorObject, a: ErrorObject) => e.instancePath === a.instancePath || e.instancePath.startsWith(a.instancePath + '/');
   const branchOf = (e: ErrorObject) => anyOfs.find((a) => a !== e && beneath(e, a));
+  // A required key written with a typo is one problem: the unknown key's "did you mean"
+  // names the missing one, so the "missing key" line would only repeat it.
+  const misspelt = new Set(
+    errors
+      .filter((e) => e.keyword === 'additionalProperties')
+      .map((e) => `${e.instancePath}\0${closest(String(e.params.additionalProperty), knownKeys(e)) ?? ''}`),
+  );
+  const renamed = (e: ErrorObject) => e.keyword === 'required' && misspelt.has(`${e.instancePath}\0${String(e.params.missingProperty)}`);
   const problems: Problem[] = [];
   for (const error of errors) {
-    if (error.keyword === 'if' || error.keyword === 'propertyNames' || branchOf(error)) continue;
+    if (error.keyword === 'if' || error.keyword === 'propertyNames' || branchOf(error) || renamed(error)) continue;
     problems.push(
       describe(
         error,
@@ -151,6 +159,11 @@ function describeSchemaErrors(errors: ErrorObject[]): Problem[] {
     );
   }
   return problems;
+}
+
+/** The keys the schema allows where an additionalProperties error occurred. */
+function knownKeys(error: ErrorObject): string[] {
+  return Object.keys((error.parentSchema as { properties?: object }).properties ?? {});
 }
 
 function allowedValues(error: ErrorObject): string[] {
@@ -164,7 +177,7 @@ function describe(error: ErrorObject, branches: ErrorObject[]): Problem {
   switch (error.keyword) {
     case 'additionalProperties': {
       const key = String(params.additionalProperty);
-      const allowed = Object.keys((error.parentSchema as { properties?: object }).properties ?? {});
+      const allowed = knownKeys(error);
       return {
         path: [...at, key],
         atKey: true,

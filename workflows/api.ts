@@ -1,10 +1,11 @@
 // The public face of the sweep workflows: names, ids, task queues, search attributes,
 // query and update definitions. Pure definitions, shared by workflow code and the client.
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { TrainParams } from '../core/dag.js';
 import { modelId } from '../core/models.js';
-import type { NodeProgress } from '../core/node-io.js';
+import { NODE_PROGRESS_SIGNAL, type NodeProgress } from '../core/node-io.js';
+import type { TrainingProgress } from '../core/training-progress.js';
 
 /** Task queue that carries workflow tasks (sweeps and trainings); node activities use `cpu`/`gpu`. */
 export const WORKFLOW_TASK_QUEUE = 'sweep';
@@ -24,6 +25,10 @@ export function projectOfQueue(workflowTaskQueue: string): string {
 }
 
 export const progressQuery = defineQuery<NodeProgress[]>('progress');
+/** Sent by the train activity once per epoch (the engine's node-progress signal). */
+export const trainingProgressSignal = defineSignal<[TrainingProgress]>(NODE_PROGRESS_SIGNAL);
+/** The latest progress of a training workflow; null until its activity has reported. */
+export const trainingProgressQuery = defineQuery<TrainingProgress | null>('trainingProgress');
 /** Puts failed and skipped nodes of a live sweep back to pending; returns their ids. */
 export const retryFailedUpdate = defineUpdate<string[]>('retryFailed');
 

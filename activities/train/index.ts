@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../../core/errors.js';
 import { latentDimProblem, settingsOf } from '../../core/models.js';
+import type { TrainingProgress } from '../../core/training-progress.js';
 import { trainingSettingsProblems } from '../../definitions/training-settings.js';
 import type { NodeContext, NodeRunner } from '../engine/context.js';
 import { readScaler } from '../fit-scaler/format.js';
@@ -38,12 +39,16 @@ export const runTrain: NodeRunner<'train'> = async (ctx) => {
   const state: TrainHeartbeat = { epoch: trainer.epochsCompleted, bestLoss: trainer.bestEpoch?.loss ?? null, checkpoint: checkpointPath };
   log(`training ${data.rows} events on ${backend}${state.epoch > 0 ? `, resuming after epoch ${state.epoch}` : ''}`);
   ctx.heartbeat({ ...state });
+  const reportProgress = () =>
+    ctx.progress(trainingProgress(trainer, params.training.epochs, (params.training.folds - 1) * data.rows, backend));
+  reportProgress();
   const outcome = await trainer.run(checkpointPath, {
     onEpoch: (row, best) => {
       state.epoch = row.epoch;
       state.bestLoss = best.loss;
       delete state.progress;
       ctx.heartbeat({ ...state });
+      reportProgress();
       log(
         `epoch ${row.epoch}/${params.training.epochs} val loss ${row.valLoss.toPrecision(5)} (best ${best.loss.toPrecision(5)} at ` +
           `${best.epoch}), lr ${row.lr.toExponential(2)}, ${row.seconds.toFixed(1)} s`,
@@ -95,6 +100,30 @@ export const runTrain: NodeRunner<'train'> = async (ctx) => {
   await writeFile(join(ctx.outDir, SUMMARY_FILE), JSON.stringify(summary, null, 2));
   return { ...summary };
 };
+
+/**
+ * What the watchers of the training see after each epoch (and once at the start).
+ * `trainedPerEpoch` counts the events that go through an optimiser step in one epoch, as
+ * the benchmarks do: every event trains in all folds but its own.
+ */
+function trainingProgress(trainer: Trainer, maxEpochs: number, trainedPerEpoch: number, backend: string): TrainingProgress {
+  const history = trainer.epochHistory();
+  const last = history.at(-1);
+  const epoch = trainer.epochsCompleted;
+  const meanSeconds = history.reduce((sum, row) => sum + row.seconds, 0) / Math.max(1, history.length);
+  const best = trainer.bestEpoch;
+  return {
+    epoch,
+    maxEpochs,
+    bestLoss: best?.loss ?? null,
+    bestEpoch: best?.epoch ?? null,
+    lr: trainer.learningRate,
+    eventsPerSecond: last && last.seconds > 0 ? trainedPerEpoch / last.seconds : null,
+    etaSeconds: last ? (trainer.finished ? 0 : (maxEpochs - epoch) * meanSeconds) : null,
+    backend,
+    at: new Date().toISOString(),
+  };
+}
 
 /** Bad hyperparameters fail the node before anything runs, every problem in one message. */
 function checkParams(ctx: NodeContext<'train'>): void {

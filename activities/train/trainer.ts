@@ -204,6 +204,11 @@ export class Trainer {
     return this.best;
   }
 
+  /** Learning rate of the next epoch. */
+  get learningRate(): number {
+    return this.lr;
+  }
+
   epochHistory(): HistoryRow[] {
     return [...this.history];
   }

@@ -51,6 +51,7 @@ function context<K extends NodeKind>(node: DagNode<K>, inputs: NodeContext<K>['i
     attempt: 1,
     heartbeatDetails: undefined,
     heartbeat: () => undefined,
+    progress: () => undefined,
     signal: new AbortController().signal,
     log: () => undefined,
   };

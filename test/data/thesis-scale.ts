@@ -151,6 +151,7 @@ function context<K extends NodeKind>(root: string, node: DagNode<K>, inputs: Nod
     attempt: 1,
     heartbeatDetails: undefined,
     heartbeat: () => undefined,
+    progress: () => undefined,
     signal: new AbortController().signal,
     log: () => undefined,
   };

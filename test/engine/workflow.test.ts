@@ -152,7 +152,7 @@ describe('sweep workflow', () => {
       outcome.handle,
       (p) => seen.push(p.map((n) => n.status).join()),
       { notice: () => {}, target: 'test' },
-      100,
+      { intervalMs: 100 },
     );
     const nodes = byId(second);
     expect(second.failures).toEqual([]);

@@ -1,6 +1,8 @@
 // Helpers for engine tests against the real dev server of the global setup: in-process
 // workers with the test runners, a client, temporary homes.
 import { randomUUID } from 'node:crypto';
+import { copyFile, mkdir } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { inject } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
 import type { Dag } from '../../core/dag.js';
@@ -17,6 +19,19 @@ export function uniqueName(prefix: string): string {
 /** A fresh SWEEP_HOME, removed by removeTempDirs. */
 export function tempHome(): Promise<string> {
   return tempDir('sweep-test');
+}
+
+/**
+ * A fresh SWEEP_HOME for a `sweep` command with in-process workers (run, resume), holding the
+ * global setup's workflow bundle where the command looks for it first: bundling the
+ * workflows again for a fresh home takes a while.
+ */
+export async function tempHomeWithBundle(): Promise<string> {
+  const home = await tempHome();
+  const bundle = inject('workflowBundlePath');
+  await mkdir(join(home, 'bundles'));
+  await copyFile(bundle, join(home, 'bundles', basename(bundle)));
+  return home;
 }
 
 export async function testClient(): Promise<Client> {

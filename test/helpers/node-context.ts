@@ -25,6 +25,7 @@ export function nodeContext<K extends NodeKind>(
     attempt: 1,
     heartbeatDetails: undefined,
     heartbeat: () => undefined,
+    progress: () => undefined,
     signal: new AbortController().signal,
     log: () => undefined,
   };

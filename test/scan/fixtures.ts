@@ -227,6 +227,7 @@ export async function nodeContext<K extends NodeKind>(
     attempt: 1,
     heartbeatDetails: undefined,
     heartbeat: () => {},
+    progress: () => {},
     signal: new AbortController().signal,
     log: () => {},
   };

@@ -1,12 +1,13 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ScoreParams } from '../../core/dag.js';
 import type { Architecture } from '../../core/models.js';
 import type { InputArtifact } from '../../activities/engine/context.js';
 import { readTable, writeTable } from '../../activities/lib/parquet.js';
 import { runScore } from '../../activities/score/index.js';
 import type { SampleInfo } from '../../activities/score/format.js';
+import { ensureBackend } from '../../activities/train/backend.js';
 import { writeModel } from '../../activities/train/model-file.js';
 import { networkShape } from '../../activities/train/network.js';
 import { input, nodeContext, removeTempDirs, tempDir } from './fixtures.js';
@@ -16,6 +17,9 @@ import { preselectSummary } from '../helpers/artifacts.js';
 const FEATURES = ['a_E', 'a_px', 'b_E', 'b_px'];
 const HIDDEN = [6, 5];
 const SCALER = { features: FEATURES, mean: [5, 0, 3, -1], std: [2, 1, 0.5, 4] };
+
+// The models below are written on the backend scoring computes on, not tfjs's plain JavaScript default.
+beforeAll(() => ensureBackend());
 
 interface Layer {
   kernel: Float32Array;
