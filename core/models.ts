@@ -52,10 +52,14 @@ const AXIS_TAGS: Record<SettingAxis, string> = {
  * inside one training set. An axis with one value names no model, so adding one keeps ids.
  */
 export function modelId(model: { architecture: Architecture; latentDim: number; axes?: ModelAxes }): string {
-  const tags = SETTING_AXES.filter((axis) => model.axes?.[axis] !== undefined).map(
-    (axis) => `-${AXIS_TAGS[axis]}${axisText(model.axes![axis]!)}`,
-  );
-  return `${model.architecture}-l${model.latentDim}${tags.join('')}`;
+  return `${model.architecture}-l${model.latentDim}${axisTags(model.axes ?? {})}`;
+}
+
+/** The id's part that names the axes: `-beta0.01-s3`, empty for none. */
+export function axisTags(axes: ModelAxes): string {
+  return SETTING_AXES.filter((axis) => axes[axis] !== undefined)
+    .map((axis) => `-${AXIS_TAGS[axis]}${axisText(axes[axis]!)}`)
+    .join('');
 }
 
 /** The DVAE's latent space is a simplex, which needs at least two coordinates. */

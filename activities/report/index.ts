@@ -12,7 +12,7 @@ import type { ScanFile } from '../scan/format.js';
 import { matchExamples, type Example } from './examples.js';
 import { latentPairsSpec } from './figures/latent.js';
 import { pfomCurveSpec, scoreHistogramSpec, scoreTitle } from './figures/scores.js';
-import { heatmapsSpec, maxPfomVsLatentDimSpec } from './figures/sensitivity.js';
+import { heatmapsSpec, maxPfomVsAxisSpec, maxPfomVsLatentDimSpec, plottedAxes } from './figures/sensitivity.js';
 import { trainingCurvesSpec, validationLossSpec } from './figures/training.js';
 import { escapeHtml, figureHtml, formatNumber, pageHtml, tableHtml, type Figure } from './html.js';
 import { loadReportInputs, type ReportInputs, type ReportModel } from './inputs.js';
@@ -52,6 +52,15 @@ export const runReport: NodeRunner<'report'> = async (ctx) => {
         ),
       ),
     );
+    for (const axis of plottedAxes(scans)) {
+      body.push(
+        figureHtml(
+          plan(`max-pfom-vs-${axis}.png`, `Maximal PFOM of each example signal over ${axis}, per model without it.`, () =>
+            maxPfomVsAxisSpec(scans, examples, axis),
+          ),
+        ),
+      );
+    }
     if (heatmap.scan) {
       body.push(`<h2>Mass grid: ${escapeHtml(heatmap.scan.model)}</h2>`);
       if (heatmap.note) body.push(`<p class="note">${escapeHtml(heatmap.note)}</p>`);

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InputArtifact } from '../../activities/engine/context.js';
 import { matchExamples } from '../../activities/report/examples.js';
 import { scoreHistogramSpec } from '../../activities/report/figures/scores.js';
-import { heatmapsSpec } from '../../activities/report/figures/sensitivity.js';
+import { heatmapsSpec, maxPfomVsAxisSpec, maxPfomVsLatentDimSpec, plottedAxes } from '../../activities/report/figures/sensitivity.js';
 import { trainingCurvesSpec } from '../../activities/report/figures/training.js';
 import { parseHistory } from '../../activities/report/history.js';
 import { runReport } from '../../activities/report/index.js';
@@ -176,6 +176,62 @@ describe('report figures', () => {
       ['validation loss'],
       ['train loss'],
     ]);
+  });
+});
+
+describe('figures over setting axes', () => {
+  /** Scans of AE-l2 and VAE-l2 at beta 0.1 and 1, each with seeds 1 and 2 (their scores scatter differently). */
+  async function axisScans(): Promise<ScanFile[]> {
+    const root = await tempDir('report-axes');
+    const scans: ScanFile[] = [];
+    const models = [
+      { architecture: 'AE' as const, axes: {} },
+      { architecture: 'VAE' as const, axes: { beta: 0.1 } },
+      { architecture: 'VAE' as const, axes: { beta: 1 } },
+    ];
+    for (const [i, model] of models.entries()) {
+      for (const seed of [1, 2]) {
+        const spec = { architecture: model.architecture, latentDim: 2 };
+        const scoreDir = await writeScoreArtifact(join(root, `score-${i}-${seed}`), spec, 10 * i + seed);
+        const axes = { ...model.axes, seed };
+        const ctx = await nodeContext('scan', { ...scanParams(spec), axes, settings: axes }, [
+          input('score', `score/${i}/${seed}`, scoreDir),
+        ]);
+        await runScan(ctx);
+        scans.push(await readScanFile(ctx.outDir));
+      }
+    }
+    return scans;
+  }
+
+  it('fold the seeds into a mean with its lowest and highest value, and draw max PFOM over beta', async () => {
+    const scans = await axisScans();
+    const { found: examples } = matchExamples(scans, EXAMPLES);
+    expect(plottedAxes(scans)).toEqual(['beta']);
+
+    const latent = maxPfomVsLatentDimSpec(scans, examples) as unknown as { data: { values: Record<string, number | string>[] } };
+    const light = examples[0]!;
+    const pfomsOf = (architecture: string, beta?: number) =>
+      scans
+        .filter((s) => s.architecture === architecture && s.axes.beta === beta)
+        .map((s) => s.signals.find((x) => x.sample === light.sample)!.maximum.pfom);
+    const row = (panel: string) => latent.data.values.find((r) => r.panel === panel && r.signal === light.label)!;
+    expect([...new Set(latent.data.values.map((r) => r.panel))]).toEqual(['AE', 'VAE-beta0.1', 'VAE-beta1']);
+    const ae = pfomsOf('AE');
+    expect(row('AE')).toMatchObject({ seeds: 2, low: Math.min(...ae), high: Math.max(...ae) });
+    expect(row('AE').pfom).toBeCloseTo((ae[0]! + ae[1]!) / 2, 12);
+    expect(ae[0]).not.toBe(ae[1]);
+
+    const overBeta = maxPfomVsAxisSpec(scans, examples, 'beta') as unknown as { data: { values: Record<string, number | string>[] } };
+    const vae = overBeta.data.values.filter((r) => r.signal === light.label);
+    expect(vae.map((r) => [r.panel, r.value, r.seeds])).toEqual([
+      ['VAE-l2', '0.1', 2],
+      ['VAE-l2', '1', 2],
+    ]);
+    expect(vae[1]!.high).toBe(Math.max(...pfomsOf('VAE', 1)));
+    for (const spec of [maxPfomVsLatentDimSpec(scans, examples), maxPfomVsAxisSpec(scans, examples, 'beta')]) {
+      expect(await renderSvg(spec)).toContain('<svg');
+    }
   });
 });
 
