@@ -66,7 +66,7 @@ export function envDataRoots(env: NodeJS.ProcessEnv = process.env): string[] {
   return (env.SWEEP_DATA_ROOTS ?? '').split(':').filter(Boolean);
 }
 
-export function workerFlags(values: Record<string, string | boolean | undefined>): WorkerFlags {
+export function workerFlags(values: { 'cpu-slots'?: string; 'gpu-slots'?: string; backend?: string }): WorkerFlags {
   return {
     cpuSlots: positiveInt(values['cpu-slots'], '--cpu-slots'),
     gpuSlots: positiveInt(values['gpu-slots'], '--gpu-slots'),

@@ -6,6 +6,7 @@ import { NotFoundError, UsageError, UserError } from '../core/errors.js';
 import type { SweepResult } from '../core/node-io.js';
 import { didYouMean } from '../core/suggest.js';
 import { describeTrainingProgress } from '../core/training-progress.js';
+import { parseOverride } from '../definitions/load.js';
 import { allowedDataRoots, loadDag, parseKind } from './definition.js';
 import { exitWith } from './exit.js';
 import { parseCommandLine, WORKER_FLAGS, workerFlags } from './flags.js';
@@ -40,6 +41,8 @@ Usage:
 
 Worker flags of run and resume: --cpu-slots N, --gpu-slots N, --backend tensorflow|wasm|cpu.
 --until KIND keeps the nodes up to that kind: ${NODE_KINDS.join(', ')}.
+--set PATH=VALUE (validate, plan, run, submit; repeatable) changes one value of the definition
+for this command, VALUE in YAML: --set training.preset=fast --set name=thesis-fast.
 
 Without TEMPORAL_ADDRESS, the embedded dev server on localhost:7233 is used (started if it is
 not running, data in .sweep/temporal.db). With it: TEMPORAL_NAMESPACE, TEMPORAL_TLS_CERT,
@@ -55,9 +58,13 @@ function parse<O extends NonNullable<ParseArgsConfig['options']>>(args: string[]
   return { values: parsed.values, target };
 }
 
+/** `--set PATH=VALUE`, repeatable: changes the definition for this command without editing the file. */
+const SET_FLAG = { set: { type: 'string', multiple: true } } as const;
+const overridesOf = (values: { set?: string[] }) => (values.set ?? []).map(parseOverride);
+
 async function validate(args: string[]): Promise<number> {
-  const { target } = parse(args, {}, 'validate FILE');
-  const { dag } = await loadDag(target);
+  const { values, target } = parse(args, SET_FLAG, 'validate FILE [--set PATH=VALUE]');
+  const { dag } = await loadDag(target, undefined, overridesOf(values));
   const counts = NODE_KINDS.map((kind) => `${dag.nodes.filter((n) => n.kind === kind).length} ${kind}`).filter((c) => !c.startsWith('0 '));
   console.log(`${target}: valid, ${dag.nodes.length} nodes (${counts.join(', ')})`);
   return 0;
@@ -66,10 +73,10 @@ async function validate(args: string[]): Promise<number> {
 async function plan(args: string[]): Promise<number> {
   const { values, target } = parse(
     args,
-    { json: { type: 'boolean' }, dot: { type: 'boolean' }, mermaid: { type: 'boolean' }, until: { type: 'string' } },
-    'plan FILE [--json|--dot|--mermaid] [--until KIND]',
+    { json: { type: 'boolean' }, dot: { type: 'boolean' }, mermaid: { type: 'boolean' }, until: { type: 'string' }, ...SET_FLAG },
+    'plan FILE [--json|--dot|--mermaid] [--until KIND] [--set PATH=VALUE]',
   );
-  const { dag } = await loadDag(target, parseKind(values.until));
+  const { dag } = await loadDag(target, parseKind(values.until), overridesOf(values));
   const render = await import('./plan.js');
   if (values.json) console.log(render.renderJson(dag));
   else if (values.dot) console.log(render.renderDot(dag));
@@ -92,11 +99,11 @@ async function withSession<T>(options: SessionOptions, use: (session: Session) =
 async function run(args: string[]): Promise<number> {
   const { values, target } = parse(
     args,
-    { out: { type: 'string' }, until: { type: 'string' }, ...WORKER_FLAGS },
-    'run FILE --out DIR [--until KIND]',
+    { out: { type: 'string' }, until: { type: 'string' }, ...SET_FLAG, ...WORKER_FLAGS },
+    'run FILE --out DIR [--until KIND] [--set PATH=VALUE]',
   );
   if (!values.out) throw new UsageError('sweep run needs --out DIR: where summary.json, the result tables and the report go');
-  const { spec, dag } = await loadDag(target, parseKind(values.until));
+  const { spec, dag } = await loadDag(target, parseKind(values.until), overridesOf(values));
   const flags = workerFlags(values);
   // In-process workers can run as many trainings at once as the definition allows.
   flags.gpuSlots ??= dag.limits.maxParallel.train ?? dag.limits.maxParallel.gpu;
@@ -113,8 +120,8 @@ async function run(args: string[]): Promise<number> {
 }
 
 async function submit(args: string[]): Promise<number> {
-  const { values, target } = parse(args, { until: { type: 'string' } }, 'submit FILE [--until KIND]');
-  const { dag } = await loadDag(target, parseKind(values.until));
+  const { values, target } = parse(args, { until: { type: 'string' }, ...SET_FLAG }, 'submit FILE [--until KIND] [--set PATH=VALUE]');
+  const { dag } = await loadDag(target, parseKind(values.until), overridesOf(values));
   return withSession({}, async (session) => {
     const { startSweep } = await import('./sweeps.js');
     const { handle, runId, attached } = await startSweep(session.client, dag);

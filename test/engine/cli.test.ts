@@ -111,6 +111,16 @@ describe('sweep validate', () => {
     expectUserError(await validate('nan', nan), 'got NaN');
   });
 
+  it('takes --set PATH=VALUE, and names it in the message when its value is refused', async () => {
+    const { file } = await validate('set', SMALL);
+    const ok = await sweep('validate', file, '--set', 'training.preset=thesis', '--set', 'models.matrix.seed=[1, 2]');
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/valid, \d+ nodes .*10 train/);
+    const bad = await sweep('validate', file, '--set', 'training.preset=slow');
+    expectUserError(bad, '/training/preset', '(set by --set training.preset=slow)');
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
   it('reports a misspelt required key in one line', async () => {
     const text = edit(SMALL, 'luminosity: 100', 'luminosty: 100');
     const { file, ...result } = await validate('renamed-key', text);
