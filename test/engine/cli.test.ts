@@ -178,7 +178,10 @@ describe('sweep usage errors: one line naming the fault and the usage, exit code
       'sweep: --json takes no value (usage: sweep plan FILE [--json|--dot|--mermaid] [--until KIND] [--set PATH=VALUE])',
     );
     await expectUsage(['validate'], 'sweep: FILE missing (usage: sweep validate FILE [--set PATH=VALUE])');
-    await expectUsage(['validate', 'a.yaml', 'b.yaml'], 'sweep: unexpected argument "b.yaml" (usage: sweep validate FILE [--set PATH=VALUE])');
+    await expectUsage(
+      ['validate', 'a.yaml', 'b.yaml'],
+      'sweep: unexpected argument "b.yaml" (usage: sweep validate FILE [--set PATH=VALUE])',
+    );
     await expectUsage(['server', 'now'], 'sweep: unexpected argument "now" (usage: sweep server)');
     await expectUsage(['run', 'x.yaml'], 'sweep: sweep run needs --out DIR: where summary.json, the result tables and the report go');
   });
