@@ -3,7 +3,7 @@
 // line and column. Together with the schema these guarantee that compile() succeeds.
 import path from 'node:path';
 import type { RetrySettings } from '../core/dag.js';
-import { ALL_BACKGROUND, expandModels, hasSeveralSets, modelName, seedGroups } from './matrix.js';
+import { ALL_BACKGROUND, ensembleName, expandModels, hasSeveralSets, modelName, seedGroups } from './matrix.js';
 import { DEFAULT_RETRY } from './presets.js';
 import { isKinematicallyOpen, SQRT_S } from '../core/idmdh.js';
 import { latentDimProblem } from '../core/models.js';
@@ -322,7 +322,8 @@ function checkModelsAndScan(spec: Spec, report: Report) {
   }
 
   const severalSets = hasSeveralSets(models);
-  const names = models.map((m) => modelName(m, severalSets));
+  const ensembles = modelsSpec.ensemble === 'seed' ? seedGroups(models).map((group) => ensembleName(group, severalSets).name) : [];
+  const names = [...models.map((m) => modelName(m, severalSets)), ...ensembles];
   const heatmapModel = spec.report.heatmapModel;
   if (heatmapModel !== undefined && !names.includes(heatmapModel)) {
     report(['report', 'heatmapModel'], `no model named "${heatmapModel}"${didYouMean(heatmapModel, names)} (models: ${names.join(', ')})`);
