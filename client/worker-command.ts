@@ -2,7 +2,7 @@
 // queues until SIGINT/SIGTERM.
 import { parseArgs } from 'node:util';
 import type { LogLevel } from '@temporalio/common';
-import type { TaskQueue } from '../core/dag.js';
+import { BACKEND_SETTINGS, type TaskQueue } from '../core/dag.js';
 import { UsageError } from '../core/errors.js';
 import { hasGpuBackend } from '../activities/lib/host.js';
 import { WORKFLOW_TASK_QUEUE } from '../workflows/api.js';
@@ -21,7 +21,7 @@ Options:
   --queues LIST       activity task queues to serve: cpu, gpu or cpu,gpu (default cpu,gpu)
   --cpu-slots N       activities run at once on the cpu queue (default: number of cores)
   --gpu-slots N       trainings run at once on the gpu queue (default 1)
-  --backend NAME      training backend for every training on this host: auto, tensorflow, wasm or cpu
+  --backend NAME      training and scoring backend for every node on this host: ${BACKEND_SETTINGS.join(', ')}
   --no-workflows      serve activities only, leave workflow tasks to other workers
   --grace SECONDS     time running nodes get to finish or checkpoint on shutdown (default 30)
   --data-roots DIRS   more directories (colon-separated) nodes may read user files from, besides

@@ -7,7 +7,7 @@ import type { InputArtifact } from '../../activities/engine/context.js';
 import { readTable, writeTable } from '../../activities/lib/parquet.js';
 import { runScore } from '../../activities/score/index.js';
 import type { SampleInfo } from '../../activities/score/format.js';
-import { writeModel } from '../../activities/train/model-file.js';
+import { writeModel } from '../../activities/train/model-writer.js';
 import { networkShape } from '../../activities/train/network.js';
 import { input, nodeContext, removeTempDirs, tempDir } from './fixtures.js';
 import { randomSource } from './random.js';

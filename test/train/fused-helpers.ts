@@ -1,10 +1,12 @@
 // Shared by the fused-* tests: random problems (weights, events, noise, prior) and the tfjs
-// reference of today's loss (network.ts lossTerms, the trainer's batch objective).
+// reference of today's loss (tfjs-network.ts lossTerms, the trainer's batch objective).
 import * as tf from '@tensorflow/tfjs';
 import type { Architecture } from '../../core/models.js';
-import { loadFused, nativeStatus, type EngineSpec, type FusedBackend } from '../../activities/train/fused/index.js';
+import type { EngineSpec } from '../../activities/train/engine.js';
+import { loadFused, nativeStatus, type FusedBackend } from '../../activities/train/fused/index.js';
 import { disposePrior, priorTensors } from '../../activities/train/kl.js';
-import { initialWeights, lossTerms, networkShape, type NetworkShape } from '../../activities/train/network.js';
+import { initialWeights, networkShape, type NetworkShape } from '../../activities/train/network.js';
+import { lossTerms, unpack } from '../../activities/train/tfjs-network.js';
 import { dirichletAlpha, laplaceDirichlet, standardNormal, type GaussianPrior } from '../../activities/train/prior.js';
 import { Rng } from '../../activities/lib/rng.js';
 
@@ -76,7 +78,7 @@ export function referenceGradient(p: Problem, params: Float32Array = p.params): 
       const noise = p.noise ? tf.tensor2d(p.noise, [p.rows, p.spec.latentDim]) : null;
       let sums: tf.Tensor | undefined;
       const f = (theta: tf.Tensor) => {
-        const terms = lossTerms(p.shape, theta, x, noise, prior);
+        const terms = lossTerms(p.shape, unpack(p.shape, theta), { x, noise }, prior);
         const s = tf.stack([tf.sum(tf.mul(terms.mse, w)), terms.kl ? tf.sum(tf.mul(terms.kl, w)) : tf.scalar(0), tf.sum(w)]);
         sums = tf.keep(s);
         return tf.div(tf.sum(tf.mul(s, tf.tensor1d([1, p.spec.klWeight, 0]))), p.rows) as tf.Scalar;
