@@ -16,6 +16,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Architecture } from '../../../core/models.js';
 import type { EngineSpec, EngineState, TrainingEngine } from '../engine.js';
@@ -641,6 +642,16 @@ export function nativeStatus(): { available: boolean; reason?: string; path: str
       path: NATIVE_PATH,
       manifest,
       reason: `${NATIVE_PATH} was built from other sources (node scripts/build-fused.js --force)`,
+    };
+  }
+  // A -march=native build may use instructions another CPU lacks (a checkout shared by hosts).
+  const cpu = `${process.arch} ${cpus()[0]?.model ?? 'unknown'}`;
+  if (manifest.cpu !== undefined && manifest.cpu !== cpu) {
+    return {
+      available: false,
+      path: NATIVE_PATH,
+      manifest,
+      reason: `${NATIVE_PATH} was built for ${String(manifest.cpu)}, this is ${cpu} (node scripts/build-fused.js, or FUSED_PORTABLE=1 for a build every x86-64 runs)`,
     };
   }
   return { available: true, path: NATIVE_PATH, manifest };
