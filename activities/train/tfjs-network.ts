@@ -88,12 +88,14 @@ function dense(layer: DenseLayer, x: tf.Tensor2D, xT: tf.Tensor2D | undefined, f
   const flags = tf.getBackend() === 'tensorflow';
   const forward = (a: tf.Tensor2D, kernel: tf.Tensor2D, bias: tf.Tensor1D) =>
     tf.fused.matMul({ a, b: kernel, bias, activation: relu ? 'relu' : 'linear' }) as tf.Tensor2D;
+  // Tensors the gradient needs go through save(): the engine keeps them until the backward
+  // pass, while the forward pass's other intermediates (the kernel's reshape among them)
+  // may be freed by then. The batch and the transposed kernels are made outside the tape.
   const grads = (dy: tf.Tensor, a: tf.Tensor2D, aT: tf.Tensor2D | undefined, y: tf.Tensor2D | undefined) => {
     const dz = (y ? tf.mul(dy, flags ? tf.sign(y) : tf.step(y)) : dy) as tf.Tensor2D;
     const kernelGrad = flags ? tf.matMul(a, dz, true, false) : tf.matMul(aT ?? tf.transpose(a), dz);
     const biasGrad = flags ? tf.sum(dz, 0) : tf.reshape(tf.matMul(tf.ones([1, dz.shape[0]]) as tf.Tensor2D, dz), [-1]);
-    const inputGrad = () => (flags ? tf.matMul(dz, layer.kernel, false, true) : tf.matMul(dz, layer.kernelT ?? tf.transpose(layer.kernel)));
-    return { kernelGrad, biasGrad, inputGrad };
+    return { dz, kernelGrad, biasGrad };
   };
   if (first) {
     // x is the batch, a constant: the op's inputs are the kernel and bias only.
@@ -114,20 +116,20 @@ function dense(layer: DenseLayer, x: tf.Tensor2D, xT: tf.Tensor2D | undefined, f
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [a, kernel, bias, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, tf.GradSaveFunc];
     const y = forward(a, kernel, bias);
-    save(relu ? [a, y] : [a]);
+    save(relu ? [a, kernel, y] : [a, kernel]);
     return {
       value: y,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [as, ys] = saved as [tf.Tensor2D, tf.Tensor2D?];
+        const [as, ks, ys] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D?];
         const g = grads(dy, as, undefined, ys);
-        return [g.inputGrad(), g.kernelGrad, g.biasGrad];
+        const inputGrad = flags ? tf.matMul(g.dz, ks, false, true) : tf.matMul(g.dz, layer.kernelT ?? tf.transpose(ks));
+        return [inputGrad, g.kernelGrad, g.biasGrad];
       },
     };
   });
   return op(x, layer.kernel, layer.bias) as tf.Tensor2D;
 }
 
-/** The layers in turn; `input` when x is the network input (no gradient), with its transpose `xT` if at hand. */
 function applyStack(x: tf.Tensor2D, layers: DenseLayer[], input: boolean, xT?: tf.Tensor2D): tf.Tensor2D {
   let h = x;
   layers.forEach((layer, i) => {
