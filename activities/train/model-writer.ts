@@ -22,6 +22,10 @@ function sequential(layers: DenseShape[]): tf.Sequential {
 }
 
 async function writeLayers(dir: string, layers: DenseShape[], weights: Float32Array): Promise<void> {
+  // After a fused training this is tfjs's only use in the process, on its plain cpu backend,
+  // whose first use prints a banner recommending tfjs-node into the node's log; production
+  // mode keeps tfjs quiet (it turns off warnings and nothing this writer relies on).
+  tf.enableProdMode();
   const model = sequential(layers);
   try {
     let offset = 0;
