@@ -25,7 +25,7 @@ import type { GaussianPrior } from '../prior.js';
 export type FusedKind = 'native' | 'wasm';
 
 const ARCHITECTURE_CODE: Record<Architecture, number> = { AE: 0, VAE: 1, DVAE: 2 };
-// The kernel's files are named by literal `new URL('./…', import.meta.url)`, so the code
+// The kernel's files are named by literal URLs relative to import.meta.url, so the code
 // version of every kind that reaches this module (activities/engine/code-version.ts) covers
 // the C sources and the committed kernel.wasm. The native build is host-specific and stays
 // out of it (a cache key must not depend on which compiler a worker has).
@@ -72,7 +72,7 @@ export interface StepEngine extends TrainingEngine {
   evaluate(x: Float32Array, w: Float32Array, noise: Float32Array | null, params?: Float32Array): Float64Array;
   /** Gradient of the batch objective at `params` (no update); for tests and tools. */
   gradient(x: Float32Array, w: Float32Array, noise: Float32Array | null, params?: Float32Array): { grad: Float32Array; sums: Float64Array };
-  /** Per-event MSE at the latent mean and the latent output (model-file.ts's score). */
+  /** Per-event MSE at the latent mean and the latent output (what loadModel's score returns, model-file.ts). */
   score(x: Float32Array, params?: Float32Array): { mse: Float32Array; latent: Float32Array };
   /** Global gradient norm of the last trainStep, before clipping. */
   lastGradNorm(): number;
