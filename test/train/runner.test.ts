@@ -97,7 +97,7 @@ describe('runTrain', () => {
     const { ctx, summary } = await uninterruptedRun();
     const reports = ctx.reports as TrainingProgress[];
     expect(reports.map((r) => r.epoch)).toEqual([0, 1, 2, 3, 4]);
-    expect(reports[0]).toMatchObject({ maxEpochs: 4, bestLoss: null, eventsPerSecond: null, etaSeconds: null, backend: 'wasm' });
+    expect(reports[0]).toMatchObject({ maxEpochs: 4, bestLoss: null, eventsPerSecond: null, etaSeconds: null, backend: defaultBackend });
     const history = JSON.parse(await readFile(join(ctx.outDir, 'history.json'), 'utf8')) as { valLoss: number; seconds: number }[];
     for (const report of reports.slice(1)) {
       const seen = history.slice(0, report.epoch);
