@@ -1,7 +1,11 @@
-// `npm run bench [-- NAME ...]`: runs the benchmark modules (all, or the named ones) and
-// prints one table. A module exports `bench(): Promise<Row[]>`; add yours to BENCHES.
+// `npm run bench [-- NAME ...] [-- torch]`: runs the benchmark modules (all, or the named
+// ones) and prints one table. A module exports `bench(): Promise<Row[]>`; add yours to
+// BENCHES. `torch` first installs PyTorch into .sweep/venv (large: the PyPI wheel brings
+// its CUDA libraries), the baseline of the train bench; without it those rows say so.
+import { spawnSync } from 'node:child_process';
 import { formatTable } from '../client/text-table.js';
 import type { Row } from './row.js';
+import { PYTHON, torchAvailable } from './train.js';
 
 const BENCHES: Record<string, () => Promise<{ bench(): Promise<Row[]> }>> = {
   engine: () => import('./engine.js'),
@@ -9,8 +13,17 @@ const BENCHES: Record<string, () => Promise<{ bench(): Promise<Row[]> }>> = {
   scan: () => import('./scan.js'),
   score: () => import('./score.js'),
   train: () => import('./train.js'),
-  native: () => import('./native.js'),
 };
+
+/** PyTorch for the train bench's baseline, pinned so runs compare. */
+const TORCH = 'torch==2.5.1';
+
+function installTorch(): void {
+  if (torchAvailable()) return;
+  console.error(`bench: installing ${TORCH} into .sweep/venv (about 3 GB with its CUDA libraries) ...`);
+  const pip = spawnSync(PYTHON, ['-m', 'pip', 'install', '--disable-pip-version-check', '-q', TORCH], { stdio: 'inherit' });
+  if (pip.status !== 0) throw new Error(`pip could not install ${TORCH} into .sweep/venv (npm install creates the venv)`);
+}
 
 function formatValue(value: number): string {
   if (!Number.isFinite(value)) return String(value);
@@ -18,7 +31,9 @@ function formatValue(value: number): string {
   return abs >= 1000 || Number.isInteger(value) ? Math.round(value).toLocaleString('en-US') : value.toPrecision(3);
 }
 
-async function main(selected: string[]): Promise<void> {
+async function main(args: string[]): Promise<void> {
+  if (args.includes('torch')) installTorch();
+  const selected = args.filter((name) => name !== 'torch');
   const unknown = selected.filter((name) => !(name in BENCHES));
   if (unknown.length > 0) throw new Error(`unknown bench ${unknown.join(', ')}; available: ${Object.keys(BENCHES).join(', ')}`);
   const names = selected.length > 0 ? selected : Object.keys(BENCHES);

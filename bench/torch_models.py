@@ -1,11 +1,11 @@
-"""PyTorch reference for bench/fused.ts: AE, VAE and DVAE of activities/train/network.ts
+"""PyTorch reference for bench/train.ts: AE, VAE and DVAE of activities/train/network.ts
 (20-100-100-100-latent, [mu | logVar] for VAE/DVAE, mirrored decoder, ReLU, linear output;
 the DVAE decodes softmax(z)) in the loop of activities/train/trainer.ts: 5 folds, batch 256,
 per-event weighted MSE + beta * KL to N(0, 1) (VAE) or to the Laplace approximation of the
 Dirichlet(0.9, ..., 0.9, 0.1) prior (DVAE), global-norm clipping 0.001, Adam, weight
-averaging after every step, validation of each fold with sampled z. For the AE it is the
-loop of bench/torch_ae.py. Prints one JSON line: trained events per second of each epoch's
-wall time and per second of this process's CPU time."""
+averaging after every step, validation of each fold with sampled z. Prints one JSON line:
+trained events per second of each epoch's wall time and per second of this process's CPU
+time."""
 import argparse
 import json
 import math

@@ -39,7 +39,7 @@ Usage:
   sweep server                            run the Temporal dev server (UI on http://localhost:8233)
   sweep worker [--queues cpu,gpu] ...     run workers only (see \`sweep worker --help\`)
 
-Worker flags of run and resume: --cpu-slots N, --gpu-slots N, --backend tensorflow|wasm|cpu.
+Worker flags of run and resume: --cpu-slots N, --gpu-slots N, --backend NAME (see sweep worker --help).
 --until KIND keeps the nodes up to that kind: ${NODE_KINDS.join(', ')}.
 --set PATH=VALUE (validate, plan, run, submit; repeatable) changes one value of the definition
 for this command, VALUE in YAML: --set training.preset=fast --set name=thesis-fast.

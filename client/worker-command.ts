@@ -1,7 +1,7 @@
 // `sweep worker` (and `tsx worker.ts`): parse the flags, connect, serve the chosen task
 // queues (by default what the host can do) until SIGINT/SIGTERM.
 import type { LogLevel } from '@temporalio/common';
-import type { TaskQueue } from '../core/dag.js';
+import { BACKEND_SETTINGS, type TaskQueue } from '../core/dag.js';
 import { UsageError } from '../core/errors.js';
 import { hasGpuBackend } from '../activities/lib/host.js';
 import { codeVersions } from '../activities/registry.js';
@@ -22,7 +22,7 @@ Options:
                       where a GPU backend loads)
   --cpu-slots N       activities run at once on the cpu queue (default: number of cores)
   --gpu-slots N       trainings run at once on the gpu queue (default 1)
-  --backend NAME      training backend for every training on this host: auto, tensorflow, wasm or cpu
+  --backend NAME      training and scoring backend for every node on this host: ${BACKEND_SETTINGS.join(', ')}
   --no-workflows      serve activities only, leave workflow tasks to other workers
   --grace SECONDS     time running nodes get to finish or checkpoint on shutdown (default 30)
   --data-roots DIRS   more directories (colon-separated) nodes may read user files from, besides

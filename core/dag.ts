@@ -10,8 +10,15 @@ import type { Architecture, ModelAxes } from './models.js';
 
 export type TaskQueue = 'cpu' | 'gpu';
 
-/** Who does a training's numerics: `auto` picks the best backend present on the host. */
-export const BACKEND_SETTINGS = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+/**
+ * Who does a training's numerics (activities/train/backend.ts): `auto` picks the fastest one
+ * present on the host; `fused` is the fused kernel (native build if there is one, else its
+ * WebAssembly build), `fused-native` / `fused-wasm` one of its builds; `tensorflow-gpu`
+ * tfjs-node-gpu, `tensorflow` tfjs-node (the GPU package first), `wasm` and `cpu` tfjs's own.
+ * The one list of the names: the schema's training.backend enum and the worker's --backend
+ * accept exactly these (test/definitions/schema.test.ts).
+ */
+export const BACKEND_SETTINGS = ['auto', 'fused', 'fused-native', 'fused-wasm', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendSetting = (typeof BACKEND_SETTINGS)[number];
 
 /** One sample as the generator and preselection see it (fully resolved from the YAML). */

@@ -1,18 +1,21 @@
 #!/usr/bin/env node
 // Builds the fused training kernel (activities/train/fused/kernel.c) as an N-API addon for
 // this machine: .sweep/native/fused.node, vectorised for the host CPU (-march=native), with
-// fused.json beside it recording the compiler, the flags and a hash of the sources (the
-// loader ignores a build whose sources changed since). No node-gyp: one compiler call with
-// Node's own headers. Never fails the install: without a compiler or Node headers it says
-// so in one line and the committed WebAssembly build of the same kernel is used instead.
+// fused.json beside it recording the compiler, the flags, the CPU it was built for and a
+// hash of the sources (the loader ignores a build whose sources changed since, or one made
+// for another CPU model, e.g. on a checkout shared between hosts). No node-gyp: one
+// compiler call with Node's own headers. Runs as the first step of `npm install`'s
+// postinstall and never fails it: without a compiler or Node headers it says so in one line
+// and the committed WebAssembly build of the same kernel is used instead.
 //
 //   node scripts/build-fused.js            build (skipped when up to date)
-//   node scripts/build-fused.js --force    rebuild
+//   node scripts/build-fused.js --force    rebuild (npm run build:fused)
 // Environment: CC (compiler), FUSED_CFLAGS (extra flags), FUSED_PORTABLE=1 (no
 // -march=native), SWEEP_SKIP_FUSED=1 (do nothing), npm_config_nodedir (Node headers).
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -33,6 +36,11 @@ function sourceHash() {
   const hash = createHash('sha256');
   for (const name of SOURCES) hash.update(readFileSync(join(sourceDir, name)));
   return hash.digest('hex');
+}
+
+/** The CPU a -march=native build is for (activities/train/fused/index.ts compares the same string). */
+function cpuModel() {
+  return `${process.arch} ${cpus()[0]?.model ?? 'unknown'}`;
 }
 
 function nodeHeaders() {
@@ -58,7 +66,8 @@ function main() {
   const hash = sourceHash();
   if (!force && existsSync(output) && existsSync(manifest)) {
     try {
-      if (JSON.parse(readFileSync(manifest, 'utf8')).sources === hash) return say(`up to date: ${output}`);
+      const built = JSON.parse(readFileSync(manifest, 'utf8'));
+      if (built.sources === hash && (built.cpu === undefined || built.cpu === cpuModel())) return say(`up to date: ${output}`);
     } catch {
       // rebuild
     }
@@ -103,6 +112,8 @@ function main() {
     compiler: version(cc),
     cc,
     flags,
+    // Only a build for the host's own instruction set is tied to the CPU.
+    ...(flags.includes('-march=native') && { cpu: cpuModel() }),
     vectorWidth: Number(probe.stdout),
     node: process.version,
     built: new Date().toISOString(),

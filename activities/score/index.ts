@@ -16,7 +16,7 @@ export const runScore: NodeRunner<'score'> = async (ctx) => {
   const params = ctx.node.params;
   const train = ctx.inputs.find((input) => input.kind === 'train');
   if (!train) throw new Error(`score ${ctx.node.id}: no train artifact among its inputs (a bug in the DAG compiler)`);
-  const model = await loadModel(train.dir);
+  const model = await loadModel(train.dir, ctx.backend);
   try {
     const { features, latentDim } = model.descriptor;
     const scaler = await scalerFor(ctx.inputs, model);
@@ -30,8 +30,8 @@ export const runScore: NodeRunner<'score'> = async (ctx) => {
     const infos = samples.map(sampleInfo);
     await writeFile(join(ctx.outDir, SAMPLES_FILE), JSON.stringify(infos, null, 2));
     const events = parts.reduce((n, p) => n + p.event.length, 0);
-    ctx.log(`scored ${events} events of ${samples.length} samples with ${params.model}`);
-    return { model: params.model, samples: samples.length, events, latentDim };
+    ctx.log(`scored ${events} events of ${samples.length} samples with ${params.model} on ${model.backend}`);
+    return { model: params.model, samples: samples.length, events, latentDim, backend: model.backend };
   } finally {
     model.dispose();
   }

@@ -1,7 +1,7 @@
 // What a `train` artifact holds, for the kinds and tables that read it (score, report, the
 // CLI's models.csv): its files, its summary, the heartbeat of a running training, and the
-// model loader. Kept free of TensorFlow: the loader brings it in only when called.
-import type { ModelLabels } from '../../core/dag.js';
+// model loader. Kept light: the loader (and the scoring kernel) come in only when called.
+import type { BackendSetting, ModelLabels } from '../../core/dag.js';
 import { SETTING_COLUMNS, settingCells, type Architecture, type ModelAxes } from '../../core/models.js';
 import type { Cell } from '../lib/csv.js';
 import type { TrainedModel } from './model-file.js';
@@ -57,10 +57,13 @@ export interface EpochProgress {
   stepsInFold: number;
 }
 
-/** Loads the model of a train artifact (`dir` is the artifact or its model/ directory). */
-export async function loadModel(dir: string): Promise<TrainedModel> {
+/**
+ * Loads the model of a train artifact (`dir` is the artifact or its model/ directory) for
+ * scoring; `backend` is the worker's --backend (default: the fused kernel).
+ */
+export async function loadModel(dir: string, backend?: BackendSetting): Promise<TrainedModel> {
   const { readModel } = await import('./model-file.js');
-  return readModel(dir);
+  return readModel(dir, backend);
 }
 
 export type { TrainedModel } from './model-file.js';

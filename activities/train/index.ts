@@ -15,7 +15,6 @@ import { readScaler } from '../fit-scaler/format.js';
 import { useBackend } from './backend.js';
 import { findTrainingInputs, loadTrainingData } from './data.js';
 import { CHECKPOINT_FILE, HISTORY_FILE, MODEL_DIR, SUMMARY_FILE, type TrainHeartbeat, type TrainSummary } from './format.js';
-import { writeModel } from './model-file.js';
 import { dirichletAlpha } from './prior.js';
 import { Trainer } from './trainer.js';
 
@@ -37,10 +36,12 @@ export const runTrain: NodeRunner<'train'> = async (ctx) => {
   };
   const trainer = await Trainer.open(config, data, checkpointPath, log);
   const state: TrainHeartbeat = { epoch: trainer.epochsCompleted, bestLoss: trainer.bestEpoch?.loss ?? null, checkpoint: checkpointPath };
-  log(`training ${data.rows} events on ${backend}${state.epoch > 0 ? `, resuming after epoch ${state.epoch}` : ''}`);
+  log(
+    `training ${data.rows} events on ${backend.name}${state.epoch > 0 ? `, resuming after epoch ${state.epoch}` : ''} (${backend.description})`,
+  );
   ctx.heartbeat({ ...state });
   const reportProgress = () =>
-    ctx.progress(trainingProgress(trainer, params.training.epochs, (params.training.folds - 1) * data.rows, backend));
+    ctx.progress(trainingProgress(trainer, params.training.epochs, (params.training.folds - 1) * data.rows, backend.name));
   reportProgress();
   const outcome = await trainer.run(checkpointPath, {
     onEpoch: (row, best) => {
@@ -69,13 +70,15 @@ export const runTrain: NodeRunner<'train'> = async (ctx) => {
   const best = trainer.bestEpoch!;
   const history = trainer.epochHistory();
   const scaler = await readScaler(inputs.scalerPath, params.features);
+  // TensorFlow.js writes the Layers files; imported here so a fused training loads it only now.
+  const { writeModel } = await import('./model-writer.js');
   await writeModel(join(ctx.outDir, MODEL_DIR), trainer.shape, trainer.bestWeights(), {
     model: params.model,
     features: params.features,
     hiddenLayers: params.training.hiddenLayers,
     scaler: { ...scaler, artifact: inputs.scalerArtifact },
     ...(params.architecture === 'DVAE' && { dirichletAlpha: dirichletAlpha(params.latentDim, params.training.dirichletAlpha) }),
-    trainedWith: { backend, bestEpoch: best.epoch, valLoss: best.loss, seed: params.training.seed },
+    trainedWith: { backend: backend.name, bestEpoch: best.epoch, valLoss: best.loss, seed: params.training.seed },
   });
   trainer.dispose();
   await writeFile(join(ctx.outDir, HISTORY_FILE), JSON.stringify(history, null, 1));
@@ -92,7 +95,7 @@ export const runTrain: NodeRunner<'train'> = async (ctx) => {
     valKl: best.kl,
     epochs: history.length,
     seconds: history.reduce((s, row) => s + row.seconds, 0),
-    backend,
+    backend: backend.name,
     stopReason: trainer.reasonStopped!,
     events: data.rows,
     attempts: ctx.attempt,

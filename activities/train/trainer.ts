@@ -5,23 +5,24 @@
 // selection, the plateau scheduler and early stopping. The whole state, including the
 // position inside an epoch, goes into a checkpoint, so a stopped training continues with
 // exactly the numbers an uninterrupted one would have seen.
+//
+// The arithmetic of a step is the engine's (engine.ts: the fused kernel or tfjs); this loop
+// owns everything that decides which numbers the engine sees and when: the RNG (initial
+// weights, then per epoch the permutation, per batch and validation chunk the noise), the
+// folds, the batches, the learning rate, the stopping rules and the checkpoint.
 import { createHash } from 'node:crypto';
-import * as tf from '@tensorflow/tfjs';
 import type { TrainingSettings } from '../../core/dag.js';
 import { isVariational, type Architecture } from '../../core/models.js';
 import { UserError } from '../../core/errors.js';
 import type { EpochProgress, StopReason } from './format.js';
-import { FlatAdam } from './adam.js';
+import type { Backend } from './backend.js';
 import { readCheckpointFile, writeCheckpointFile } from './checkpoint-file.js';
-import { clipByGlobalNorm } from './clip.js';
+import { freshState, type EngineState, type TrainingEngine } from './engine.js';
 import { foldSplit } from './folds.js';
-import { disposePrior, priorTensors, type PriorTensors } from './kl.js';
-import { initialWeights, lossTerms, networkShape, type LossTerms, type NetworkShape } from './network.js';
+import { initialWeights, networkShape, type NetworkShape } from './network.js';
 import { PlateauScheduler, type PlateauState } from './plateau.js';
-import { dirichletAlpha, laplaceDirichlet, standardNormal } from './prior.js';
+import { dirichletAlpha, laplaceDirichlet, standardNormal, type GaussianPrior } from './prior.js';
 import { Rng, type RngState } from '../lib/rng.js';
-import { WeightAverage } from './swa.js';
-import { readFloat32 } from './tensors.js';
 
 export interface TrainerConfig {
   /** Model name, for messages. */
@@ -29,8 +30,8 @@ export interface TrainerConfig {
   architecture: Architecture;
   latentDim: number;
   settings: TrainingSettings;
-  /** Backend in use, recorded per epoch. */
-  backend: string;
+  /** Who computes the steps; its name is recorded per epoch. */
+  backend: Backend;
 }
 
 /** Standardised training events, row-major, with weights normalised to mean 1. */
@@ -103,18 +104,12 @@ export class Trainer {
   private readonly rows: number;
   private readonly fingerprint: string;
   private readonly data: TrainingData;
-  private readonly prior: PriorTensors | null;
-  /** Batch objective = sum(objective * [sum w*mse, sum w*kl, sum w]) / batch size. */
-  private readonly objective: tf.Tensor1D;
+  private readonly engine: TrainingEngine;
   private readonly klWeight: number;
-  private readonly params: tf.Variable;
-  private readonly adam: FlatAdam;
-  private readonly average: WeightAverage;
   private readonly plateau: PlateauScheduler;
-  /** Weighted sums over the epoch so far: [sum w*mse, sum w*kl, sum w]. */
-  private readonly trainSums: tf.Variable;
-  private readonly valSums: tf.Variable;
   private readonly rng: Rng;
+  /** Reused for every batch and validation chunk: the events, their weights, the noise. */
+  private readonly buffers: { x: Float32Array; w: Float32Array; noise: Float32Array };
   private lr: number;
   private epochsDone: number;
   private epoch: EpochState | null;
@@ -126,37 +121,51 @@ export class Trainer {
   private lastProgress = performance.now();
 
   private constructor(config: TrainerConfig, data: TrainingData, fingerprint: string, restored?: Restored) {
-    const { settings } = config;
+    const { settings, architecture, latentDim } = config;
     this.config = config;
     this.rows = data.rows;
     this.fingerprint = fingerprint;
-    this.shape = networkShape(config.architecture, data.features.length, config.latentDim, settings.hiddenLayers);
+    this.shape = networkShape(architecture, data.features.length, latentDim, settings.hiddenLayers);
     this.data = data;
-    this.prior = isVariational(config.architecture)
-      ? priorTensors(
-          config.architecture === 'DVAE'
-            ? laplaceDirichlet(dirichletAlpha(config.latentDim, settings.dirichletAlpha))
-            : standardNormal(config.latentDim),
-        )
-      : null;
-    this.klWeight = klWeight(config.architecture, settings);
-    this.objective = tf.tensor1d([1, this.klWeight, 0]);
+    this.klWeight = klWeight(architecture, settings);
     const meta = restored?.meta;
     const arrays = restored?.arrays ?? {};
     this.rng = meta ? Rng.fromState(meta.rng) : Rng.fromSeed(settings.seed);
-    const initial = arrays.params ?? initialWeights(this.shape, this.rng);
-    this.params = tf.variable(tf.tensor1d(initial as Float32Array), false);
-    this.adam = new FlatAdam(
-      this.shape.size,
-      meta ? { step: meta.adamStep, m: arrays.adamM as Float32Array, v: arrays.adamV as Float32Array } : undefined,
+    // A fresh training draws its initial weights first, before any epoch's permutation.
+    const state: EngineState = freshState((arrays.params as Float32Array | undefined) ?? initialWeights(this.shape, this.rng));
+    if (meta) {
+      state.adamM = arrays.adamM as Float32Array;
+      state.adamV = arrays.adamV as Float32Array;
+      state.adamStep = meta.adamStep;
+    }
+    // The average and the sums are saved only inside an epoch; between epochs they are empty.
+    if (meta?.epoch) {
+      state.averageSum = arrays.averageSum as Float32Array;
+      state.averageSteps = meta.averageSteps;
+      state.trainSums = meta.epoch.trainSums;
+      state.valSums = meta.epoch.valSums;
+    }
+    this.engine = config.backend.createEngine(
+      {
+        architecture,
+        inputDim: data.features.length,
+        latentDim,
+        hiddenLayers: settings.hiddenLayers,
+        maxRows: settings.batchSize,
+        prior: latentPrior(architecture, latentDim, settings),
+        klWeight: this.klWeight,
+        clipNorm: settings.clipNorm,
+        swa: settings.swa,
+      },
+      state,
     );
-    this.average = new WeightAverage(
-      this.shape.size,
-      meta?.epoch ? { sum: arrays.averageSum as Float32Array, count: meta.averageSteps } : undefined,
-    );
+    const chunk = Math.min(this.rows, Math.max(settings.batchSize, VALIDATION_CHUNK));
+    this.buffers = {
+      x: new Float32Array(chunk * data.features.length),
+      w: new Float32Array(chunk),
+      noise: new Float32Array(isVariational(architecture) ? chunk * latentDim : 0),
+    };
     this.plateau = new PlateauScheduler(settings.plateau, meta?.plateau);
-    this.trainSums = tf.variable(tf.tensor1d(meta?.epoch?.trainSums ?? [0, 0, 0]), false);
-    this.valSums = tf.variable(tf.tensor1d(meta?.epoch?.valSums ?? [0, 0, 0]), false);
     this.lr = meta?.lr ?? settings.learningRate;
     this.epochsDone = meta?.epochsDone ?? 0;
     this.epoch = meta?.epoch
@@ -229,8 +238,8 @@ export class Trainer {
   }
 
   /** Current weights (after the last step), for tests and benchmarks. */
-  async currentWeights(): Promise<Float32Array> {
-    return readFloat32(this.params);
+  currentWeights(): Promise<Float32Array> {
+    return this.engine.weights();
   }
 
   /** Trains until the end (or a stop request), writing a checkpoint after every epoch. */
@@ -264,10 +273,7 @@ export class Trainer {
   }
 
   dispose(): void {
-    tf.dispose([this.objective, this.params, this.trainSums, this.valSums]);
-    this.adam.dispose();
-    this.average.dispose();
-    if (this.prior) disposePrior(this.prior);
+    this.engine.dispose();
   }
 
   private beginEpoch(): EpochState {
@@ -289,66 +295,41 @@ export class Trainer {
   }
 
   /**
-   * The events at `indices` as tensors. Assembled in JavaScript: copying a few thousand
-   * floats is cheaper than the backend's gather kernel, the slowest op per step on wasm.
+   * The events at `indices` gathered into the reused buffers, and for the VAE/DVAE their
+   * noise drawn from the training's RNG (one draw per batch or chunk, after the gather).
    */
-  private batch(indices: Int32Array): { x: tf.Tensor2D; w: tf.Tensor1D } {
+  private batch(indices: Int32Array): [Float32Array, Float32Array, Float32Array | null] {
     const width = this.data.features.length;
-    const x = new Float32Array(indices.length * width);
-    const w = new Float32Array(indices.length);
-    indices.forEach((row, i) => {
-      x.set(this.data.x.subarray(row * width, (row + 1) * width), i * width);
-      w[i] = this.data.weights[row]!;
-    });
-    return { x: tf.tensor2d(x, [indices.length, width]), w: tf.tensor1d(w) };
-  }
-
-  private noise(rows: number): tf.Tensor2D | null {
-    if (!this.prior) return null;
-    const { latentDim } = this.config;
-    return tf.tensor2d(this.rng.fillNormal(new Float32Array(rows * latentDim)), [rows, latentDim]);
-  }
-
-  /** [sum w*mse, sum w*kl, sum w] of a batch. */
-  private weightedSums(terms: LossTerms, w: tf.Tensor1D): tf.Tensor1D {
-    const kl = terms.kl ? tf.sum(tf.mul(terms.kl, w)) : tf.scalar(0);
-    return tf.stack([tf.sum(tf.mul(terms.mse, w)), kl, tf.sum(w)]) as tf.Tensor1D;
+    const { x: xs, weights: ws } = this.data;
+    const n = indices.length;
+    const x = this.buffers.x.subarray(0, n * width);
+    const w = this.buffers.w.subarray(0, n);
+    for (let i = 0; i < n; i++) {
+      const row = indices[i]!;
+      for (let j = 0; j < width; j++) x[i * width + j] = xs[row * width + j]!;
+      w[i] = ws[row]!;
+    }
+    const noise = isVariational(this.config.architecture)
+      ? this.rng.fillNormal(this.buffers.noise.subarray(0, n * this.config.latentDim))
+      : null;
+    return [x, w, noise];
   }
 
   private trainStep(indices: Int32Array): void {
-    const { clipNorm, swa } = this.config.settings;
-    let sums: tf.Tensor1D | undefined;
-    tf.tidy(() => {
-      const { x, w } = this.batch(indices);
-      const noise = this.noise(indices.length);
-      const { grad } = tf.valueAndGrad((params: tf.Tensor) => {
-        const batchSums = this.weightedSums(lossTerms(this.shape, params, x, noise, this.prior), w);
-        sums = tf.keep(batchSums);
-        return tf.div(tf.sum(tf.mul(batchSums, this.objective)), indices.length) as tf.Scalar;
-      })(this.params);
-      const update = clipNorm > 0 ? clipByGlobalNorm([grad], clipNorm).clipped[0]! : grad;
-      this.adam.apply(this.params, update, this.lr);
-      if (swa) this.average.add(this.params);
-      this.trainSums.assign(tf.add(this.trainSums, sums!));
-    });
-    sums?.dispose();
+    this.engine.trainStep(...this.batch(indices), this.lr);
   }
 
   private validate(indices: Int32Array): void {
     for (let start = 0; start < indices.length; start += VALIDATION_CHUNK) {
-      const chunk = indices.subarray(start, start + VALIDATION_CHUNK);
-      tf.tidy(() => {
-        const { x, w } = this.batch(chunk);
-        const terms = lossTerms(this.shape, this.params, x, this.noise(chunk.length), this.prior);
-        this.valSums.assign(tf.add(this.valSums, this.weightedSums(terms, w)));
-      });
+      this.engine.validate(...this.batch(indices.subarray(start, start + VALIDATION_CHUNK)));
     }
   }
 
   private async endEpoch(epoch: EpochState): Promise<HistoryRow> {
     const { settings, model } = this.config;
-    const [trainMse, trainKl] = meanTerms(await this.trainSums.data());
-    const [valMse, valKl] = meanTerms(await this.valSums.data());
+    const sums = await this.engine.sums();
+    const [trainMse, trainKl] = meanTerms(sums.train);
+    const [valMse, valKl] = meanTerms(sums.val);
     const row: HistoryRow = {
       epoch: this.epochsDone + 1,
       trainLoss: trainMse + this.klWeight * trainKl,
@@ -359,7 +340,7 @@ export class Trainer {
       valKl,
       lr: this.lr,
       seconds: epoch.seconds,
-      backend: this.config.backend,
+      backend: this.config.backend.name,
     };
     for (const [which, value] of [
       ['training', row.trainLoss],
@@ -373,22 +354,13 @@ export class Trainer {
         );
       }
     }
-    if (settings.swa && this.average.steps > 0) {
-      const mean = this.average.mean();
-      this.params.assign(mean);
-      mean.dispose();
-      this.average.reset();
-    }
-    tf.tidy(() => {
-      this.trainSums.assign(tf.zerosLike(this.trainSums));
-      this.valSums.assign(tf.zerosLike(this.valSums));
-    });
+    this.engine.endEpoch();
     this.history.push(row);
     this.epochsDone += 1;
     this.epoch = null;
     if (this.best === null || row.valLoss < this.best.loss) {
       this.best = { epoch: row.epoch, loss: row.valLoss, mse: row.valMse, kl: row.valKl };
-      this.bestParams = await readFloat32(this.params);
+      this.bestParams = await this.engine.weights();
     }
     if (settings.plateau.enabled) this.lr = this.plateau.step(row.valLoss, this.lr);
     if (this.epochsDone >= settings.epochs) this.stopReason = 'max-epochs';
@@ -400,16 +372,12 @@ export class Trainer {
 
   private async save(path: string): Promise<void> {
     const epoch = this.epoch;
-    const adam = await this.adam.snapshot();
-    const arrays: Record<string, Float32Array | Int32Array> = {
-      params: await readFloat32(this.params),
-      adamM: adam.m,
-      adamV: adam.v,
-    };
+    const state = await this.engine.state();
+    const arrays: Record<string, Float32Array | Int32Array> = { params: state.params, adamM: state.adamM, adamV: state.adamV };
     if (this.bestParams) arrays.bestParams = this.bestParams;
     if (epoch) {
       arrays.order = epoch.order;
-      arrays.averageSum = (await this.average.snapshot()).sum;
+      arrays.averageSum = state.averageSum;
     }
     const meta: CheckpointMeta = {
       fingerprint: this.fingerprint,
@@ -420,16 +388,10 @@ export class Trainer {
       best: this.best,
       stopReason: this.stopReason,
       history: this.history,
-      adamStep: adam.step,
-      averageSteps: this.average.steps,
+      adamStep: state.adamStep,
+      averageSteps: state.averageSteps,
       epoch: epoch
-        ? {
-            fold: epoch.fold,
-            step: epoch.step,
-            seconds: epoch.seconds,
-            trainSums: Array.from(await this.trainSums.data()),
-            valSums: Array.from(await this.valSums.data()),
-          }
+        ? { fold: epoch.fold, step: epoch.step, seconds: epoch.seconds, trainSums: state.trainSums, valSums: state.valSums }
         : null,
     };
     await writeCheckpointFile(path, { meta, arrays });
@@ -438,13 +400,19 @@ export class Trainer {
 
 type Restored = { meta: CheckpointMeta; arrays: Record<string, Float32Array | Int32Array> };
 
-/** Weighted means of mse and kl from [sum w*mse, sum w*kl, sum w]. */
 /** Weight of the KL term in the loss: none for the AE, beta for the VAE, dvaeBeta for the DVAE. */
 function klWeight(architecture: Architecture, settings: TrainingSettings): number {
   if (architecture === 'DVAE') return settings.dvaeBeta;
   return architecture === 'VAE' ? settings.beta : 0;
 }
 
+/** The latent prior: none for the AE, N(0, 1) for the VAE, the Laplace approximation of the Dirichlet for the DVAE. */
+function latentPrior(architecture: Architecture, latentDim: number, settings: TrainingSettings): GaussianPrior | null {
+  if (architecture === 'AE') return null;
+  return architecture === 'DVAE' ? laplaceDirichlet(dirichletAlpha(latentDim, settings.dirichletAlpha)) : standardNormal(latentDim);
+}
+
+/** Weighted means of mse and kl from [sum w*mse, sum w*kl, sum w]. */
 function meanTerms(sums: ArrayLike<number>): [number, number] {
   return [sums[0]! / sums[2]!, sums[1]! / sums[2]!];
 }

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { BACKEND_SETTINGS } from '../../core/dag.js';
 import { PRESET_NAMES } from '../../definitions/presets.js';
 import schema from '../../definitions/sweep.schema.json' with { type: 'json' };
 
@@ -46,6 +47,12 @@ describe('sweep.schema.json', () => {
     const preset = (schema as unknown as { properties: { training: { properties: { preset: { enum: string[] } } } } }).properties.training
       .properties.preset;
     expect(preset.enum).toEqual([...PRESET_NAMES]);
+  });
+
+  it("offers exactly the backends of core/dag.ts, the list the worker's --backend accepts", () => {
+    const backend = (schema as unknown as { properties: { training: { properties: { backend: { enum: string[] } } } } }).properties.training
+      .properties.backend;
+    expect(backend.enum).toEqual([...BACKEND_SETTINGS]);
   });
 
   it('is referenced by the shipped definitions for editor completion', () => {

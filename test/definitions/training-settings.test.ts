@@ -34,7 +34,7 @@ describe('training settings of a node', () => {
     [
       'unknown backend',
       { backend: 'gpu' as TrainingSettings['backend'] },
-      /^training\.backend must be one of auto, tensorflow, wasm, cpu \(got "gpu"\)$/,
+      /^training\.backend must be one of auto, fused, fused-native, fused-wasm, tensorflow-gpu, tensorflow, wasm, cpu \(got "gpu"\)$/,
     ],
   ];
   for (const [what, overrides, message] of cases) {

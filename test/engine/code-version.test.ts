@@ -59,4 +59,18 @@ describe('code versions', () => {
     }
     expect(entries.fitScaler).toMatch(/activities\/fit-scaler\/index\.ts$/);
   });
+
+  it('covers the fused kernel (C sources and the committed kernel.wasm) in the train and score kinds, not the host-built addon', async () => {
+    const entries = await runnerEntries();
+    for (const kind of ['train', 'score'] as const) {
+      const tree = await localModuleTree(entries[kind]);
+      for (const file of ['kernel.c', 'kernel.h', 'addon.c', 'kernel.wasm']) {
+        expect(
+          tree.some((path) => path.endsWith(`activities/train/fused/${file}`)),
+          `${kind}: ${file}`,
+        ).toBe(true);
+      }
+      expect(tree.filter((path) => path.includes('.sweep') || !existsSync(path))).toEqual([]);
+    }
+  });
 });

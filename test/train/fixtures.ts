@@ -49,8 +49,9 @@ export function trainingData(rows: number, factors: number, seed: number): Train
   return { features: FEATURES, rows, x, weights: Float32Array.from(weights, (w) => (w * rows) / total) };
 }
 
+/** The fast preset on the default backend (auto: the fused kernel) with a fixed seed. */
 export function settings(overrides: Partial<TrainingSettings> = {}): TrainingSettings {
-  return { ...PRESETS.fast, backend: 'wasm', seed: 7, ...overrides };
+  return { ...PRESETS.fast, backend: 'auto', seed: 7, ...overrides };
 }
 
 /**

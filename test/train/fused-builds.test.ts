@@ -1,6 +1,8 @@
 // The two builds of the fused kernel: the committed kernel.wasm is built from the current
 // sources, its exp is accurate, the loader says which build it uses, and (where the native
 // addon is built) native and wasm compute the same bits for whole trainings.
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadFused, nativeStatus, wasmStatus, type StepEngine } from '../../activities/train/fused/index.js';
 import { Rng } from '../../activities/lib/rng.js';
@@ -29,6 +31,20 @@ describe('fused kernel builds', () => {
   it('kernel.wasm is built from the current kernel sources (else: node scripts/build-fused-wasm.js)', () => {
     const status = wasmStatus();
     expect(status.current, `kernel.wasm.json records ${String(status.manifest?.sources)}`).toBe(true);
+  });
+
+  it("the install's build step says in one line that it falls back to wasm without a compiler, and does not fail", () => {
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> };
+    expect(pkg.scripts.postinstall).toMatch(/^node scripts\/build-fused\.js && /);
+    // --force skips the up-to-date check, so the compiler is looked for; a build already there stays.
+    const run = spawnSync(process.execPath, ['scripts/build-fused.js', '--force'], {
+      encoding: 'utf8',
+      env: { ...process.env, CC: '/nonexistent/cc' },
+    });
+    expect(run.status).toBe(0);
+    expect(run.stderr.trim().split('\n')).toEqual([
+      '[build-fused] no C compiler found (tried /nonexistent/cc; set CC); the fused trainer will use its WebAssembly build',
+    ]);
   });
 
   it('the wasm build loads without a compiler and says what it is', async () => {

@@ -8,7 +8,7 @@ import { FlatAdam } from '../../activities/train/adam.js';
 import { clipByGlobalNorm } from '../../activities/train/clip.js';
 import { loadFused, type FusedKind } from '../../activities/train/fused/index.js';
 import { disposePrior, priorTensors } from '../../activities/train/kl.js';
-import { lossTerms } from '../../activities/train/network.js';
+import { lossTerms, unpack } from '../../activities/train/tfjs-network.js';
 import { WeightAverage } from '../../activities/train/swa.js';
 import { Rng } from '../../activities/lib/rng.js';
 import { firstDifference, INPUT_DIM, NATIVE, NATIVE_SKIP, problem, relativeL2, type Problem } from './fused-helpers.js';
@@ -77,7 +77,7 @@ function stepTests(kind: FusedKind): void {
     }
   }
 
-  it('resuming from the flat state (params, m, v, step, SWA sum and count, sums) equals an uninterrupted run bit for bit', async () => {
+  it('resuming from state() (params, m, v, step, SWA sum and count, sums) through restore() equals an uninterrupted run bit for bit', async () => {
     const kernel = await loadFused(kind);
     for (const architecture of ['AE', 'VAE', 'DVAE'] as const) {
       const p = problem(architecture, 4, { rows: 48, clipNorm: 1e-3 });
@@ -88,16 +88,10 @@ function stepTests(kind: FusedKind): void {
       const first = kernel.createEngine(p.spec);
       first.params.set(p.params);
       for (const b of steps.slice(0, 3)) first.trainStep(b.x, b.w, b.noise, 1e-3);
-      // What a checkpoint stores, through plain copies (and JSON for the scalars).
-      const saved = JSON.parse(JSON.stringify({ step: first.adamStep, count: first.swaCount, sums: Array.from(first.trainSums) }));
+      // What a checkpoint stores: the state's arrays, its scalars and sums through JSON.
+      const { params, adamM, adamV, averageSum, ...scalars } = await first.state();
       const resumed = kernel.createEngine(p.spec);
-      resumed.params.set(Float32Array.from(first.params));
-      resumed.adamM.set(Float32Array.from(first.adamM));
-      resumed.adamV.set(Float32Array.from(first.adamV));
-      resumed.swaSum.set(Float32Array.from(first.swaSum));
-      resumed.adamStep = saved.step;
-      resumed.swaCount = saved.count;
-      resumed.trainSums.set(saved.sums);
+      resumed.restore({ params, adamM, adamV, averageSum, ...JSON.parse(JSON.stringify(scalars)) });
       for (const b of steps.slice(3)) resumed.trainStep(b.x, b.w, b.noise, 1e-3);
       for (const key of ['params', 'adamM', 'adamV', 'swaSum', 'trainSums'] as const) {
         expect(firstDifference(resumed[key], whole[key]), `${architecture} ${key}`).toBe(-1);
@@ -117,9 +111,8 @@ function stepTests(kind: FusedKind): void {
       const expected = tf.tidy(() => {
         const terms = lossTerms(
           p.shape,
-          tf.tensor1d(p.params),
-          tf.tensor2d(p.x, [p.rows, INPUT_DIM]),
-          p.noise ? tf.tensor2d(p.noise, [p.rows, p.spec.latentDim]) : null,
+          unpack(p.shape, tf.tensor1d(p.params)),
+          { x: tf.tensor2d(p.x, [p.rows, INPUT_DIM]), noise: p.noise ? tf.tensor2d(p.noise, [p.rows, p.spec.latentDim]) : null },
           prior,
         );
         const w = tf.tensor1d(p.w);

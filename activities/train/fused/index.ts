@@ -6,51 +6,44 @@
 //   wasm    kernel.wasm next to this file, built by scripts/build-fused-wasm.js (SIMD128),
 //           committed so hosts without a compiler have it
 // Both compute the same numbers bit for bit. `loadFused()` takes the native build when it
-// is present and built from the current sources, else the WebAssembly one; SWEEP_FUSED
-// (native | wasm) forces one.
+// is present and built from the current sources, else the WebAssembly one; the backend
+// chooser (../backend.ts) asks for one by name (training.backend fused-native / fused-wasm).
 //
-// A StepEngine holds one training's state in flat buffers in the project's layout
-// (network.ts): params, Adam m/v and step, SWA sum and count, the epoch's loss sums. The
-// buffers belong to the engine (for wasm they sit in the module's memory, so the kernel
-// works on them without copying); read them for checkpoints, write them to restore.
+// A StepEngine is a TrainingEngine (../engine.ts) that holds one training's state in flat
+// buffers in the project's layout (network.ts): params, Adam m/v and step, SWA sum and
+// count, the epoch's loss sums in float64. The buffers belong to the engine (for wasm they
+// sit in the module's memory, so the kernel works on them without copying).
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Architecture } from '../../../core/models.js';
+import type { EngineSpec, EngineState, TrainingEngine } from '../engine.js';
 import type { GaussianPrior } from '../prior.js';
 
 export type FusedKind = 'native' | 'wasm';
 
 const ARCHITECTURE_CODE: Record<Architecture, number> = { AE: 0, VAE: 1, DVAE: 2 };
-const HERE = new URL('./', import.meta.url);
+// The kernel's files are named by literal URLs relative to import.meta.url, so the code
+// version of every kind that reaches this module (activities/engine/code-version.ts) covers
+// the C sources and the committed kernel.wasm. The native build is host-specific and stays
+// out of it (a cache key must not depend on which compiler a worker has).
+const SOURCE_URLS: Record<string, URL> = {
+  'kernel.h': new URL('./kernel.h', import.meta.url),
+  'kernel.c': new URL('./kernel.c', import.meta.url),
+  'addon.c': new URL('./addon.c', import.meta.url),
+};
+const WASM_PATH = fileURLToPath(new URL('./kernel.wasm', import.meta.url));
+const WASM_MANIFEST = fileURLToPath(new URL('./kernel.wasm.json', import.meta.url));
+const HERE = import.meta.url;
 const NATIVE_PATH = fileURLToPath(new URL('../../../.sweep/native/fused.node', HERE));
 const NATIVE_MANIFEST = fileURLToPath(new URL('../../../.sweep/native/fused.json', HERE));
-const WASM_PATH = fileURLToPath(new URL('./kernel.wasm', HERE));
-const WASM_MANIFEST = fileURLToPath(new URL('./kernel.wasm.json', HERE));
 export const NATIVE_SOURCES = ['kernel.h', 'kernel.c', 'addon.c'];
 export const WASM_SOURCES = ['kernel.h', 'kernel.c'];
 
-/** What a StepEngine trains. */
-export interface EngineSpec {
-  architecture: Architecture;
-  inputDim: number;
-  latentDim: number;
-  /** The encoder's hidden widths; the decoder mirrors them. */
-  hiddenLayers: number[];
-  /** Largest training batch (rows per trainStep); validate/evaluate/score take any number. */
-  maxRows: number;
-  /** The latent prior of the VAE/DVAE (prior.ts); null for the AE. */
-  prior: GaussianPrior | null;
-  /** Weight of the KL term in the objective (0 for the AE). */
-  klWeight: number;
-  /** Global-norm clipping of the gradient; 0 turns it off. */
-  clipNorm: number;
-  /** Add the weights to the SWA sum after every step. */
-  swa: boolean;
-}
-
-export interface StepEngine {
+/** The fused kernel as a TrainingEngine, with its state buffers open to tests and tools. */
+export interface StepEngine extends TrainingEngine {
   readonly kind: FusedKind;
   readonly spec: EngineSpec;
   /** Floats in the flat parameter vector. */
@@ -79,19 +72,22 @@ export interface StepEngine {
   evaluate(x: Float32Array, w: Float32Array, noise: Float32Array | null, params?: Float32Array): Float64Array;
   /** Gradient of the batch objective at `params` (no update); for tests and tools. */
   gradient(x: Float32Array, w: Float32Array, noise: Float32Array | null, params?: Float32Array): { grad: Float32Array; sums: Float64Array };
-  /** Per-event MSE at the latent mean and the latent output (model-file.ts's score). */
+  /** Per-event MSE at the latent mean and the latent output (what loadModel's score returns, model-file.ts). */
   score(x: Float32Array, params?: Float32Array): { mse: Float32Array; latent: Float32Array };
   /** Global gradient norm of the last trainStep, before clipping. */
   lastGradNorm(): number;
   /** swaSum / swaCount in float32, as WeightAverage.mean(). */
   swaMean(): Float32Array;
   resetSwa(): void;
-  dispose(): void;
+  /** Copies `state` into the engine's buffers (a resumed training continues bit for bit). */
+  restore(state: EngineState): void;
 }
 
 export interface FusedBackend {
   kind: FusedKind;
-  /** For logs and artifacts, e.g. "native (cc 12.2.0, -march=native, 16 floats per vector)". */
+  /** The backend's name in models.csv and the model artifact: "fused-native (avx512)", "fused-wasm (simd128)". */
+  name: string;
+  /** For logs, e.g. "native (cc 12.2.0, -march=native, 16 floats per vector)". */
   description: string;
   vectorWidth: number;
   createEngine(spec: EngineSpec): StepEngine;
@@ -111,7 +107,7 @@ export function packPrior(prior: GaussianPrior): Float32Array {
 
 function sourceHash(names: string[]): string {
   const hash = createHash('sha256');
-  for (const name of names) hash.update(readFileSync(new URL(name, HERE)));
+  for (const name of names) hash.update(readFileSync(SOURCE_URLS[name]!));
   return hash.digest('hex');
 }
 
@@ -575,6 +571,53 @@ class Engine implements StepEngine {
     this.swaCount = 0;
   }
 
+  async sums(): Promise<{ train: number[]; val: number[] }> {
+    return { train: Array.from(this.trainSums), val: Array.from(this.valSums) };
+  }
+
+  endEpoch(): void {
+    if (this.spec.swa && this.swaCount > 0) this.params.set(this.swaMean());
+    this.resetSwa();
+    this.trainSums.fill(0);
+    this.valSums.fill(0);
+  }
+
+  async state(): Promise<EngineState> {
+    return {
+      params: Float32Array.from(this.params),
+      adamM: Float32Array.from(this.adamM),
+      adamV: Float32Array.from(this.adamV),
+      adamStep: this.adamStep,
+      averageSum: Float32Array.from(this.swaSum),
+      averageSteps: this.swaCount,
+      trainSums: Array.from(this.trainSums),
+      valSums: Array.from(this.valSums),
+    };
+  }
+
+  async weights(): Promise<Float32Array> {
+    return Float32Array.from(this.params);
+  }
+
+  restore(state: EngineState): void {
+    for (const [name, array] of [
+      ['params', state.params],
+      ['adamM', state.adamM],
+      ['adamV', state.adamV],
+      ['averageSum', state.averageSum],
+    ] as const) {
+      if (array.length !== this.size) throw new Error(`fused: ${name} has ${array.length} values, the network ${this.size}`);
+    }
+    this.params.set(state.params);
+    this.adamM.set(state.adamM);
+    this.adamV.set(state.adamV);
+    this.adamStep = state.adamStep;
+    this.swaSum.set(state.averageSum);
+    this.swaCount = state.averageSteps;
+    this.trainSums.set(state.trainSums);
+    this.valSums.set(state.valSums);
+  }
+
   /** Frees the native workspace now (it would go with the garbage otherwise); the engine is unusable after. */
   dispose(): void {
     this.raw.dispose();
@@ -601,6 +644,16 @@ export function nativeStatus(): { available: boolean; reason?: string; path: str
       reason: `${NATIVE_PATH} was built from other sources (node scripts/build-fused.js --force)`,
     };
   }
+  // A -march=native build may use instructions another CPU lacks (a checkout shared by hosts).
+  const cpu = `${process.arch} ${cpus()[0]?.model ?? 'unknown'}`;
+  if (manifest.cpu !== undefined && manifest.cpu !== cpu) {
+    return {
+      available: false,
+      path: NATIVE_PATH,
+      manifest,
+      reason: `${NATIVE_PATH} was built for ${String(manifest.cpu)}, this is ${cpu} (node scripts/build-fused.js, or FUSED_PORTABLE=1 for a build every x86-64 runs)`,
+    };
+  }
   return { available: true, path: NATIVE_PATH, manifest };
 }
 
@@ -608,6 +661,13 @@ export function nativeStatus(): { available: boolean; reason?: string; path: str
 export function wasmStatus(): { current: boolean; manifest?: Record<string, unknown> } {
   const manifest = readJson(WASM_MANIFEST);
   return { current: manifest?.sources === sourceHash(WASM_SOURCES), manifest };
+}
+
+/** The instruction set a native build's vector width stands for (kernel.c picks the width from the compiler's target). */
+function nativeIsa(vectorWidth: number): string {
+  if (vectorWidth === 16) return 'avx512';
+  if (vectorWidth === 8) return 'avx';
+  return process.arch === 'x64' ? 'sse' : process.arch === 'arm64' ? 'neon' : `${vectorWidth} floats per vector`;
 }
 
 let nativeBackend: FusedBackend | undefined;
@@ -622,6 +682,7 @@ function loadNative(): FusedBackend {
   const vectorWidth = addon.vectorWidth();
   nativeBackend = {
     kind: 'native',
+    name: `fused-native (${nativeIsa(vectorWidth)})`,
     vectorWidth,
     description: `native (${String(status.manifest?.compiler ?? 'unknown compiler')}, ${flags.includes('-march=native') ? '-march=native' : 'portable'}, ${vectorWidth} floats per vector)`,
     createEngine: (spec) => {
@@ -641,6 +702,7 @@ async function loadWasm(): Promise<FusedBackend> {
     const stale = wasmStatus().current ? '' : ', STALE: rebuild with node scripts/build-fused-wasm.js';
     return {
       kind: 'wasm' as const,
+      name: 'fused-wasm (simd128)',
       vectorWidth,
       description: `wasm (SIMD128, ${vectorWidth} floats per vector${stale})`,
       createEngine: (spec: EngineSpec) => {
@@ -657,14 +719,11 @@ async function loadWasm(): Promise<FusedBackend> {
 
 /**
  * The fused kernel: the native addon when it is built from the current sources, else the
- * WebAssembly build. `which` (or SWEEP_FUSED) asks for one; asking for native when it is
- * not there is an error naming the reason.
+ * WebAssembly build; `which` asks for one. Asking for native when it is not there is an
+ * error naming the reason.
  */
-export async function loadFused(
-  which: 'auto' | FusedKind = (process.env.SWEEP_FUSED as FusedKind | undefined) ?? 'auto',
-): Promise<FusedBackend> {
+export async function loadFused(which: 'auto' | FusedKind = 'auto'): Promise<FusedBackend> {
   if (which === 'native') return loadNative();
   if (which === 'wasm') return loadWasm();
-  if (which !== 'auto') throw new Error(`fused: unknown kernel "${which as string}"; use native, wasm or auto`);
   return nativeStatus().available ? loadNative() : loadWasm();
 }
