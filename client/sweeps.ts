@@ -1,5 +1,8 @@
 // Client-side operations on sweep workflows: start (or attach to) a sweep, resume one,
 // follow its progress until it ends. Used by the CLI and by the engine tests alike.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { defaultPayloadConverter, WorkflowIdConflictPolicy } from '@temporalio/common';
 import {
   WorkflowNotFoundError,
@@ -13,7 +16,7 @@ import { NotFoundError } from '../core/errors.js';
 import type { NodeProgress, SweepInput, SweepResult } from '../core/node-io.js';
 import type { TrainingProgress } from '../core/training-progress.js';
 import { DagStore } from '../activities/engine/dags.js';
-import { ArtifactStore, sweepHome } from '../activities/engine/store.js';
+import { ArtifactStore, sweepHome, type Manifest } from '../activities/engine/store.js';
 import {
   progressQuery,
   retryFailedUpdate,
@@ -56,6 +59,7 @@ export async function startSweep(
   client: Client,
   dag: Dag,
   scope: SweepScope = defaultScope(),
+  options: Pick<SweepInput, 'historyLimit'> = {},
 ): Promise<{ handle: SweepHandle; runId: string; attached: boolean }> {
   const workflowId = sweepWorkflowId(scope.project, dag.sweep);
   const running = await runningRunId(client, workflowId);
@@ -65,7 +69,7 @@ export async function startSweep(
   const handle = await client.workflow.start<typeof sweep>('sweep', {
     workflowId,
     taskQueue: taskQueueName(scope.project, WORKFLOW_TASK_QUEUE),
-    args: [{ sweep: dag.sweep, dag: ref }],
+    args: [{ sweep: dag.sweep, dag: ref, ...options }],
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
     staticSummary: `sweep ${dag.sweep}: ${dag.nodes.length} nodes`,
   });
@@ -166,7 +170,7 @@ export async function describeSweep(client: Client, id: string, scope: SweepScop
     const dag = await dagOfRun(client, workflowId, description.runId);
     report.trainings = Object.fromEntries(await queryTrainings(client.workflow, workflowId, dag, report.progress, 3_000));
   }
-  if (report.status === 'COMPLETED') report.result = await handle.result();
+  if (report.status === 'COMPLETED') report.result = await withSummaries(await handle.result());
   return report;
 }
 
@@ -233,6 +237,9 @@ export async function followSweep(
   const result = rideOutOutage(() => handle.result(), outage).finally(() => {
     finished = true;
   });
+  // Progress comes from the sweep's latest run: a long sweep continues as new, and the run
+  // `handle` names then answers with the state it closed with.
+  const latest = handle.client.getHandle<typeof sweep>(handle.workflowId);
   let inFlight: { promise: Promise<NodeProgress[] | undefined>; settled: boolean } | undefined;
   let trainings = new Map<string, TrainingProgress>();
   let trainingsAsked = -Infinity;
@@ -240,7 +247,7 @@ export async function followSweep(
     while (!finished) {
       if (!inFlight) {
         const query = { settled: false, promise: Promise.resolve<NodeProgress[] | undefined>(undefined) };
-        query.promise = handle
+        query.promise = latest
           .query(progressQuery)
           .catch(() => undefined)
           .finally(() => {
@@ -263,7 +270,24 @@ export async function followSweep(
     await inFlight?.promise;
   };
   const [outcome] = await Promise.all([result, poll()]);
-  return outcome;
+  return withSummaries(outcome);
+}
+
+/**
+ * Nodes a long sweep finished in an earlier run (before a continue-as-new) come back without
+ * their summaries, which would not fit the result: read them from the artifacts' manifests,
+ * where this host sees the store (a node it cannot read keeps no summary, as a failed one).
+ */
+async function withSummaries(result: SweepResult): Promise<SweepResult> {
+  const nodes = await Promise.all(
+    result.nodes.map(async (node) => {
+      if (node.summary || !node.artifact) return node;
+      const manifest = join(fileURLToPath(node.artifact.uri), 'manifest.json');
+      const text = await readFile(manifest, 'utf8').catch(() => undefined);
+      return text === undefined ? node : { ...node, summary: (JSON.parse(text) as Manifest).summary };
+    }),
+  );
+  return { ...result, nodes };
 }
 
 function sleep(ms: number): Promise<undefined> {

@@ -101,6 +101,47 @@ describe('SweepState', () => {
     expect(state.snapshot().find((n) => n.id === 'b')).not.toHaveProperty('error');
   });
 
+  it('carries its state to a new run compactly: done with refs, failed with skips, losses, running trainings', () => {
+    const dag = testDag('s', DIAMOND);
+    const state = new SweepState(plan(dag));
+    // As the store names an artifact: `<root>/<kind>/<cacheKey>`, the node's cache key.
+    const stored = (id: string, kind: string) => {
+      const cacheKey = dag.nodes.find((n) => n.id === id)!.cacheKey;
+      return { ...result(id), artifact: { uri: `file:///store/${kind}/${cacheKey}`, hash: `h-${id}`, cacheKey } };
+    };
+    for (const id of ['a', 'e']) state.start(id, T);
+    state.succeed('a', stored('a', 'generate'), T);
+    state.start('b', T);
+    state.start('c', T);
+    state.fail('b', 'boom', 2, T);
+    state.recompute('c', ['a'], 3); // a lost once: pending again, and c waits for it
+    state.start('a', T);
+    state.succeed('a', { ...stored('a', 'generate'), cacheHit: true }, T);
+    const carried = state.carry({ e: 'run-of-e' });
+    expect(carried).toEqual({
+      roots: ['file:///store'],
+      done: { a: ['h-a', 0, 1, 1] },
+      failed: { b: ['boom', 2] },
+      losses: { a: 1 },
+      trainings: { e: 'run-of-e' },
+    });
+
+    const next = new SweepState(plan(dag), carried);
+    expect(next.counts()).toEqual({ pending: 2, running: 0, done: 1, failed: 1, skipped: 1, cacheHits: 1 });
+    expect(ids(next.ready())).toEqual(['c', 'e']);
+    expect(next.inputsOf('c').a).toEqual({ kind: 'generate', ref: stored('a', 'generate').artifact });
+    // The summary of a node done in an earlier run stays in its manifest.
+    expect(next.result().nodes.find((n) => n.id === 'a')).toEqual({
+      id: 'a',
+      kind: 'generate',
+      status: 'done',
+      cacheHit: true,
+      attempts: 1,
+      artifact: stored('a', 'generate').artifact,
+    });
+    expect(next.resetFailed()).toEqual(['b', 'd']);
+  });
+
   it('describes what runs for the Temporal UI', () => {
     const state = new SweepState(plan(testDag('s', DIAMOND)));
     state.start('a', T);
