@@ -68,8 +68,11 @@ export type NodeActivities = Record<NodeKind, (input: NodeActivityInput) => Prom
 
 /** The activities of the sweep workflow itself, on its own task queue. */
 export interface SweepActivities {
-  /** The plan of a stored Dag (every node without its params). */
-  planSweep(dag: DagRef): Promise<SweepPlan>;
+  /**
+   * The plan of a stored Dag (every node without its params), in pages that each fit a
+   * Temporal payload: nodes from `from` on, and where the next page starts (null: none).
+   */
+  planSweep(dag: DagRef, from: number): Promise<{ plan: SweepPlan; next: number | null }>;
   /**
    * Waits for a training workflow this sweep started before (in an earlier run, or a run that
    * was terminated) and returns its result, so a training is never started twice.

@@ -51,6 +51,13 @@ function findCycle(dag: Pick<SweepPlan, 'nodes'>): string[] | undefined {
   return undefined;
 }
 
+/**
+ * Nodes one sweep runs at once, whatever its limits say: Temporal fails a workflow task that
+ * leaves a workflow with more than 2,000 pending activities or child workflows, or whose
+ * commands do not fit one message; 500 keeps far from both and still feeds many hosts.
+ */
+export const MAX_RUNNING = 500;
+
 /** The store root of an artifact, from its uri `<root>/<kind>/<cacheKey>` (activities/engine/store.ts). */
 function storeRoot(kind: NodeKind, ref: ArtifactRef): string {
   const suffix = `/${kind}/${ref.cacheKey}`;
@@ -144,6 +151,7 @@ export class SweepState {
     const ready: PlannedNode[] = [];
     const byOrder = [...this.candidates].sort((a, b) => this.order.get(a)! - this.order.get(b)!);
     for (const id of byOrder) {
+      if (this.running.size + ready.length >= MAX_RUNNING) break;
       const node = this.node(id);
       if (atLimit(node.kind) || atLimit(node.queue)) continue;
       bump(node.kind);

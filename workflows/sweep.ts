@@ -81,7 +81,7 @@ const { trainingResult } = proxyActivities<SweepActivities>({
 });
 
 export async function sweep(input: SweepInput): Promise<SweepResult> {
-  const dag = await planSweep(input.dag);
+  const dag = await loadPlan(input);
   const problems = dagProblems(dag);
   if (problems.length > 0) throw ApplicationFailure.nonRetryable(`invalid DAG: ${problems.join('; ')}`, 'InvalidDag');
 
@@ -200,6 +200,18 @@ export async function sweep(input: SweepInput): Promise<SweepResult> {
 
 function now(): string {
   return new Date().toISOString();
+}
+
+/** The sweep's plan, page by page (a 10,000-node plan is larger than one payload may be). */
+async function loadPlan(input: SweepInput): Promise<SweepPlan> {
+  const first = await planSweep(input.dag, 0);
+  const nodes = first.plan.nodes;
+  for (let next = first.next; next !== null;) {
+    const page = await planSweep(input.dag, next);
+    nodes.push(...page.plan.nodes);
+    next = page.next;
+  }
+  return { ...first.plan, nodes };
 }
 
 /**

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
 import { WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { NODE_KINDS, sweepPlan, type BackendSetting, type NodeKind } from '../../core/dag.js';
+import { NODE_KINDS, sweepPlan, type BackendSetting, type NodeKind, type SweepPlan } from '../../core/dag.js';
 import { isUserError, UserError } from '../../core/errors.js';
 import {
   ARTIFACT_LOST,
@@ -117,7 +117,25 @@ function plainSummary(nodeId: string, value: unknown): Record<string, unknown> {
 
 /** The activities of the sweep workflow itself. */
 export function sweepActivities(env: Pick<NodeEnvironment, 'dags'>): SweepActivities {
-  return { planSweep: async (ref) => sweepPlan(await env.dags.get(ref), ref), trainingResult };
+  return {
+    planSweep: async (ref, from) => planPage(sweepPlan(await env.dags.get(ref), ref), from),
+    trainingResult,
+  };
+}
+
+// Temporal refuses payloads over 2 MB (blob size limit); half of that leaves room for the rest.
+const PLAN_PAGE_BYTES = 1024 * 1024;
+
+/** The plan's nodes from `from` on, as many as fit PLAN_PAGE_BYTES (at least one). */
+function planPage(plan: SweepPlan, from: number): { plan: SweepPlan; next: number | null } {
+  let bytes = 0;
+  let end = from;
+  while (end < plan.nodes.length) {
+    bytes += JSON.stringify(plan.nodes[end]).length;
+    if (bytes > PLAN_PAGE_BYTES && end > from) break;
+    end += 1;
+  }
+  return { plan: { ...plan, nodes: plan.nodes.slice(from, end) }, next: end < plan.nodes.length ? end : null };
 }
 
 // Often enough for the workflow's one-minute heartbeat timeout, rarely enough to cost nothing.

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { sweepPlan, type Dag, type SweepPlan } from '../../core/dag.js';
 import type { NodeActivityResult } from '../../core/node-io.js';
-import { dagProblems, SweepState } from '../../core/schedule.js';
+import { dagProblems, MAX_RUNNING, SweepState } from '../../core/schedule.js';
 import { testDag, type TestNodeSpec } from '../helpers/dags.js';
 
 const T = '2024-01-01T00:00:00.000Z';
@@ -64,6 +64,23 @@ describe('SweepState', () => {
     state.succeed('p1', result('p1'), T);
     state.succeed('t1', result('t1'), T);
     expect(ids(state.ready())).toEqual(['p3', 't2']);
+  });
+
+  it(`runs at most ${MAX_RUNNING} nodes at once, however wide the Dag`, () => {
+    const state = new SweepState(
+      plan(
+        testDag(
+          's',
+          Array.from({ length: MAX_RUNNING + 20 }, (_, i) => ({ id: `n${i}` })),
+        ),
+      ),
+    );
+    const first = state.ready();
+    expect(first).toHaveLength(MAX_RUNNING);
+    for (const node of first) state.start(node.id, T);
+    expect(state.ready()).toEqual([]);
+    state.succeed('n0', result('n0'), T);
+    expect(ids(state.ready())).toEqual([`n${MAX_RUNNING}`]);
   });
 
   it('skips every node downstream of a failure and nothing else', () => {
