@@ -19,10 +19,10 @@ import { startSweep } from '../client/sweeps.js';
 import { cachedWorkflowBundle, installRuntime, startWorkers } from '../client/workers.js';
 import type { Row } from './row.js';
 
-const noop: NodeRunner<NodeKind> = async () => ({});
-const runners = Object.fromEntries(NODE_KINDS.map((kind) => [kind, noop])) as RunnerRegistry;
+export const noop: NodeRunner<NodeKind> = async () => ({});
+export const runners = Object.fromEntries(NODE_KINDS.map((kind) => [kind, noop])) as RunnerRegistry;
 
-function node(sweep: string, id: string, kind: NodeKind, dependsOn: string[], extra: Record<string, unknown> = {}): DagNode {
+export function node(sweep: string, id: string, kind: NodeKind, dependsOn: string[], extra: Record<string, unknown> = {}): DagNode {
   return {
     id,
     kind,
@@ -35,7 +35,7 @@ function node(sweep: string, id: string, kind: NodeKind, dependsOn: string[], ex
   };
 }
 
-function dag(sweep: string, nodes: DagNode[]): Dag {
+export function dag(sweep: string, nodes: DagNode[]): Dag {
   const retry = {
     maximumAttempts: 3,
     initialIntervalSeconds: 1,

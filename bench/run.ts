@@ -1,5 +1,5 @@
-// `npm run bench [-- NAME ...]`: runs the benchmark modules (all, or the named ones) and
-// prints one table. A module exports `bench(): Promise<Row[]>`; add yours to BENCHES.
+// `npm run bench [-- NAME ...]`: runs the benchmark modules (all but the opt-in ones, or the
+// named ones) and prints one table. A module exports `bench(): Promise<Row[]>`; add yours to BENCHES.
 import { formatTable } from '../client/text-table.js';
 import type { Row } from './row.js';
 
@@ -10,7 +10,11 @@ const BENCHES: Record<string, () => Promise<{ bench(): Promise<Row[]> }>> = {
   score: () => import('./score.js'),
   train: () => import('./train.js'),
   native: () => import('./native.js'),
+  scale: () => import('./scale.js'),
 };
+
+/** Run only when named: they take many minutes. */
+const OPT_IN = new Set(['scale']);
 
 function formatValue(value: number): string {
   if (!Number.isFinite(value)) return String(value);
@@ -21,7 +25,7 @@ function formatValue(value: number): string {
 async function main(selected: string[]): Promise<void> {
   const unknown = selected.filter((name) => !(name in BENCHES));
   if (unknown.length > 0) throw new Error(`unknown bench ${unknown.join(', ')}; available: ${Object.keys(BENCHES).join(', ')}`);
-  const names = selected.length > 0 ? selected : Object.keys(BENCHES);
+  const names = selected.length > 0 ? selected : Object.keys(BENCHES).filter((name) => !OPT_IN.has(name));
   const rows: string[][] = [];
   for (const name of names) {
     console.error(`bench ${name} ...`);
