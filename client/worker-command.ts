@@ -1,8 +1,8 @@
 // `sweep worker` (and `tsx worker.ts`): parse the flags, connect, serve the chosen task
 // queues (by default what the host can do) until SIGINT/SIGTERM.
+import { join, resolve } from 'node:path';
 import type { LogLevel } from '@temporalio/common';
 import type { TaskQueue } from '../core/dag.js';
-import { join, resolve } from 'node:path';
 import { UsageError, UserError } from '../core/errors.js';
 import { REPO_ROOT } from '../activities/engine/code-version.js';
 import { sweepHome } from '../activities/engine/store.js';
@@ -163,10 +163,21 @@ function slurmJob(values: Record<string, string | boolean | undefined>, grace: n
   const args = ['worker'];
   const queues = typeof values.queues === 'string' ? parseQueues(values.queues).join(',') : gpus ? 'cpu,gpu' : undefined;
   if (queues) args.push('--queues', queues);
-  for (const flag of ['cpu-slots', 'gpu-slots', 'backend', 'data-roots'] as const) {
+  for (const flag of ['cpu-slots', 'gpu-slots', 'backend'] as const) {
     const value = values[flag];
     if (typeof value === 'string') args.push(`--${flag}`, value);
   }
+  // The job starts in the checkout: paths relative to this shell must not change meaning.
+  const roots = values['data-roots'];
+  if (typeof roots === 'string')
+    args.push(
+      '--data-roots',
+      roots
+        .split(':')
+        .filter(Boolean)
+        .map((root) => resolve(root))
+        .join(':'),
+    );
   if (values['no-workflows']) args.push('--no-workflows');
   args.push('--grace', String(grace));
   const str = (name: string) => (typeof values[name] === 'string' ? values[name] : undefined);
