@@ -13,7 +13,7 @@ import {
 } from '@temporalio/client';
 import type { Dag, DagRef, TrainParams } from '../core/dag.js';
 import { NotFoundError } from '../core/errors.js';
-import type { NodeProgress, SweepInput, SweepResult } from '../core/node-io.js';
+import type { NodeOutcome, NodeProgress, SweepInput, SweepResult } from '../core/node-io.js';
 import type { TrainingProgress } from '../core/training-progress.js';
 import { DagStore } from '../activities/engine/dags.js';
 import { ArtifactStore, sweepHome, type Manifest } from '../activities/engine/store.js';
@@ -117,13 +117,16 @@ export async function resumeSweep(client: Client, id: string, scope: SweepScope 
   return { mode: 'new-run', handle, runId, nodes: dag.nodes.length };
 }
 
+/** What reads a run's history: a Client, or the WorkflowClient of a handle. */
+type HistoryReader = Pick<Client, 'workflowService'> & { options: { namespace: string } };
+
 /** The Dag a run was started with: the reference in the input of its first history event. */
-export async function dagOfRun(client: Client, workflowId: string, runId: string, home?: string): Promise<Dag> {
+export async function dagOfRun(client: HistoryReader, workflowId: string, runId: string, home?: string): Promise<Dag> {
   return dagStore(home).get(await dagRefOfRun(client, workflowId, runId));
 }
 
 /** The reference to the Dag a run was started with. */
-export async function dagRefOfRun(client: Client, workflowId: string, runId: string): Promise<DagRef> {
+export async function dagRefOfRun(client: HistoryReader, workflowId: string, runId: string): Promise<DagRef> {
   const page = await client.workflowService.getWorkflowExecutionHistory({
     namespace: client.options.namespace,
     execution: { workflowId, runId },
@@ -170,7 +173,8 @@ export async function describeSweep(client: Client, id: string, scope: SweepScop
     const dag = await dagOfRun(client, workflowId, description.runId);
     report.trainings = Object.fromEntries(await queryTrainings(client.workflow, workflowId, dag, report.progress, 3_000));
   }
-  if (report.status === 'COMPLETED') report.result = await withSummaries(await handle.result());
+  if (report.status === 'COMPLETED')
+    report.result = await fullResult(await handle.result(), () => dagOfRun(client, workflowId, description.runId, scope.home));
   return report;
 }
 
@@ -270,7 +274,26 @@ export async function followSweep(
     await inFlight?.promise;
   };
   const [outcome] = await Promise.all([result, poll()]);
-  return withSummaries(outcome);
+  return fullResult(outcome, async () => dag ?? dagOfRun(handle.client, handle.workflowId, (await latest.describe()).runId));
+}
+
+/** A sweep's result with every node's outcome and summary (see expandResult, withSummaries). */
+async function fullResult(result: SweepResult, dagOf: () => Promise<Dag>): Promise<SweepResult> {
+  return withSummaries(result.done ? expandResult(result, await dagOf()) : result);
+}
+
+/** A large sweep returns its done nodes compactly (SweepResult.done): every node's outcome, in the Dag's order. */
+export function expandResult(result: SweepResult, dag: Dag): SweepResult {
+  const { roots, done } = result.done ?? { roots: [], done: {} };
+  const others = new Map(result.nodes.map((node) => [node.id, node]));
+  const nodes = dag.nodes.flatMap((node): NodeOutcome[] => {
+    const compact = done[node.id];
+    if (!compact) return others.has(node.id) ? [others.get(node.id)!] : [];
+    const [hash, root, attempts, cacheHit] = compact;
+    const artifact = { uri: `${roots[root]}/${node.kind}/${node.cacheKey}`, hash, cacheKey: node.cacheKey };
+    return [{ id: node.id, kind: node.kind, status: 'done', cacheHit: cacheHit === 1, attempts, artifact }];
+  });
+  return { sweep: result.sweep, nodes, failures: result.failures };
 }
 
 /**

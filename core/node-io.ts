@@ -107,4 +107,10 @@ export interface SweepResult {
   sweep: string;
   nodes: NodeOutcome[];
   failures: { id: string; error: string }[];
+  /**
+   * Set when every node's outcome would not fit one payload (a sweep of thousands of
+   * nodes): the done nodes in CarriedState's compact form, and `nodes` lists the others. The
+   * client expands it with the Dag (client/sweeps.ts).
+   */
+  done?: Pick<CarriedState, 'roots' | 'done'>;
 }

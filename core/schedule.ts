@@ -51,6 +51,9 @@ function findCycle(dag: Pick<SweepPlan, 'nodes'>): string[] | undefined {
   return undefined;
 }
 
+/** A sweep's result in full up to this size; Temporal refuses payloads over 2 MB. */
+const RESULT_BYTES = 1024 * 1024;
+
 /**
  * Nodes one sweep runs at once, whatever its limits say: Temporal fails a workflow task that
  * leaves a workflow with more than 2,000 pending activities or child workflows, or whose
@@ -272,15 +275,21 @@ export class SweepState {
     return parts.join(' · ');
   }
 
-  /** Nodes restored from an earlier run carry no summary: it is in their artifact's manifest. */
-  result(): SweepResult {
+  /**
+   * Every node's outcome; nodes restored from an earlier run carry no summary (it is in their
+   * artifact's manifest). Past `maxBytes` of JSON the done nodes go in compact form (`done`).
+   */
+  result(maxBytes = RESULT_BYTES): SweepResult {
     const nodes: NodeOutcome[] = this.snapshot().map((p) => {
       const result = this.results.get(p.id);
       if (!result || p.status !== 'done') return p;
       return this.restored.has(p.id) ? { ...p, artifact: result.artifact } : { ...p, artifact: result.artifact, summary: result.summary };
     });
     const failures = nodes.filter((n) => n.status === 'failed').map((n) => ({ id: n.id, error: n.error ?? 'failed' }));
-    return { sweep: this.dag.sweep, nodes, failures };
+    const full = { sweep: this.dag.sweep, nodes, failures };
+    if (JSON.stringify(full).length <= maxBytes) return full;
+    const { roots, done } = this.carry({});
+    return { ...full, nodes: nodes.filter((n) => n.status !== 'done'), done: { roots, done } };
   }
 
   /**

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { sweepPlan, type Dag, type SweepPlan } from '../../core/dag.js';
 import type { NodeActivityResult } from '../../core/node-io.js';
 import { dagProblems, MAX_RUNNING, SweepState } from '../../core/schedule.js';
+import { expandResult } from '../../client/sweeps.js';
 import { testDag, type TestNodeSpec } from '../helpers/dags.js';
 
 const T = '2024-01-01T00:00:00.000Z';
@@ -157,6 +158,30 @@ describe('SweepState', () => {
       artifact: stored('a', 'generate').artifact,
     });
     expect(next.resetFailed()).toEqual(['b', 'd']);
+  });
+
+  it('returns the done nodes compactly past a size, and the client expands them to the same outcomes', () => {
+    const dag = testDag('s', DIAMOND);
+    const state = new SweepState(plan(dag));
+    const stored = (id: string) => {
+      const node = dag.nodes.find((n) => n.id === id)!;
+      return { ...result(id), artifact: { uri: `file:///store/${node.kind}/${node.cacheKey}`, hash: `h-${id}`, cacheKey: node.cacheKey } };
+    };
+    for (const id of ['a', 'e']) state.start(id, T);
+    state.succeed('a', stored('a'), T);
+    state.succeed('e', { ...stored('e'), cacheHit: true }, T);
+    state.start('b', T);
+    state.fail('b', 'boom', 1, T);
+    const compact = state.result(300);
+    expect(compact.nodes.map((n) => n.id)).toEqual(['b', 'c', 'd']);
+    expect(compact.done).toEqual({ roots: ['file:///store'], done: { a: ['h-a', 0, 1, 0], e: ['h-e', 0, 1, 1] } });
+    // What the compact form leaves out: timestamps and summaries (the client reads those from the manifests).
+    const full = state.result();
+    expect(full.done).toBeUndefined();
+    const withoutTimes = full.nodes.map(({ startedAt: _s, finishedAt: _f, summary: _m, ...n }) =>
+      n.status === 'done' ? n : full.nodes.find((m) => m.id === n.id),
+    );
+    expect(expandResult(compact, dag)).toEqual({ ...full, nodes: withoutTimes });
   });
 
   it('describes what runs for the Temporal UI', () => {
