@@ -25,7 +25,7 @@ export interface SweepInput {
   dag: DagRef;
   /** Set by the run this one continues (continue-as-new). */
   carried?: CarriedState;
-  /** When a run continues as new; by default Temporal's suggestion or HISTORY_LIMIT, whichever comes first. */
+  /** When a run continues as new; by default Temporal's suggestion or HISTORY_LIMIT (workflows/sweep.ts), whichever comes first. */
   historyLimit?: HistoryLimit;
 }
 
@@ -48,7 +48,7 @@ export interface CarriedState {
   failed: Record<string, [error: string, attempts: number | null]>;
   /** How often a node's artifact was lost (only nodes lost at least once). */
   losses: Record<string, number>;
-  /** Trainings running at the boundary: node id -> run id of the training workflow, to attach to. */
+  /** Trainings running at the boundary: node id -> run id of the training workflow to attach to ('' = its latest run). */
   trainings: Record<string, string>;
 }
 

@@ -65,7 +65,7 @@ const MAX_LOSSES = 3;
  * it, whichever comes first: a fifth of the hard limits, with room for the running nodes
  * that still settle while the run drains.
  */
-export const HISTORY_LIMIT: HistoryLimit = { events: 10_000, bytes: 10 * 1024 * 1024 };
+const HISTORY_LIMIT: HistoryLimit = { events: 10_000, bytes: 10 * 1024 * 1024 };
 
 const { planSweep } = proxyActivities<SweepActivities>({
   startToCloseTimeout: '2 minutes',
@@ -152,6 +152,8 @@ export async function sweep(input: SweepInput): Promise<SweepResult> {
           // resubmission): its result counts, and a second training would duplicate it.
           if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
           attached.add(workflowId);
+          trainings.set(node.id, ''); // its run id is not known here: the next run waits for the latest
+          changes += 1;
           return trainingResult({ workflowId });
         },
       ),
@@ -166,7 +168,7 @@ export async function sweep(input: SweepInput): Promise<SweepResult> {
     state.start(id, now());
     trainings.set(id, runId);
     attached.add(workflowId);
-    track(node, trainingResult({ workflowId, runId }));
+    track(node, trainingResult({ workflowId, runId: runId || undefined }));
   }
 
   try {

@@ -2,7 +2,8 @@
 // as new several times. Every node is still done once (one commit per cache key), a training
 // running at the boundary is attached to rather than started again, the progress query and
 // attach-on-resubmit reach the current run, retryFailed after the crossing re-runs what
-// failed, and cancelling the sweep cancels a training a later run attached to.
+// failed, and cancelling the sweep cancels a training a later run attached to. A training a
+// terminated sweep left running is attached to by the next submission, not started again.
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -132,6 +133,31 @@ describe('a sweep across continue-as-new', () => {
       return status.name === 'RUNNING' ? undefined : status.name;
     });
     expect(closed).toBe('CANCELLED');
+    expect(await runsOf(training.workflowId)).toHaveLength(1);
+  });
+
+  it('attaches a resubmitted sweep to a training its terminated run left running', async () => {
+    const name = uniqueName('orphan');
+    const release = join(home, `${name}.release`);
+    const dag = testDag(name, [{ id: 'p' }, { id: 'train/all/AE-l2', kind: 'train', deps: ['p'], params: { waitForFile: release } }]);
+    const first = await startSweep(client, dag, engine.scope);
+    const training = client.workflow.getHandle(trainingWorkflowId(first.handle.workflowId, MODEL));
+    await waitFor('the training to start', async () =>
+      (await training.describe().catch(() => undefined))?.status.name === 'RUNNING' ? true : undefined,
+    );
+    await first.handle.terminate('test: a sweep ended from the UI');
+    expect((await training.describe()).status.name).toBe('RUNNING');
+
+    const second = await startSweep(client, dag, engine.scope);
+    expect(second.attached).toBe(false);
+    await waitFor('the new run to wait for the running training', async () => {
+      const { raw } = await second.handle.describe();
+      return raw.pendingActivities?.some((a) => a.activityType?.name === 'trainingResult') ? true : undefined;
+    });
+    await writeFile(release, '');
+    const result = await second.handle.result();
+    expect(result.failures).toEqual([]);
+    expect(result.nodes.find((n) => n.id === 'train/all/AE-l2')).toMatchObject({ status: 'done', cacheHit: false });
     expect(await runsOf(training.workflowId)).toHaveLength(1);
   });
 });
