@@ -5,16 +5,9 @@
 // run's history (events and bytes, against Temporal's 51,200 / 50 MB) and the peak RSS of
 // this process, which holds the client and the workers. Opt-in (`npm run bench -- scale`):
 // it takes minutes.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
 import type { Dag, DagNode } from '../core/dag.js';
-import { startTestServer } from '../client/server.js';
 import { startSweep } from '../client/sweeps.js';
-import { cachedWorkflowBundle, installRuntime, startWorkers } from '../client/workers.js';
-import { dag, node, runners } from './engine.js';
+import { dag, node, withNoopEngine } from './engine.js';
 import type { Row } from './row.js';
 
 const SAMPLES = 100;
@@ -40,26 +33,11 @@ function bigSweep(sweep: string): Dag {
   return dag(sweep, nodes);
 }
 
-export async function bench(): Promise<Row[]> {
-  const home = await mkdtemp(join(tmpdir(), 'sweep-bench-scale-'));
-  const server = await startTestServer();
-  installRuntime('ERROR');
-  const connection = await NativeConnection.connect({ address: server.address });
-  const client = new Client({ connection: await Connection.connect({ address: server.address }) });
-  const workers = await startWorkers({
-    connection,
-    queues: ['cpu', 'gpu'],
-    cpuSlots: 64,
-    gpuSlots: 64,
-    runners,
-    home,
-    project: 'bench',
-    workflowBundlePath: await cachedWorkflowBundle(),
-  });
-  try {
+export function bench(): Promise<Row[]> {
+  return withNoopEngine(async ({ client, scope }) => {
     const graph = bigSweep('scale-10k');
     const started = performance.now();
-    const { handle } = await startSweep(client, graph, { home, project: 'bench' });
+    const { handle } = await startSweep(client, graph, scope);
     const result = await handle.result();
     const ms = performance.now() - started;
     if (result.failures.length > 0) throw new Error(`bench sweep failed: ${JSON.stringify(result.failures.slice(0, 3))}`);
@@ -81,11 +59,5 @@ export async function bench(): Promise<Row[]> {
       { name: 'largest run: history size', value: bytes / 2 ** 20, unit: 'MiB', note: 'Temporal closes at 50' },
       { name: 'peak RSS of client + workers', value: process.resourceUsage().maxRSS / 1024, unit: 'MiB' },
     ];
-  } finally {
-    await workers.shutdown();
-    await connection.close();
-    await client.connection.close();
-    await server.stop();
-    await rm(home, { recursive: true, force: true });
-  }
+  });
 }
