@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { edit, lineOf, SMALL } from '../definitions/fixture.js';
 import { startSweepCli, sweepCli } from '../helpers/cli.js';
-import { startTestEngine, tempHome, tempHomeWithBundle, testDag, testProject, uniqueName, type TestEngine } from '../helpers/engine.js';
+import { startTestEngine, tempHomeWithBundle, testDag, uniqueName, type TestEngine } from '../helpers/engine.js';
 import { testRunners } from '../helpers/runners.js';
 import { removeTempDirs, tempDir } from '../helpers/temp.js';
 import { writeRootFiles } from '../helpers/root-files.js';
@@ -247,17 +247,16 @@ describe('sweep cancel', () => {
   afterAll(() => engine?.close());
 
   it('cancels a sweep, and a `sweep resume` watching it says so in one line and exits with 1', async () => {
-    engine = await startTestEngine(await tempHome(), { runners: testRunners });
+    engine = await startTestEngine(await tempHomeWithBundle(), { runners: testRunners });
     const name = uniqueName('cancel');
-    const id = `sweep/${name}`;
+    const id = `${engine.scope.project}/sweep/${name}`;
     await engine.start(testDag(name, [{ id: 'wait', params: { waitForFile: join(dir, 'never') } }]));
-    // `sweep resume` attaches to the live sweep and follows it as `sweep run` does; its own
-    // workers poll queues of their own, so the test engine keeps running the node.
-    const watcher = startSweepCli(['resume', name], {
-      env: { SWEEP_HOME: await tempHomeWithBundle(), SWEEP_PROJECT: testProject() },
-    });
+    // `sweep resume` attaches to the live sweep (same store and project) and follows it as
+    // `sweep run` does; the node waits for a file that never comes, whichever worker has it.
+    const scope = { cwd: dir, env: { SWEEP_HOME: engine.scope.home, SWEEP_PROJECT: engine.scope.project } };
+    const watcher = startSweepCli(['resume', name], scope);
     await watcher.stderrContains('progress: preselect 0/1');
-    const cancel = await sweep('cancel', name);
+    const cancel = await sweepCli(['cancel', name], scope);
     expect(cancel).toEqual({ code: 0, stdout: `cancellation requested for ${id}\n`, stderr: '' });
     const watched = await watcher.done;
     expect(watched.code).toBe(1);

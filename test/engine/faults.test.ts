@@ -68,6 +68,7 @@ describe('fault injection', () => {
       model: 'AE-l3',
       architecture: 'AE',
       latentDim: 3,
+      axes: {},
       background: 'all',
       samples: ['bkgA', 'bkgB'],
       features: FEATURES,

@@ -75,6 +75,7 @@ function hostDag(sweep: string, epochs: number): Dag {
     model: 'AE-l3',
     architecture: 'AE',
     latentDim: 3,
+    axes: {},
     background: 'all',
     samples: ['bkgA', 'bkgB'],
     features: FEATURES,
