@@ -81,11 +81,24 @@ const { trainingResult } = proxyActivities<SweepActivities>({
 });
 
 export async function sweep(input: SweepInput): Promise<SweepResult> {
+  // Handlers come first, before the plan loads: Temporal rejects an update that finds no
+  // handler at the end of the activation it arrives in, and after a continue-as-new a
+  // retryFailed sent to the previous run lands in this run's first activation.
+  let ready: SweepState | undefined;
+  let changes = 0; // bumped whenever a node settles or an update resets nodes, to wake the scheduling loop
+  setHandler(progressQuery, () => ready?.snapshot() ?? []);
+  setHandler(retryFailedUpdate, async () => {
+    await condition(() => ready !== undefined);
+    const reset = ready!.resetFailed();
+    changes += 1;
+    return reset;
+  });
   const dag = await loadPlan(input);
   const problems = dagProblems(dag);
   if (problems.length > 0) throw ApplicationFailure.nonRetryable(`invalid DAG: ${problems.join('; ')}`, 'InvalidDag');
 
   const state = new SweepState(dag, input.carried);
+  ready = state;
   const project = projectOfQueue(workflowInfo().taskQueue);
   const limit = input.historyLimit ?? HISTORY_LIMIT;
   /** Running trainings whose workflow has started: node id -> run id (carried across continue-as-new). */
@@ -95,14 +108,6 @@ export async function sweep(input: SweepInput): Promise<SweepResult> {
   // Nodes settled by this run: a run continues as new only after some progress of its own,
   // so a bound below what planning alone writes cannot make runs hand over forever.
   let settled = 0;
-  // Bumped whenever a node settles or an update resets nodes, to wake the scheduling loop.
-  let changes = 0;
-  setHandler(progressQuery, () => state.snapshot());
-  setHandler(retryFailedUpdate, () => {
-    const reset = state.resetFailed();
-    changes += 1;
-    return reset;
-  });
   upsertSearchAttributes([
     { key: SweepName, value: dag.sweep },
     { key: Stage, value: 'running' },
