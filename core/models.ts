@@ -1,12 +1,28 @@
 // What a model is called and which models exist: rules shared by the sweep language, the
 // workflows (training ids), the node kinds and the tables. Pure.
 
+/** The autoencoders: the axis of the model matrix, each with a latent dimension. */
 export const ARCHITECTURES = ['AE', 'VAE', 'DVAE'] as const;
 export type Architecture = (typeof ARCHITECTURES)[number];
 
+/**
+ * The supervised baselines (models.supervised): a neural-network classifier trained with the
+ * project's training loop, and XGBoost's gradient-boosted trees. They know the signal they
+ * are trained on and have no latent space.
+ */
+export const SUPERVISED_ARCHITECTURES = ['DNN', 'BDT'] as const;
+export type SupervisedArchitecture = (typeof SUPERVISED_ARCHITECTURES)[number];
+
+/** Every kind of model a train node makes. */
+export type ModelArchitecture = Architecture | SupervisedArchitecture;
+
+export function isSupervised(architecture: ModelArchitecture): architecture is SupervisedArchitecture {
+  return (SUPERVISED_ARCHITECTURES as readonly string[]).includes(architecture);
+}
+
 /** The variational models sample their latent point and add a KL term to the loss. */
-export function isVariational(architecture: Architecture): boolean {
-  return architecture !== 'AE';
+export function isVariational(architecture: ModelArchitecture): boolean {
+  return architecture === 'VAE' || architecture === 'DVAE';
 }
 
 /** `AE-l3`: architecture and latent dimension, the model's name inside one training set. */
@@ -24,11 +40,17 @@ export function latentDimProblem(architecture: Architecture, latentDim: number):
   return `${architecture} needs latentDim >= ${min} (its Dirichlet latent space is a simplex, undefined for one dimension)`;
 }
 
-/** Matrix order for every table and page: training set, then AE, VAE, DVAE, then latent dimension. */
-export function compareModels(a: { architecture: string; latentDim: number; background: string }, b: typeof a): number {
+const TABLE_ORDER: readonly string[] = [...ARCHITECTURES, ...SUPERVISED_ARCHITECTURES];
+
+/**
+ * Matrix order for every table and page: training set, then AE, VAE, DVAE, DNN, BDT, then
+ * latent dimension, then name (the supervised models of one kind differ by name only).
+ */
+export function compareModels(a: { architecture: string; latentDim: number; background: string; model?: string }, b: typeof a): number {
   return (
     a.background.localeCompare(b.background) ||
-    ARCHITECTURES.indexOf(a.architecture as Architecture) - ARCHITECTURES.indexOf(b.architecture as Architecture) ||
-    a.latentDim - b.latentDim
+    TABLE_ORDER.indexOf(a.architecture) - TABLE_ORDER.indexOf(b.architecture) ||
+    a.latentDim - b.latentDim ||
+    (a.model ?? '').localeCompare(b.model ?? '')
   );
 }
