@@ -6,7 +6,7 @@
 export const NODE_KINDS = ['generate', 'preselect', 'fitScaler', 'train', 'score', 'scan', 'report'] as const;
 export type NodeKind = (typeof NODE_KINDS)[number];
 
-import type { Architecture } from './models.js';
+import type { ModelArchitecture } from './models.js';
 
 export type TaskQueue = 'cpu' | 'gpu';
 
@@ -112,29 +112,49 @@ export interface RetrySettings {
   heartbeatTimeoutSeconds: number;
 }
 
+/** XGBoost's settings as the definition names them (supervised.bdt; seeds/002). */
+export interface BdtSettings {
+  trees: number;
+  maxDepth: number;
+  learningRate: number;
+  subsample: number;
+}
+
+/** A supervised model's signal classes in output order (class 0, the background, is implied). */
+export interface SupervisedParams {
+  /** One class: a binary classifier; several: a multiclass DNN. */
+  classes: { name: string; samples: string[] }[];
+  /** BDT only. */
+  bdt?: BdtSettings;
+}
+
 export interface TrainParams {
   model: string;
-  architecture: Architecture;
+  architecture: ModelArchitecture;
+  /** An autoencoder's latent dimension; 0 for a supervised model. */
   latentDim: number;
   background: string;
+  /** The samples it trains on: background, and a supervised model's signal points. */
   samples: string[];
   features: string[];
   training: TrainingSettings;
+  /** Supervised models only. */
+  supervised?: SupervisedParams;
 }
 
 export interface ScoreParams {
   model: string;
-  architecture: Architecture;
+  architecture: ModelArchitecture;
   latentDim: number;
   background: string;
 }
 
 export interface ScanParams {
   model: string;
-  architecture: Architecture;
+  architecture: ModelArchitecture;
   latentDim: number;
   background: string;
-  /** `mse`, or `latent:<i>` to scan a latent coordinate (thesis 7.4). */
+  /** `mse`, or `latent:<i>` to scan a latent coordinate (thesis 7.4); `output` for a supervised model. */
   score: string;
   punziA: number;
   quantiles: [number, number];
@@ -182,7 +202,7 @@ export interface Dag {
 /** The model a train node makes, as workflow ids, search attributes and tables name it. */
 export interface ModelLabels {
   model: string;
-  architecture: Architecture;
+  architecture: ModelArchitecture;
   latentDim: number;
   background: string;
 }

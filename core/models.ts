@@ -16,6 +16,9 @@ export type SupervisedArchitecture = (typeof SUPERVISED_ARCHITECTURES)[number];
 /** Every kind of model a train node makes. */
 export type ModelArchitecture = Architecture | SupervisedArchitecture;
 
+/** What a supervised model's scan cuts on (scan.score of its scan node): its output, as log-odds of signal. */
+export const SUPERVISED_SCORE = 'output';
+
 export function isSupervised(architecture: ModelArchitecture): architecture is SupervisedArchitecture {
   return (SUPERVISED_ARCHITECTURES as readonly string[]).includes(architecture);
 }
@@ -25,8 +28,15 @@ export function isVariational(architecture: ModelArchitecture): boolean {
   return architecture === 'VAE' || architecture === 'DVAE';
 }
 
-/** `AE-l3`: architecture and latent dimension, the model's name inside one training set. */
-export function modelId(model: { architecture: Architecture; latentDim: number }): string {
+/**
+ * The model's name inside one training set: `AE-l3` (architecture and latent dimension) for
+ * an autoencoder; a supervised model's own name (definitions/supervised.ts), e.g. `DNN-light`.
+ */
+export function modelId(model: { architecture: ModelArchitecture; latentDim: number; model?: string }): string {
+  if (isSupervised(model.architecture)) {
+    if (model.model === undefined) throw new Error(`modelId: the ${model.architecture} model needs its name`);
+    return model.model;
+  }
   return `${model.architecture}-l${model.latentDim}`;
 }
 

@@ -14,12 +14,13 @@ import {
   type TaskQueue,
   type TrainingSettings,
 } from '../core/dag.js';
-import { modelId } from '../core/models.js';
+import { modelId, SUPERVISED_SCORE } from '../core/models.js';
 import { ALL_BACKGROUND, expandModels, hasSeveralSets, modelName } from './matrix.js';
 import { DEFAULT_RETRY, PRESETS } from './presets.js';
 import { expandSignals, signalFile } from './signals.js';
 import { expandCut } from './cuts.js';
 import { CPU_KINDS, fileEntries, type FileSampleSpec, type Spec } from './spec.js';
+import { resolveSupervised } from './supervised.js';
 
 /** The files each `file` entry of a definition names, with their content hashes (client/inputs.ts finds them). */
 export type InputFiles = ReadonlyMap<string, readonly InputFile[]>;
@@ -168,9 +169,12 @@ export function compile(spec: Spec, options: CompileOptions): Dag {
   }
 
   const models = expandModels(spec.models).models;
+  const supervised = resolveSupervised(spec, expandSignals(spec.samples.signal)).models;
   const severalSets = hasSeveralSets(models);
   const setSamples = (set: string) => (set === ALL_BACKGROUND ? background.map((b) => b.name) : spec.trainingSets[set]);
-  for (const set of new Set(models.map((m) => m.background))) {
+  // The supervised models learn all the background, scaled like it.
+  const sets = new Set([...models.map((m) => m.background), ...(supervised.length > 0 ? [ALL_BACKGROUND] : [])]);
+  for (const set of sets) {
     const members = setSamples(set);
     add(
       'fitScaler',
@@ -217,6 +221,46 @@ export function compile(spec: Spec, options: CompileOptions): Dag {
     lastStage.push(`train/${suffix}`, `scan/${suffix}`);
   }
 
+  const scanSettings = { punziA: spec.scan.punziA, quantiles: spec.scan.quantiles, steps: spec.scan.steps };
+  for (const { name: model, architecture, classes } of supervised) {
+    const suffix = `${ALL_BACKGROUND}/${model}`;
+    const members = setSamples(ALL_BACKGROUND);
+    const signals = classes.flatMap((c) => c.samples);
+    const base = { model, architecture, latentDim: 0, background: ALL_BACKGROUND };
+    modelNames.push(model);
+    const { hiddenLayers, learningRate, epochs } = spec.supervised.dnn;
+    const settings = trainingSettings(spec, deriveSeed(spec.seed, `train/${suffix}`));
+    add(
+      'train',
+      `train/${suffix}`,
+      [`fitScaler/${ALL_BACKGROUND}`, ...[...members, ...signals].map(preselectId)],
+      {
+        ...base,
+        samples: [...members, ...signals],
+        features: spec.features,
+        // The DNN runs the training loop with its own layers, learning rate and epochs; the BDT uses the seed alone.
+        training: architecture === 'DNN' ? { ...settings, hiddenLayers, learningRate, epochs } : settings,
+        supervised: { classes, ...(architecture === 'BDT' && { bdt: spec.supervised.bdt }) },
+      },
+      `train ${architecture} on ${classes.map((c) => c.samples.length).join(' + ')} signal point(s) against ${ALL_BACKGROUND}`,
+    );
+    add(
+      'score',
+      `score/${suffix}`,
+      [`train/${suffix}`, `fitScaler/${ALL_BACKGROUND}`, ...allPreselects],
+      base,
+      `score ${allPreselects.length} samples with ${model}`,
+    );
+    add(
+      'scan',
+      `scan/${suffix}`,
+      [`score/${suffix}`, ...signalPreselects],
+      { ...base, score: SUPERVISED_SCORE, ...scanSettings },
+      `scan the output of ${model} for ${signal.length} signals`,
+    );
+    lastStage.push(`train/${suffix}`, `scan/${suffix}`);
+  }
+
   add(
     'report',
     'report',
@@ -227,7 +271,7 @@ export function compile(spec: Spec, options: CompileOptions): Dag {
       examples: Object.entries(spec.samples.signal.examples).map(([name, p]) => ({ name, mChi1: p.m_chi1, mHprime: p.m_hprime })),
       heatmapModel: spec.report.heatmapModel ?? modelNames[0],
     },
-    `report of ${spec.name}: ${models.length} models, ${signal.length} signals`,
+    `report of ${spec.name}: ${models.length + supervised.length} models, ${signal.length} signals`,
   );
 
   // Grouped by kind in pipeline order, which is also a topological order.

@@ -1,7 +1,7 @@
 // Model matrix expansion, CI style: product over the axes, minus `exclude`, plus `include`.
 // Shared by the loader (which reports entries that do nothing) and the compiler.
 import { ARCHITECTURES, modelId, type Architecture } from '../core/models.js';
-import type { ModelSelector, ModelsSpec } from './spec.js';
+import type { ModelMatrixSpec, ModelSelector } from './spec.js';
 
 /** The training set every definition has: all background samples. */
 export const ALL_BACKGROUND = 'all';
@@ -44,7 +44,7 @@ function product(backgrounds: readonly string[], architectures: readonly Archite
 
 const comboKey = (c: ModelCombo) => `${c.background}/${modelId(c)}`;
 
-export function expandModels(spec: ModelsSpec): ModelExpansion {
+export function expandModels(spec: ModelMatrixSpec): ModelExpansion {
   const matrixBackgrounds = spec.matrix?.background ?? [ALL_BACKGROUND];
   const full = spec.matrix ? product(matrixBackgrounds, spec.matrix.architecture, spec.matrix.latentDim) : [];
   const excludesMatchingNothing = spec.exclude.flatMap((selector, index) => (full.some((c) => matches(c, selector)) ? [] : [index]));

@@ -1,8 +1,8 @@
 // The loaded sweep definition: the YAML as the schema (sweep.schema.json) describes it, with
 // the schema's defaults filled in. Presets, derived seeds and matrices are resolved later by
 // compile.ts, so this type mirrors what the user wrote.
-import type { NodeKind, RetrySettings, TaskQueue, TrainingSettings } from '../core/dag.js';
-import type { Architecture } from '../core/models.js';
+import type { BdtSettings, NodeKind, RetrySettings, TaskQueue, TrainingSettings } from '../core/dag.js';
+import type { Architecture, SupervisedArchitecture } from '../core/models.js';
 import type { PresetName } from './presets.js';
 
 export interface GenerateSpec {
@@ -60,10 +60,31 @@ export interface ModelSelector {
   latentDim?: number | number[];
 }
 
-export interface ModelsSpec {
+/** A point of the grid as the definition names it: an example name or a sample name; `all` is the grid. */
+export type PointList = string | string[];
+
+/** One supervised baseline (definitions/supervised.ts resolves it). */
+export interface SupervisedModelSpec {
+  name?: string;
+  architecture: SupervisedArchitecture;
+  signal?: PointList;
+  classes?: Record<string, PointList>;
+}
+
+/** The autoencoders: a matrix, minus `exclude`, plus `include` (matrix.ts). */
+export interface ModelMatrixSpec {
   matrix?: { background: string[]; architecture: Architecture[]; latentDim: number[] };
   exclude: ModelSelector[];
   include: ModelSelector[];
+}
+
+export interface ModelsSpec extends ModelMatrixSpec {
+  supervised: SupervisedModelSpec[];
+}
+
+export interface SupervisedSettings {
+  bdt: BdtSettings;
+  dnn: { hiddenLayers: number[]; learningRate: number; epochs: number };
 }
 
 /** Every TrainingSettings field may override the preset; nested objects field by field. */
@@ -95,6 +116,7 @@ export interface Spec {
   trainingSets: Record<string, string[]>;
   models: ModelsSpec;
   training: TrainingOverrides & { preset: PresetName; retry?: Partial<RetrySettings> };
+  supervised: SupervisedSettings;
   scan: { score: string; punziA: number; quantiles: [number, number]; steps: number };
   report: { heatmapModel?: string };
   execution: {

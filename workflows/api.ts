@@ -38,6 +38,9 @@ export function sweepWorkflowId(sweep: string): string {
   return `sweep/${sweep}`;
 }
 
-export function trainingWorkflowId(sweep: string, params: Pick<TrainParams, 'background' | 'architecture' | 'latentDim'>): string {
+export function trainingWorkflowId(
+  sweep: string,
+  params: Pick<TrainParams, 'background' | 'architecture' | 'latentDim'> & { model?: string },
+): string {
   return `sweep/${sweep}/${params.background}/${modelId(params)}`;
 }

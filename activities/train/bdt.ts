@@ -131,7 +131,13 @@ export async function trainBdt(
 }
 
 /** XGBoost's margin (log-odds; per class with several outputs) of every row of `x`, rows x outputs. */
-export async function predictBdt(modelPath: string, x: Float32Array, features: string[], workDir: string, signal: AbortSignal): Promise<Float32Array> {
+export async function predictBdt(
+  modelPath: string,
+  x: Float32Array,
+  features: string[],
+  workDir: string,
+  signal: AbortSignal,
+): Promise<Float32Array> {
   const rows = x.length / features.length;
   const out = join(workDir, 'bdt-margin.f32');
   const job = { x: await writeFloats(join(workDir, 'bdt-score-x.f32'), x), rows, features, model: modelPath, out };

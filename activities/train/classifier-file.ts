@@ -73,7 +73,12 @@ export function signalLogOdds(margins: Float32Array, outputs: number): Float32Ar
  * Loads the classifier in `modelDir` for scoring. The DNN scores on a tfjs backend (the
  * worker's --backend if it names one); the BDT through XGBoost, with its arrays in `workDir`.
  */
-export async function readClassifier(modelDir: string, backend: BackendSetting | undefined, workDir: string, signal: AbortSignal): Promise<ClassifierModel> {
+export async function readClassifier(
+  modelDir: string,
+  backend: BackendSetting | undefined,
+  workDir: string,
+  signal: AbortSignal,
+): Promise<ClassifierModel> {
   const descriptor = await readClassifierDescriptor(modelDir);
   const { features, outputs } = descriptor;
   if (descriptor.architecture === 'BDT') {

@@ -2,12 +2,19 @@
 // CLI's models.csv): its files, its summary, the heartbeat of a running training, and the
 // model loader. Kept light: the loader (and the scoring kernel) come in only when called.
 import type { BackendSetting, TrainParams } from '../../core/dag.js';
-import type { Architecture } from '../../core/models.js';
+import { isVariational, type ModelArchitecture } from '../../core/models.js';
 import type { Cell } from '../lib/csv.js';
 import type { TrainedModel } from './model-file.js';
+import type { ClassifierModel } from './classifier-file.js';
+import { join } from 'node:path';
 
-/** model/model.json (descriptor) with model/encoder and model/decoder as tfjs Layers models. */
+/**
+ * model/model.json (descriptor) with model/encoder and model/decoder as tfjs Layers models;
+ * a supervised model's files are those of classifier-file.ts.
+ */
 export const MODEL_DIR = 'model';
+/** Supervised models: sample, event and class of every training event (never a held-out one). */
+export const TRAINING_EVENTS_FILE = 'training-events.parquet';
 /** One row per epoch (HistoryRow of trainer.ts). */
 export const HISTORY_FILE = 'history.json';
 /** The summary below, also written as a file for whoever opens the artifact by hand. */
@@ -20,7 +27,7 @@ export type StopReason = 'max-epochs' | 'early-stopping';
 /** What a finished training reports (the node summary). */
 export interface TrainSummary {
   model: string;
-  architecture: Architecture;
+  architecture: ModelArchitecture;
   latentDim: number;
   background: string;
   bestEpoch: number;
@@ -33,6 +40,8 @@ export interface TrainSummary {
   stopReason: StopReason;
   events: number;
   attempts: number;
+  /** Supervised models: how many of the training events are signal. */
+  signalEvents?: number;
 }
 
 /** Heartbeat details of a running training: enough for a retry to know where it stands. */
@@ -64,6 +73,22 @@ export async function loadModel(dir: string, backend?: BackendSetting): Promise<
 }
 
 export type { TrainedModel } from './model-file.js';
+
+/**
+ * Loads the supervised model of a train artifact for scoring (classifier-file.ts); the BDT
+ * runs XGBoost with its arrays in `workDir`.
+ */
+export async function loadClassifier(
+  dir: string,
+  backend: BackendSetting | undefined,
+  workDir: string,
+  signal: AbortSignal,
+): Promise<ClassifierModel> {
+  const { readClassifier } = await import('./classifier-file.js');
+  return readClassifier(join(dir, MODEL_DIR), backend, workDir, signal);
+}
+
+export type { ClassifierModel } from './classifier-file.js';
 
 /** The columns of `--out DIR/models.csv`, in order. */
 export const MODELS_CSV_COLUMNS = [
@@ -99,8 +124,8 @@ export function modelRow({ params, summary = {} }: ModelOutcome): ModelRow {
     best_epoch: num('bestEpoch'),
     val_loss: num('valLoss'),
     val_mse: num('valMse'),
-    // The plain AE has no KL term; an empty cell says "not applicable", not zero.
-    val_kl: params.architecture === 'AE' ? null : num('valKl'),
+    // The AE and the supervised models have no KL term; an empty cell says "not applicable", not zero.
+    val_kl: isVariational(params.architecture) ? num('valKl') : null,
     epochs: num('epochs'),
     seconds: num('seconds'),
     backend: typeof summary.backend === 'string' ? summary.backend : null,

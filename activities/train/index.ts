@@ -7,7 +7,7 @@ import { copyFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../../core/errors.js';
-import { latentDimProblem } from '../../core/models.js';
+import { isSupervised, latentDimProblem, type Architecture } from '../../core/models.js';
 import { trainingSettingsProblems } from '../../definitions/training-settings.js';
 import type { NodeContext, NodeRunner } from '../engine/context.js';
 import { readScaler } from '../fit-scaler/format.js';
@@ -19,7 +19,14 @@ import { Trainer } from './trainer.js';
 
 export const runTrain: NodeRunner<'train'> = async (ctx) => {
   const params = ctx.node.params;
-  checkParams(ctx);
+  if (isSupervised(params.architecture)) {
+    if (!params.supervised)
+      throw new Error(`train node ${ctx.node.id}: a ${params.architecture} without its signal classes (a bug in the DAG compiler)`);
+    const { runSupervised } = await import('./supervised.js');
+    return runSupervised(ctx, { ...params, architecture: params.architecture, supervised: params.supervised });
+  }
+  const architecture = params.architecture;
+  checkParams(ctx, architecture);
   const checkpointPath = join(ctx.workDir, CHECKPOINT_FILE);
   await adoptHeartbeatCheckpoint(ctx.heartbeatDetails, checkpointPath);
   const backend = await useBackend(params.training.backend, ctx.backend);
@@ -28,7 +35,7 @@ export const runTrain: NodeRunner<'train'> = async (ctx) => {
   const log = (message: string) => ctx.log(`${params.model}: ${message}`);
   const config = {
     model: params.model,
-    architecture: params.architecture,
+    architecture,
     latentDim: params.latentDim,
     settings: params.training,
     backend,
@@ -98,10 +105,10 @@ export const runTrain: NodeRunner<'train'> = async (ctx) => {
 };
 
 /** Bad hyperparameters fail the node before anything runs, every problem in one message. */
-function checkParams(ctx: NodeContext<'train'>): void {
+function checkParams(ctx: NodeContext<'train'>, architecture: Architecture): void {
   const params = ctx.node.params;
   const problems = trainingSettingsProblems(params.training);
-  const latent = latentDimProblem(params.architecture, params.latentDim);
+  const latent = latentDimProblem(architecture, params.latentDim);
   if (latent) problems.unshift(`${latent}; exclude it in models.exclude`);
   if (params.features.length === 0) problems.push('features is empty; list the input features');
   if (problems.length > 0) {

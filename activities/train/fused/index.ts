@@ -188,13 +188,7 @@ interface NativeAddon {
 }
 
 function nativeRaw(addon: NativeAddon, spec: EngineSpec): Raw {
-  const ws = addon.create(
-    architectureCode(spec),
-    spec.inputDim,
-    spec.latentDim,
-    Int32Array.from(spec.hiddenLayers),
-    spec.maxRows,
-  );
+  const ws = addon.create(architectureCode(spec), spec.inputDim, spec.latentDim, Int32Array.from(spec.hiddenLayers), spec.maxRows);
   return {
     maxRows: spec.maxRows,
     floats: (n) => new Float32Array(n),
