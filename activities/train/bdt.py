@@ -11,9 +11,8 @@ node can heartbeat; failures go to stderr with exit code 2 (a missing xgboost: e
 import json
 import sys
 
-import numpy as np
-
 try:
+    import numpy as np
     import xgboost as xgb
 except ImportError as err:
     print(f"xgboost cannot be imported: {err}", file=sys.stderr)
