@@ -19,6 +19,7 @@ const RUNNERS: RunnerLoaders = {
   fitScaler: async () => (await import('./fit-scaler/index.js')).runFitScaler,
   train: async () => (await import('./train/index.js')).runTrain,
   score: async () => (await import('./score/index.js')).runScore,
+  ensemble: async () => (await import('./ensemble/index.js')).runEnsemble,
   scan: async () => (await import('./scan/index.js')).runScan,
   report: async () => (await import('./report/index.js')).runReport,
 };
@@ -33,7 +34,16 @@ const CHILD_ENTRY = new URL('./child.ts', import.meta.url);
 /** Every kind runs in a child process of its own (engine/child-process.ts). */
 export function productRunners(): RunnerRegistry {
   const inChild: NodeRunner<NodeKind> = (ctx) => runInChild(CHILD_ENTRY, ctx);
-  return { generate: inChild, preselect: inChild, fitScaler: inChild, train: inChild, score: inChild, scan: inChild, report: inChild };
+  return {
+    generate: inChild,
+    preselect: inChild,
+    fitScaler: inChild,
+    train: inChild,
+    score: inChild,
+    ensemble: inChild,
+    scan: inChild,
+    report: inChild,
+  };
 }
 
 const LOADER_LINE = /^\s*(\w+): async \(\) => \(await import\('([^']+)'\)\)\.\w+,$/gm;

@@ -98,6 +98,7 @@ async function preselectRows(dir: string): Promise<Row[]> {
         },
       ],
       heartbeat: () => undefined,
+      progress: () => undefined,
       signal: new AbortController().signal,
       log: () => undefined,
     };

@@ -30,6 +30,7 @@ function node(sweep: string, id: string, kind: NodeKind, dependsOn: string[], ex
     dependsOn,
     params: extra as unknown as DagNode['params'],
     cacheKey: createHash('sha256').update(`${sweep}/${id}`).digest('hex'),
+    codeVersion: 'bench',
     summary: `${kind} ${id}`,
   };
 }
@@ -94,7 +95,14 @@ async function plainLoop(graph: Dag, store: ArtifactStore, home: string): Promis
     const inputs = Object.fromEntries(
       n.dependsOn.map((d) => [d, { ref: refs.get(d)!.artifact, kind: graph.nodes.find((x) => x.id === d)!.kind }]),
     );
-    const attempt = { attempt: 1, heartbeatDetails: undefined, heartbeat: () => {}, signal: new AbortController().signal, log: () => {} };
+    const attempt = {
+      attempt: 1,
+      heartbeatDetails: undefined,
+      heartbeat: () => {},
+      progress: () => {},
+      signal: new AbortController().signal,
+      log: () => {},
+    };
     refs.set(
       n.id,
       await executeNode(noop, { dag: ref, nodeId: n.id, inputs }, { store, dags, home, dataRoot: home, allowedRoots: [home] }, attempt),
@@ -116,12 +124,13 @@ export async function bench(): Promise<Row[]> {
     gpuSlots: 64,
     runners,
     home,
+    project: 'bench',
     workflowBundlePath: await cachedWorkflowBundle(),
   });
   try {
     const timeSweep = async (graph: Dag) => {
       const started = performance.now();
-      const result = await (await startSweep(client, graph, { home })).handle.result();
+      const result = await (await startSweep(client, graph, { home, project: 'bench' })).handle.result();
       if (result.failures.length > 0) throw new Error(`bench sweep failed: ${JSON.stringify(result.failures)}`);
       return performance.now() - started;
     };

@@ -33,6 +33,8 @@ export async function bench(): Promise<Row[]> {
       model: `all/${model.architecture}-l${model.latentDim}`,
       ...model,
       background: 'all',
+      axes: {},
+      settings: {},
       score: 'mse',
       punziA: 1,
       quantiles: [0.01, 0.99],

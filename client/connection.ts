@@ -1,12 +1,10 @@
 // Where Temporal is and how to reach it, from the environment only (credentials never come
 // from flags, files in the repo, or logs). Without TEMPORAL_ADDRESS the embedded dev server
 // on localhost is used.
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Client, Connection, type TLSConfig } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { ConnectionError } from '../core/errors.js';
-import { sweepHome } from '../activities/engine/store.js';
 
 export const EMBEDDED_ADDRESS = 'localhost:7233';
 
@@ -53,18 +51,6 @@ function readPem(path: string, variable: string): Buffer {
   } catch (err) {
     throw new ConnectionError(`cannot read ${variable}=${path}: ${(err as Error).message}`);
   }
-}
-
-/**
- * Prefix of every task queue this checkout uses: SWEEP_TASK_QUEUE_PREFIX, else none on a
- * named cluster (hosts share one store there), else one per SWEEP_HOME on the embedded dev
- * server, so two checkouts sharing the local server never run each other's nodes against
- * the wrong artifact store.
- */
-export function checkoutQueuePrefix(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.SWEEP_TASK_QUEUE_PREFIX !== undefined) return env.SWEEP_TASK_QUEUE_PREFIX;
-  if (connectionSettings(env).remote) return '';
-  return `${createHash('sha256').update(sweepHome(env)).digest('hex').slice(0, 8)}-`;
 }
 
 /** A description safe to print: address, namespace and whether TLS / an API key are used. */

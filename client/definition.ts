@@ -6,7 +6,7 @@ import { NODE_KINDS, type Dag, type NodeKind } from '../core/dag.js';
 import { UsageError } from '../core/errors.js';
 import { compile, sampleFiles, type InputFiles } from '../definitions/compile.js';
 import type { ColumnCatalog } from '../definitions/cuts.js';
-import { loadSpec } from '../definitions/load.js';
+import { loadSpec, type Override } from '../definitions/load.js';
 import { expandSignals } from '../definitions/signals.js';
 import type { Spec } from '../definitions/spec.js';
 import { inputHashCache } from '../activities/engine/store.js';
@@ -29,14 +29,14 @@ export function parseKind(value: string | undefined, flag = '--until'): NodeKind
  * Loads the definition, finds and hashes its input files (the hash cache lives under
  * SWEEP_HOME), checks the cuts against the columns the samples will have, and compiles.
  */
-export async function loadDag(file: string, until?: NodeKind): Promise<{ spec: Spec; dag: Dag }> {
+export async function loadDag(file: string, until?: NodeKind, overrides: Override[] = []): Promise<{ spec: Spec; dag: Dag }> {
   const allowedRoots = allowedDataRoots(file);
   // Two passes: the first finds the samples and their files (and every problem the YAML alone
   // shows), the second checks the cuts against the columns those samples will have.
-  const first = loadSpec(file, { allowedRoots });
+  const first = loadSpec(file, { allowedRoots, overrides });
   const inputs = await resolveInputs(first, inputHashCache());
   const columns = await sampleColumns(first, inputs);
-  const spec = loadSpec(file, { allowedRoots, columnsOf: (sample) => columns.get(sample) });
+  const spec = loadSpec(file, { allowedRoots, overrides, columnsOf: (sample) => columns.get(sample) });
   const dag = compile(spec, { codeVersions: await codeVersions(), until, inputs });
   return { spec, dag };
 }

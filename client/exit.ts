@@ -1,19 +1,19 @@
 // How every command of this package ends: its exit code once stdout has drained, and for a
-// failure one line per problem when the user can fix it, the stack trace only for a bug.
+// failure one line per problem when the user can fix it, the stack trace only for a bug. A
+// command line the command cannot follow exits with 2 (the shell convention for usage
+// errors), any other mistake of the user with 1.
 import { isUserError } from '../core/errors.js';
-
-/** parseArgs reports unknown options and missing values with these codes. */
-const isParseArgsError = (err: unknown) => String((err as { code?: unknown })?.code).startsWith('ERR_PARSE_ARGS');
 
 export function exitWith(outcome: Promise<number>, prefix: string): void {
   outcome.then(exitAfterFlush, (err: unknown) => {
-    if (isUserError(err) || isParseArgsError(err)) {
-      const messages = (err as { messages?: string[] }).messages ?? [(err as Error).message];
+    if (isUserError(err)) {
+      const messages = (err as { messages?: string[] }).messages ?? [err.message];
       for (const message of messages) console.error(`${prefix}: ${message}`);
-    } else {
-      console.error(`${prefix}: unexpected error (a bug; please report it with the lines below)`);
-      console.error(err);
+      exitAfterFlush(err.code === 'usage' ? 2 : 1);
+      return;
     }
+    console.error(`${prefix}: unexpected error (a bug; please report it with the lines below)`);
+    console.error(err);
     exitAfterFlush(1);
   });
 }

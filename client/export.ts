@@ -1,10 +1,12 @@
 // What `--out DIR` receives when a sweep ends: summary.json (every node: status, attempts,
-// cache hit, artifact paths) and the result tables, each written by one table writer.
+// cache hit, artifact paths), the result tables, each written by one table writer, and a
+// copy of the report in DIR/report/, so the results and the page about them lie together.
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { cp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Dag, TrainParams } from '../core/dag.js';
+import { settingsOf } from '../core/models.js';
 import type { NodeOutcome, SweepResult } from '../core/node-io.js';
 import { toCsv } from '../activities/lib/csv.js';
 import { REPORT_FILE, type ReportSummary } from '../activities/report/format.js';
@@ -102,14 +104,21 @@ const TABLES: Record<string, TableWriter> = {
     const models = dag.nodes
       .filter((n) => n.kind === 'train')
       .map((n) => ({
-        params: n.params as TrainParams,
+        params: { ...(n.params as TrainParams), settings: settingsOf((n.params as TrainParams).training) },
         summary: outcomes.get(n.id)?.status === 'done' ? outcomes.get(n.id)?.summary : undefined,
       }));
     return models.length > 0 ? modelsCsv(models) : undefined;
   },
 };
 
-/** Writes every table the sweep has data for; returns the paths written. */
+/** Where `--out DIR` keeps its copy of the report. */
+export const REPORT_DIR = 'report';
+
+/**
+ * Writes every table the sweep has data for and copies its report (page and figures, not
+ * the store's manifest) to DIR/report/, replacing an older copy so no stale figure stays;
+ * returns the paths written.
+ */
 export async function writeOutputs(outDir: string, outputs: SweepOutputs): Promise<string[]> {
   await mkdir(outDir, { recursive: true });
   const written: string[] = [];
@@ -119,17 +128,27 @@ export async function writeOutputs(outDir: string, outputs: SweepOutputs): Promi
     await writeFile(join(outDir, file), text);
     written.push(join(outDir, file));
   }
+  const [report] = done(outputs.result, 'report');
+  const reportDir = report && artifactDir(report);
+  if (reportDir) {
+    const copy = join(outDir, REPORT_DIR);
+    await rm(copy, { recursive: true, force: true });
+    await cp(reportDir, copy, { recursive: true, filter: (source) => basename(source) !== 'manifest.json' });
+    written.push(`${copy}/`);
+  }
   return written;
 }
 
 /**
- * Where the report is and the sweep's answer (best model per example signal), as lines for
- * the terminal; undefined while the sweep has no finished report.
+ * Where the report is (as a file:// URL a terminal makes clickable: the copy in `outDir`
+ * when given, else the artifact) and the sweep's answer (best model per example signal), as
+ * lines for the terminal; undefined while the sweep has no finished report.
  */
-export function reportAnswer(result: SweepResult): string | undefined {
+export function reportAnswer(result: SweepResult, outDir?: string): string | undefined {
   const [report] = done(result, 'report');
-  const dir = report && artifactDir(report);
-  if (!dir) return undefined;
+  const artifact = report && artifactDir(report);
+  if (!artifact) return undefined;
+  const dir = outDir ? join(outDir, REPORT_DIR) : artifact;
   const summary = report.summary as Partial<ReportSummary> | undefined;
   const page = summary?.page ?? REPORT_FILE;
   const best = (summary?.best ?? []).map(
@@ -137,5 +156,8 @@ export function reportAnswer(result: SweepResult): string | undefined {
       `  ${b.example.padEnd(10)} (m_chi1 ${b.mChi1}, m_hprime ${b.mHprime}): ${b.model.padEnd(8)} max PFOM ${b.maxPfom.toPrecision(4)} ` +
       `(no cut ${b.noCutPfom.toPrecision(4)}), eff ${b.effGenerated.toFixed(3)}, threshold ${b.threshold.toPrecision(4)}`,
   );
-  return [`report: ${join(dir, page)}`, ...(best.length > 0 ? ['best model per example signal:', ...best] : [])].join('\n');
+  return [
+    `report: ${pathToFileURL(resolve(dir, page)).href}`,
+    ...(best.length > 0 ? ['best model per example signal:', ...best] : []),
+  ].join('\n');
 }

@@ -1,8 +1,35 @@
-// Command-line values shared by `sweep run`, `sweep resume` and `sweep worker`, parsed and
-// checked in one place.
-import type { ParseArgsConfig } from 'node:util';
+// The command line of every `sweep` command, parsed in one place with messages a user can
+// act on, and the values shared by `sweep run`, `sweep resume` and `sweep worker`.
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { BACKEND_SETTINGS, type BackendSetting } from '../core/dag.js';
 import { UsageError } from '../core/errors.js';
+import { didYouMean } from '../core/suggest.js';
+
+/**
+ * Node's parseArgs, strict, with its errors (raw text, odd quoting) turned into one
+ * UsageError each: the option or argument at fault, the closest known option, the usage.
+ * `usage` is the command's synopsis after `sweep `, e.g. `validate FILE`.
+ */
+export function parseCommandLine<O extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: O, usage: string) {
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    const message = (err as Error).message;
+    // Node quotes the option ('--foo', '--until <value>') or the argument ('x') it objects to.
+    const quoted = /'([^' ]+)/.exec(message)?.[1] ?? '';
+    const hint = ` (usage: sweep ${usage})`;
+    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+      const known = Object.keys(options).map((name) => `--${name}`);
+      throw new UsageError(`unknown option ${quoted}${didYouMean(quoted, known)}${hint}`);
+    }
+    if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+      throw new UsageError(`${quoted} ${/argument missing/.test(message) ? 'needs a value' : 'takes no value'}${hint}`);
+    }
+    if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') throw new UsageError(`unexpected argument "${quoted}"${hint}`);
+    throw err;
+  }
+}
 
 /** The flags that size and configure this process's workers. */
 export const WORKER_FLAGS = {
@@ -39,7 +66,7 @@ export function envDataRoots(env: NodeJS.ProcessEnv = process.env): string[] {
   return (env.SWEEP_DATA_ROOTS ?? '').split(':').filter(Boolean);
 }
 
-export function workerFlags(values: Record<string, string | boolean | undefined>): WorkerFlags {
+export function workerFlags(values: { 'cpu-slots'?: string; 'gpu-slots'?: string; backend?: string }): WorkerFlags {
   return {
     cpuSlots: positiveInt(values['cpu-slots'], '--cpu-slots'),
     gpuSlots: positiveInt(values['gpu-slots'], '--gpu-slots'),

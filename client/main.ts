@@ -1,12 +1,15 @@
 // The `sweep` command. Heavy modules (Temporal, workers) load only for the commands that
 // need them, so `validate`, `plan` and `--help` answer at once and without a server.
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { ParseArgsConfig } from 'node:util';
 import { NODE_KINDS, type Dag } from '../core/dag.js';
 import { NotFoundError, UsageError, UserError } from '../core/errors.js';
 import type { SweepResult } from '../core/node-io.js';
+import { didYouMean } from '../core/suggest.js';
+import { describeTrainingProgress } from '../core/training-progress.js';
+import { parseOverride } from '../definitions/load.js';
 import { allowedDataRoots, loadDag, parseKind } from './definition.js';
 import { exitWith } from './exit.js';
-import { WORKER_FLAGS, workerFlags } from './flags.js';
+import { parseCommandLine, WORKER_FLAGS, workerFlags } from './flags.js';
 import type { Session, SessionOptions } from './session.js';
 import type { SweepHandle } from './sweeps.js';
 
@@ -38,21 +41,30 @@ Usage:
 
 Worker flags of run and resume: --cpu-slots N, --gpu-slots N, --backend NAME (see sweep worker --help).
 --until KIND keeps the nodes up to that kind: ${NODE_KINDS.join(', ')}.
+--set PATH=VALUE (validate, plan, run, submit; repeatable) changes one value of the definition
+for this command, VALUE in YAML: --set training.preset=fast --set name=thesis-fast.
 
 Without TEMPORAL_ADDRESS, the embedded dev server on localhost:7233 is used (started if it is
 not running, data in .sweep/temporal.db). With it: TEMPORAL_NAMESPACE, TEMPORAL_TLS_CERT,
 TEMPORAL_TLS_KEY, TEMPORAL_TLS_CA, TEMPORAL_TLS=1, TEMPORAL_API_KEY. SWEEP_HOME moves the
 artifact store and engine state (default ./.sweep).`;
 
+/** A command's flags and its one argument (FILE or ID). */
 function parse<O extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: O, usage: string) {
-  const parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
-  if (parsed.positionals.length !== 1) throw new UsageError(`usage: sweep ${usage}`);
-  return { values: parsed.values, target: parsed.positionals[0]! };
+  const parsed = parseCommandLine(args, options, usage);
+  const [target, extra] = parsed.positionals;
+  if (target === undefined) throw new UsageError(`${usage.split(' ')[1]} missing (usage: sweep ${usage})`);
+  if (extra !== undefined) throw new UsageError(`unexpected argument "${extra}" (usage: sweep ${usage})`);
+  return { values: parsed.values, target };
 }
 
+/** `--set PATH=VALUE`, repeatable: changes the definition for this command without editing the file. */
+const SET_FLAG = { set: { type: 'string', multiple: true } } as const;
+const overridesOf = (values: { set?: string[] }) => (values.set ?? []).map(parseOverride);
+
 async function validate(args: string[]): Promise<number> {
-  const { target } = parse(args, {}, 'validate FILE');
-  const { dag } = await loadDag(target);
+  const { values, target } = parse(args, SET_FLAG, 'validate FILE [--set PATH=VALUE]');
+  const { dag } = await loadDag(target, undefined, overridesOf(values));
   const counts = NODE_KINDS.map((kind) => `${dag.nodes.filter((n) => n.kind === kind).length} ${kind}`).filter((c) => !c.startsWith('0 '));
   console.log(`${target}: valid, ${dag.nodes.length} nodes (${counts.join(', ')})`);
   return 0;
@@ -61,10 +73,10 @@ async function validate(args: string[]): Promise<number> {
 async function plan(args: string[]): Promise<number> {
   const { values, target } = parse(
     args,
-    { json: { type: 'boolean' }, dot: { type: 'boolean' }, mermaid: { type: 'boolean' }, until: { type: 'string' } },
-    'plan FILE [--json|--dot|--mermaid] [--until KIND]',
+    { json: { type: 'boolean' }, dot: { type: 'boolean' }, mermaid: { type: 'boolean' }, until: { type: 'string' }, ...SET_FLAG },
+    'plan FILE [--json|--dot|--mermaid] [--until KIND] [--set PATH=VALUE]',
   );
-  const { dag } = await loadDag(target, parseKind(values.until));
+  const { dag } = await loadDag(target, parseKind(values.until), overridesOf(values));
   const render = await import('./plan.js');
   if (values.json) console.log(render.renderJson(dag));
   else if (values.dot) console.log(render.renderDot(dag));
@@ -87,11 +99,11 @@ async function withSession<T>(options: SessionOptions, use: (session: Session) =
 async function run(args: string[]): Promise<number> {
   const { values, target } = parse(
     args,
-    { out: { type: 'string' }, until: { type: 'string' }, ...WORKER_FLAGS },
-    'run FILE --out DIR [--until KIND]',
+    { out: { type: 'string' }, until: { type: 'string' }, ...SET_FLAG, ...WORKER_FLAGS },
+    'run FILE --out DIR [--until KIND] [--set PATH=VALUE]',
   );
-  if (!values.out) throw new UsageError('sweep run needs --out DIR: where summary.json and the result tables go');
-  const { spec, dag } = await loadDag(target, parseKind(values.until));
+  if (!values.out) throw new UsageError('sweep run needs --out DIR: where summary.json, the result tables and the report go');
+  const { spec, dag } = await loadDag(target, parseKind(values.until), overridesOf(values));
   const flags = workerFlags(values);
   // In-process workers can run as many trainings at once as the definition allows.
   flags.gpuSlots ??= dag.limits.maxParallel.train ?? dag.limits.maxParallel.gpu;
@@ -100,7 +112,7 @@ async function run(args: string[]): Promise<number> {
     const { handle, runId, attached } = await startSweep(session.client, dag);
     console.error(
       attached
-        ? `attached to the running sweep ${handle.workflowId} (run ${runId}); it keeps the definition it was started with`
+        ? `attached to ${handle.workflowId}, already running (run ${runId}); it keeps the definition it was started with`
         : `started ${handle.workflowId} (run ${runId}): ${dag.nodes.length} nodes`,
     );
     return watch(session, handle, runId, values.out, attached ? undefined : dag);
@@ -108,8 +120,8 @@ async function run(args: string[]): Promise<number> {
 }
 
 async function submit(args: string[]): Promise<number> {
-  const { values, target } = parse(args, { until: { type: 'string' } }, 'submit FILE [--until KIND]');
-  const { dag } = await loadDag(target, parseKind(values.until));
+  const { values, target } = parse(args, { until: { type: 'string' }, ...SET_FLAG }, 'submit FILE [--until KIND] [--set PATH=VALUE]');
+  const { dag } = await loadDag(target, parseKind(values.until), overridesOf(values));
   return withSession({}, async (session) => {
     const { startSweep } = await import('./sweeps.js');
     const { handle, runId, attached } = await startSweep(session.client, dag);
@@ -136,8 +148,18 @@ async function status(args: string[]): Promise<number> {
     }
     const { summaryTable } = await import('./progress.js');
     console.log(`${report.workflowId}  ${report.status}  run ${report.runId}  started ${report.startTime}`);
-    const running = report.progress?.filter((p) => p.status === 'running').map((p) => p.id) ?? [];
-    if (running.length > 0) console.log(`running: ${running.join(', ')}`);
+    const running = report.progress?.filter((p) => p.status === 'running') ?? [];
+    const pad = Math.max(0, ...running.map((node) => node.id.length));
+    for (const [i, node] of running.entries()) {
+      const training = report.trainings?.[node.id];
+      // A training reports as soon as its runner starts, so no report means it waits for a slot.
+      const detail = training
+        ? describeTrainingProgress(training, Date.now())
+        : node.kind === 'train'
+          ? 'no epoch report yet: waiting for a worker on the gpu queue, or loading its data'
+          : '';
+      console.log(`${i === 0 ? 'running: ' : '         '}${detail ? `${node.id.padEnd(pad)}  ${detail}` : node.id}`);
+    }
     if (report.result) console.log(`\n${summaryTable(report.result)}`);
     else if (report.progress) console.log(`\n${summaryTable({ sweep: '', nodes: report.progress, failures: [] })}`);
     else if (report.status === 'RUNNING') console.log('no worker answered: start one with `sweep worker` (or `sweep run FILE`)');
@@ -194,9 +216,9 @@ async function resume(args: string[]): Promise<number> {
 
 async function cancel(args: string[]): Promise<number> {
   const { target } = parse(args, {}, 'cancel ID');
-  const { normaliseSweepId } = await import('./sweeps.js');
+  const { defaultScope, normaliseSweepId } = await import('./sweeps.js');
   return withSession({}, async (session) => {
-    const id = normaliseSweepId(target);
+    const id = normaliseSweepId(target, defaultScope());
     await session.client.workflow.getHandle(id).cancel();
     console.log(`cancellation requested for ${id}`);
     return 0;
@@ -216,7 +238,8 @@ async function inspect(args: string[]): Promise<number> {
 }
 
 async function server(args: string[]): Promise<number> {
-  parseArgs({ args, options: {}, strict: true });
+  const [extra] = parseCommandLine(args, {}, 'server').positionals;
+  if (extra !== undefined) throw new UsageError(`unexpected argument "${extra}" (usage: sweep server)`);
   const { serveForeground, DEV_SERVER_PORT, DEV_UI_PORT } = await import('./server.js');
   const { sweepHome } = await import('../activities/engine/store.js');
   console.error(`Temporal dev server on localhost:${DEV_SERVER_PORT}, UI http://localhost:${DEV_UI_PORT}`);
@@ -233,17 +256,24 @@ async function watch(session: Session, handle: SweepHandle, runId: string, out?:
   if (session.uiUrl) console.error(`watch it in the Temporal UI: ${session.uiUrl}`);
   const view = new ProgressView();
   const stopped = session.workers?.done.then(() => 'stopped' as const);
-  process.once('SIGINT', () => console.error('\nstopping the workers (running nodes get a grace period to checkpoint) ...'));
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => console.error(`\n${signal}: stopping the workers (running nodes get a grace period to checkpoint) ...`));
+  }
+  // The Dag names the trainings whose progress the view shows, and the tables of `out`.
+  const fullDag = dag ?? (await dagOfRun(session.client, handle.workflowId, runId));
   let result: SweepResult | 'stopped';
   try {
     const outage = { notice: (line: string) => console.error(line), target: describeTarget(session.settings) };
-    result = await Promise.race([followSweep(handle, (p) => view.update(p), outage), ...(stopped ? [stopped] : [])]);
+    result = await Promise.race([
+      followSweep(handle, (p, trainings) => view.update(p, trainings), outage, { dag: fullDag }),
+      ...(stopped ? [stopped] : []),
+    ]);
   } catch (err) {
-    const { WorkflowFailedError } = await import('@temporalio/client');
+    const { CancelledFailure, WorkflowFailedError } = await import('@temporalio/client');
     if (err instanceof WorkflowFailedError) {
-      throw new UserError(
-        `sweep ${handle.workflowId} ended without a result: ${err.cause?.message ?? err.message}; \`sweep resume ${handle.workflowId}\` starts it again`,
-      );
+      const resume = `\`sweep resume ${handle.workflowId}\` starts it again (finished nodes are cache hits)`;
+      if (err.cause instanceof CancelledFailure) throw new UserError(`${handle.workflowId} was cancelled; ${resume}`);
+      throw new UserError(`${handle.workflowId} ended without a result: ${err.cause?.message ?? err.message}; ${resume}`);
     }
     throw err;
   }
@@ -257,12 +287,11 @@ async function watch(session: Session, handle: SweepHandle, runId: string, out?:
   console.log(`\n${summaryTable(result)}`);
   if (out) {
     const { writeOutputs } = await import('./export.js');
-    const fullDag = dag ?? (await dagOfRun(session.client, handle.workflowId, runId));
     const written = await writeOutputs(out, { dag: fullDag, result, workflowId: handle.workflowId, runId });
     console.log(`\nwrote ${written.join(', ')}`);
   }
   const { reportAnswer } = await import('./export.js');
-  const answer = reportAnswer(result);
+  const answer = reportAnswer(result, out);
   if (answer) console.log(`\n${answer}`);
   if (result.failures.length > 0) {
     console.error(
@@ -275,7 +304,8 @@ async function watch(session: Session, handle: SweepHandle, runId: string, out?:
 }
 
 async function verify(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { repair: { type: 'boolean' } }, strict: true });
+  const { values, positionals } = parseCommandLine(args, { repair: { type: 'boolean' } }, 'verify [--repair]');
+  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}" (usage: sweep verify [--repair])`);
   const { verifyStore } = await import('./housekeeping.js');
   const { sweepHome } = await import('../activities/engine/store.js');
   const outcome = await verifyStore(sweepHome(), Boolean(values.repair));
@@ -289,7 +319,8 @@ async function verify(args: string[]): Promise<number> {
 }
 
 async function gc(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { apply: { type: 'boolean' } }, strict: true });
+  const { values, positionals } = parseCommandLine(args, { apply: { type: 'boolean' } }, 'gc [--apply]');
+  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}" (usage: sweep gc [--apply])`);
   const { collectGarbage } = await import('./housekeeping.js');
   const { sweepHome } = await import('../activities/engine/store.js');
   const apply = Boolean(values.apply);
@@ -340,12 +371,19 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
-  if (!command || command === '--help' || command === '-h' || command === 'help') {
+  // Without a command there is nothing to do: the help, as for any other wrong command line.
+  if (!command) {
+    console.error(HELP);
+    return 2;
+  }
+  if (command === '--help' || command === '-h' || command === 'help') {
     console.log(HELP);
     return 0;
   }
   const handler = COMMANDS[command];
-  if (!handler) throw new UsageError(`unknown command "${command}"; \`sweep --help\` lists the commands`);
+  if (!handler) {
+    throw new UsageError(`unknown command "${command}"${didYouMean(command, Object.keys(COMMANDS))} (\`sweep --help\` lists the commands)`);
+  }
   if (args.includes('--help') || args.includes('-h')) {
     if (command === 'worker') return handler(args);
     console.log(HELP);

@@ -22,8 +22,9 @@ export function findTemporalCli(env: NodeJS.ProcessEnv = process.env): string | 
   return candidates.find((path): path is string => Boolean(path) && existsSync(path!));
 }
 
-function devServerArgs(options: { port: number; uiPort?: number; dbFile?: string }): string[] {
+function devServerArgs(options: { port: number; uiPort?: number; dbFile?: string; ip?: string }): string[] {
   const args = ['server', 'start-dev', '--port', String(options.port), '--log-level', 'error'];
+  if (options.ip) args.push('--ip', options.ip);
   args.push(...(options.uiPort ? ['--ui-port', String(options.uiPort)] : ['--headless']));
   if (options.dbFile) args.push('--db-filename', options.dbFile);
   return [...args, ...searchAttributeArgs()];
@@ -33,8 +34,12 @@ function searchAttributeArgs(): string[] {
   return SEARCH_ATTRIBUTES.flatMap((key) => ['--search-attribute', `${key.name}=${titleCase(key.type)}`]);
 }
 
+/** KEYWORD_LIST -> KeywordList, as the CLI's --search-attribute wants the type. */
 function titleCase(type: string): string {
-  return type.charAt(0) + type.slice(1).toLowerCase();
+  return type
+    .split('_')
+    .map((word) => word.charAt(0) + word.slice(1).toLowerCase())
+    .join('');
 }
 
 export function portAnswers(port: number, host = '127.0.0.1'): Promise<boolean> {
@@ -125,16 +130,21 @@ export interface TestServer {
 
 /**
  * A private dev server on a free port (tests and benchmarks): in memory, or persisted in
- * `dbFile`, so that a test can stop it and start it again on the same `port`.
+ * `dbFile`, so that a test can stop it and start it again on the same `port`. With `netns`
+ * it runs in that network namespace, listening on every address, reached at `netns.address`.
  */
-export async function startTestServer(options: { port?: number; dbFile?: string } = {}): Promise<TestServer> {
+export async function startTestServer(
+  options: { port?: number; dbFile?: string; netns?: { name: string; address: string } } = {},
+): Promise<TestServer> {
   const cli = findTemporalCli();
   if (!cli) throw new ServerError('no temporal CLI found: run `npm run setup`, or set TEMPORAL_CLI=/path/to/temporal');
   const port = options.port ?? (await freePort());
-  const child = spawn(cli, devServerArgs({ port, dbFile: options.dbFile }), { stdio: ['ignore', 'ignore', 'pipe'] });
+  const args = devServerArgs({ port, dbFile: options.dbFile, ...(options.netns && { ip: '0.0.0.0' }) });
+  const [command, argv] = options.netns ? ['ip', ['netns', 'exec', options.netns.name, cli, ...args]] : [cli, args];
+  const child = spawn(command, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
-  const address = `127.0.0.1:${port}`;
+  const address = `${options.netns?.address ?? '127.0.0.1'}:${port}`;
   await waitForServer(address, 60_000, () => (child.exitCode !== null ? `temporal dev server exited: ${stderr}` : undefined));
   return {
     address,

@@ -1,42 +1,70 @@
 // Client-side operations on sweep workflows: start (or attach to) a sweep, resume one,
 // follow its progress until it ends. Used by the CLI and by the engine tests alike.
 import { defaultPayloadConverter, WorkflowIdConflictPolicy } from '@temporalio/common';
-import { WorkflowNotFoundError, type Client, type WorkflowExecutionDescription, type WorkflowHandle } from '@temporalio/client';
-import type { Dag, DagRef } from '../core/dag.js';
+import {
+  WorkflowNotFoundError,
+  type Client,
+  type WorkflowClient,
+  type WorkflowExecutionDescription,
+  type WorkflowHandle,
+} from '@temporalio/client';
+import type { Dag, DagRef, TrainParams } from '../core/dag.js';
 import { NotFoundError } from '../core/errors.js';
 import type { NodeProgress, SweepInput, SweepResult } from '../core/node-io.js';
+import type { TrainingProgress } from '../core/training-progress.js';
 import { DagStore } from '../activities/engine/dags.js';
 import { ArtifactStore, sweepHome } from '../activities/engine/store.js';
-import { progressQuery, retryFailedUpdate, sweepWorkflowId, taskQueueName, WORKFLOW_TASK_QUEUE } from '../workflows/api.js';
+import {
+  progressQuery,
+  retryFailedUpdate,
+  sweepWorkflowId,
+  taskQueueName,
+  trainingProgressQuery,
+  trainingWorkflowId,
+  WORKFLOW_TASK_QUEUE,
+} from '../workflows/api.js';
 import type { sweep } from '../workflows/sweep.js';
-import { checkoutQueuePrefix } from './connection.js';
 import { rideOutOutage, type OutageOptions } from './outage.js';
+import { projectName } from './project.js';
 
 export type SweepHandle = WorkflowHandle<typeof sweep>;
 
-/** Accepts `sweep/<name>` or just `<name>`. */
-export function normaliseSweepId(id: string): string {
-  return id.startsWith('sweep/') ? id : sweepWorkflowId(id);
+/** Where a client's sweeps live: the store (for Dags) and the project (for ids and queues). */
+export interface SweepScope {
+  home: string;
+  project: string;
+}
+
+/** This checkout's scope: SWEEP_HOME and its project (client/project.ts). */
+export function defaultScope(): SweepScope {
+  const home = sweepHome();
+  return { home, project: projectName(home) };
+}
+
+/** Accepts `<name>`, `sweep/<name>` (both in the scope's project) or a full `<project>/sweep/<name>`. */
+export function normaliseSweepId(id: string, scope: SweepScope): string {
+  if (id.includes('/sweep/')) return id;
+  return sweepWorkflowId(scope.project, id.startsWith('sweep/') ? id.slice('sweep/'.length) : id);
 }
 
 /**
- * Starts the sweep `sweep/<name>` with this Dag, or attaches to the run already in progress
- * (a second submission of a running definition must not start a second sweep). The Dag goes
- * into the artifact store of `home`; the workflow receives its reference.
+ * Starts the sweep `<project>/sweep/<name>` with this Dag, or attaches to the run already in
+ * progress (a second submission of a running definition must not start a second sweep). The
+ * Dag goes into the scope's artifact store; the workflow receives its reference.
  */
 export async function startSweep(
   client: Client,
   dag: Dag,
-  options: { taskQueue?: string; home?: string } = {},
+  scope: SweepScope = defaultScope(),
 ): Promise<{ handle: SweepHandle; runId: string; attached: boolean }> {
-  const workflowId = sweepWorkflowId(dag.sweep);
+  const workflowId = sweepWorkflowId(scope.project, dag.sweep);
   const running = await runningRunId(client, workflowId);
   if (running) return { handle: client.workflow.getHandle(workflowId, running), runId: running, attached: true };
-  const ref = await dagStore(options.home).put(dag);
+  const ref = await dagStore(scope.home).put(dag);
   // USE_EXISTING also covers a submission racing ours between the check above and this start.
   const handle = await client.workflow.start<typeof sweep>('sweep', {
     workflowId,
-    taskQueue: options.taskQueue ?? taskQueueName(checkoutQueuePrefix(), WORKFLOW_TASK_QUEUE),
+    taskQueue: taskQueueName(scope.project, WORKFLOW_TASK_QUEUE),
     args: [{ sweep: dag.sweep, dag: ref }],
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
     staticSummary: `sweep ${dag.sweep}: ${dag.nodes.length} nodes`,
@@ -71,8 +99,8 @@ export type ResumeOutcome =
  * Re-runs what failed: a running sweep gets the `retryFailed` update; a closed one is
  * started again with the Dag of its last run, so every node that finished is a cache hit.
  */
-export async function resumeSweep(client: Client, id: string, home?: string): Promise<ResumeOutcome> {
-  const workflowId = normaliseSweepId(id);
+export async function resumeSweep(client: Client, id: string, scope: SweepScope = defaultScope()): Promise<ResumeOutcome> {
+  const workflowId = normaliseSweepId(id, scope);
   const latest = await latestRun(client, workflowId);
   if (!latest) throw new NotFoundError(`no sweep with id ${workflowId}; \`sweep submit FILE\` starts one`);
   const { description } = latest;
@@ -80,9 +108,8 @@ export async function resumeSweep(client: Client, id: string, home?: string): Pr
     const reset = await latest.handle.executeUpdate(retryFailedUpdate);
     return { mode: 'update', handle: latest.handle, reset };
   }
-  const dag = await dagOfRun(client, workflowId, description.runId, home);
-  // The new run goes to the task queue of the old one, where its workers are.
-  const { handle, runId } = await startSweep(client, dag, { taskQueue: description.taskQueue, home });
+  const dag = await dagOfRun(client, workflowId, description.runId, scope.home);
+  const { handle, runId } = await startSweep(client, dag, scope);
   return { mode: 'new-run', handle, runId, nodes: dag.nodes.length };
 }
 
@@ -115,13 +142,15 @@ export interface SweepReport {
   closeTime?: string;
   /** Live progress (running sweeps, when a worker answers). */
   progress?: NodeProgress[];
+  /** Per running training (node id): its latest epoch report, when its workflow answers. */
+  trainings?: Record<string, TrainingProgress>;
   /** The outcome of a completed sweep. */
   result?: SweepResult;
 }
 
 /** Where a sweep stands: its latest run's status plus progress or result. */
-export async function describeSweep(client: Client, id: string): Promise<SweepReport> {
-  const workflowId = normaliseSweepId(id);
+export async function describeSweep(client: Client, id: string, scope: SweepScope = defaultScope()): Promise<SweepReport> {
+  const workflowId = normaliseSweepId(id, scope);
   const latest = await latestRun(client, workflowId);
   if (!latest) throw new NotFoundError(`no sweep with id ${workflowId}`);
   const { handle, description } = latest;
@@ -133,16 +162,20 @@ export async function describeSweep(client: Client, id: string): Promise<SweepRe
     closeTime: description.closeTime?.toISOString(),
   };
   if (report.status === 'RUNNING') report.progress = await queryProgress(handle, 3_000);
+  if (report.progress?.some((p) => p.kind === 'train' && p.status === 'running')) {
+    const dag = await dagOfRun(client, workflowId, description.runId);
+    report.trainings = Object.fromEntries(await queryTrainings(client.workflow, workflowId, dag, report.progress, 3_000));
+  }
   if (report.status === 'COMPLETED') report.result = await handle.result();
   return report;
 }
 
-/** Latest progress of a sweep, or undefined when no worker answers the query in time. */
-export async function queryProgress(handle: SweepHandle, timeoutMs = 5_000): Promise<NodeProgress[] | undefined> {
+/** The answer to a query, or undefined when there is none within `timeoutMs` (no worker polls, the workflow is gone). */
+async function answerWithin<T>(query: Promise<T>, timeoutMs: number): Promise<T | undefined> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), timeoutMs)));
   try {
-    return await Promise.race([handle.query(progressQuery), timeout]);
+    return await Promise.race([query, timeout]);
   } catch {
     return undefined;
   } finally {
@@ -150,23 +183,59 @@ export async function queryProgress(handle: SweepHandle, timeoutMs = 5_000): Pro
   }
 }
 
+/** Latest progress of a sweep, or undefined when no worker answers the query in time. */
+export function queryProgress(handle: SweepHandle, timeoutMs = 5_000): Promise<NodeProgress[] | undefined> {
+  return answerWithin(handle.query(progressQuery), timeoutMs);
+}
+
 /**
- * Waits for the sweep's result, calling `onProgress` with fresh progress every `intervalMs`.
- * A server outage is ridden out (see outage.ts): the sweep goes on on the server meanwhile.
- * One progress query at a time, and the last one settled before returning: the client
- * library retries a query through an outage on timers that outlive a closed connection.
+ * The latest epoch report of every running training among `nodes`, keyed by node id, from
+ * the training workflows the sweep started; one that has not reported yet or does not
+ * answer in time is left out.
+ */
+export async function queryTrainings(
+  workflows: WorkflowClient,
+  sweepId: string,
+  dag: Dag,
+  nodes: NodeProgress[],
+  timeoutMs = 2_000,
+): Promise<Map<string, TrainingProgress>> {
+  const running = new Set(nodes.filter((p) => p.kind === 'train' && p.status === 'running').map((p) => p.id));
+  const answers = await Promise.all(
+    dag.nodes
+      .filter((node) => running.has(node.id))
+      .map(async (node) => {
+        const handle = workflows.getHandle(trainingWorkflowId(sweepId, node.params as TrainParams));
+        return [node.id, await answerWithin(handle.query(trainingProgressQuery), timeoutMs)] as const;
+      }),
+  );
+  return new Map(answers.filter((answer): answer is readonly [string, TrainingProgress] => Boolean(answer[1])));
+}
+
+/** Trainings report once per epoch, so asking them more often than this only costs workflow tasks. */
+const TRAINING_POLL_MS = 2_000;
+
+/**
+ * Waits for the sweep's result, calling `onProgress` with fresh progress every `intervalMs`;
+ * given the sweep's Dag, with the latest reports of its running trainings too. A server
+ * outage is ridden out (see outage.ts): the sweep goes on on the server meanwhile. One
+ * progress query at a time, and the last one settled before returning: the client library
+ * retries a query through an outage on timers that outlive a closed connection.
  */
 export async function followSweep(
   handle: SweepHandle,
-  onProgress: (progress: NodeProgress[]) => void,
+  onProgress: (progress: NodeProgress[], trainings: Map<string, TrainingProgress>) => void,
   outage: OutageOptions,
-  intervalMs = 500,
+  options: { intervalMs?: number; dag?: Dag } = {},
 ): Promise<SweepResult> {
+  const { intervalMs = 500, dag } = options;
   let finished = false;
   const result = rideOutOutage(() => handle.result(), outage).finally(() => {
     finished = true;
   });
   let inFlight: { promise: Promise<NodeProgress[] | undefined>; settled: boolean } | undefined;
+  let trainings = new Map<string, TrainingProgress>();
+  let trainingsAsked = -Infinity;
   const poll = async () => {
     while (!finished) {
       if (!inFlight) {
@@ -180,8 +249,15 @@ export async function followSweep(
         inFlight = query;
       }
       const progress = await Promise.race([inFlight.promise, sleep(2_000)]);
-      if (progress && !finished) onProgress(progress);
       if (inFlight.settled) inFlight = undefined;
+      if (progress && dag && !finished && Date.now() - trainingsAsked >= TRAINING_POLL_MS) {
+        trainingsAsked = Date.now();
+        const answers = await queryTrainings(handle.client, handle.workflowId, dag, progress);
+        // A training that did not answer in time (a busy worker) keeps its last report while it runs.
+        const running = new Set(progress.filter((p) => p.status === 'running').map((p) => p.id));
+        trainings = new Map([...[...trainings].filter(([id]) => running.has(id)), ...answers]);
+      }
+      if (progress && !finished) onProgress(progress, trainings);
       await Promise.race([result.catch(() => undefined), sleep(intervalMs)]);
     }
     await inFlight?.promise;

@@ -1,13 +1,13 @@
 // `sweep worker` (and `tsx worker.ts`): parse the flags, connect, serve the chosen task
-// queues until SIGINT/SIGTERM.
-import { parseArgs } from 'node:util';
+// queues (by default what the host can do) until SIGINT/SIGTERM.
 import type { LogLevel } from '@temporalio/common';
 import { BACKEND_SETTINGS, type TaskQueue } from '../core/dag.js';
 import { UsageError } from '../core/errors.js';
 import { hasGpuBackend } from '../activities/lib/host.js';
+import { codeVersions } from '../activities/registry.js';
 import { WORKFLOW_TASK_QUEUE } from '../workflows/api.js';
 import { connectionSettings, connectWorker, describeTarget } from './connection.js';
-import { envDataRoots, positiveInt, WORKER_FLAGS, workerFlags } from './flags.js';
+import { envDataRoots, parseCommandLine, positiveInt, WORKER_FLAGS, workerFlags } from './flags.js';
 import { serverWaitMs } from './outage.js';
 import { installRuntime, startWorkers, watchServer } from './workers.js';
 
@@ -18,7 +18,8 @@ const USAGE = `Usage: sweep worker [options]   (or: tsx worker.ts [options])
 Serves sweep workflows and node activities until SIGINT/SIGTERM.
 
 Options:
-  --queues LIST       activity task queues to serve: cpu, gpu or cpu,gpu (default cpu,gpu)
+  --queues LIST       activity task queues to serve: cpu, gpu or cpu,gpu (default: cpu, and gpu
+                      where a GPU backend loads)
   --cpu-slots N       activities run at once on the cpu queue (default: number of cores)
   --gpu-slots N       trainings run at once on the gpu queue (default 1)
   --backend NAME      training and scoring backend for every node on this host: ${BACKEND_SETTINGS.join(', ')}
@@ -42,33 +43,39 @@ const NO_GPU_WARNING = [
 ].join('\n');
 
 export async function workerMain(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
+  const { values, positionals } = parseCommandLine(
+    argv,
+    {
       ...WORKER_FLAGS,
-      queues: { type: 'string', default: 'cpu,gpu' },
+      queues: { type: 'string' },
       'no-workflows': { type: 'boolean', default: false },
       grace: { type: 'string', default: '30' },
       'data-roots': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
-    strict: true,
-  });
+    'worker [options]',
+  );
   if (values.help) {
     console.log(USAGE);
     return 0;
   }
-  const queues = values.queues
-    .split(',')
-    .map((q) => q.trim())
-    .filter(Boolean);
-  for (const q of queues) {
-    if (!(TASK_QUEUES as readonly string[]).includes(q))
-      throw new UsageError(`--queues: unknown task queue "${q}"; use cpu, gpu or cpu,gpu`);
-  }
+  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}" (usage: sweep worker [options])`);
   const flags = workerFlags(values);
   const grace = positiveInt(values.grace, '--grace') ?? 30;
   const dataRoot = process.env.SWEEP_DATA_ROOT ?? process.cwd();
+  const gpu = await hasGpuBackend();
+  let queues: TaskQueue[];
+  if (values.queues === undefined) {
+    // Trainings go where they run fastest: a host without a GPU leaves them to one with it.
+    queues = gpu ? ['cpu', 'gpu'] : ['cpu'];
+    console.error(
+      gpu
+        ? 'worker: a GPU backend loads here, so this worker takes the cpu and gpu (training) queues'
+        : 'worker: no GPU backend loads here, so this worker takes the cpu queue only; trainings wait for a worker on the gpu queue (`--queues cpu,gpu` trains here, on the CPU)',
+    );
+  } else {
+    queues = parseQueues(values.queues);
+  }
 
   installRuntime((process.env.SWEEP_LOG_LEVEL as LogLevel | undefined) ?? 'INFO');
   const settings = connectionSettings();
@@ -76,7 +83,7 @@ export async function workerMain(argv: string[]): Promise<number> {
   const workers = await startWorkers({
     connection,
     namespace: settings.namespace,
-    queues: queues as TaskQueue[],
+    queues,
     ...flags,
     ...(values['data-roots'] && { allowedRoots: [dataRoot, ...envDataRoots(), ...values['data-roots'].split(':').filter(Boolean)] }),
     dataRoot,
@@ -86,7 +93,14 @@ export async function workerMain(argv: string[]): Promise<number> {
   console.error(
     `worker: serving ${[...(values['no-workflows'] ? [] : [WORKFLOW_TASK_QUEUE]), ...queues].join(', ')} on ${describeTarget(settings)}`,
   );
-  if (queues.includes('gpu') && !(await hasGpuBackend())) console.error(NO_GPU_WARNING);
+  const versions = Object.entries(await codeVersions()).map(([kind, version]) => `${kind} ${version.slice(0, 12)}`);
+  console.error(`worker: code versions ${versions.join(', ')} (nodes planned with other code are left to other workers)`);
+  // Asked for explicitly, the gpu queue on a host without a GPU is likely a mistake: say so loudly.
+  if (queues.includes('gpu') && !gpu) console.error(NO_GPU_WARNING);
+  // The SDK stops the workers on these signals; this is the one line that says so.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => console.error(`worker: ${signal}: stopping; running nodes get up to ${grace} s to finish or checkpoint`));
+  }
   const stopWatching = watchServer(connection, {
     target: describeTarget(settings),
     waitMs: serverWaitMs(),
@@ -97,4 +111,17 @@ export async function workerMain(argv: string[]): Promise<number> {
   stopWatching();
   await connection.close();
   return 0;
+}
+
+function parseQueues(list: string): TaskQueue[] {
+  const queues = list
+    .split(',')
+    .map((q) => q.trim())
+    .filter(Boolean);
+  for (const q of queues) {
+    if (!(TASK_QUEUES as readonly string[]).includes(q))
+      throw new UsageError(`--queues: unknown task queue "${q}"; use cpu, gpu or cpu,gpu`);
+  }
+  if (queues.length === 0) throw new UsageError('--queues needs a task queue: cpu, gpu or cpu,gpu');
+  return queues as TaskQueue[];
 }

@@ -10,17 +10,17 @@ import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type LogEntry, type NativeConnection } from '@temporalio/worker';
 import type { LogLevel } from '@temporalio/common';
-import type { BackendSetting, TaskQueue } from '../core/dag.js';
+import type { BackendSetting, NodeKind, TaskQueue } from '../core/dag.js';
 import { REPO_ROOT, sourceTreeHash } from '../activities/engine/code-version.js';
 import type { RunnerRegistry } from '../activities/engine/context.js';
 import { DagStore } from '../activities/engine/dags.js';
 import { nodeActivities, sweepActivities } from '../activities/engine/node-activity.js';
 import { ArtifactStore, sweepHome } from '../activities/engine/store.js';
-import { productRunners } from '../activities/registry.js';
+import { codeVersions, productRunners } from '../activities/registry.js';
 import { taskQueueName, WORKFLOW_TASK_QUEUE } from '../workflows/api.js';
-import { checkoutQueuePrefix } from './connection.js';
 import { envDataRoots } from './flags.js';
 import { isServerUnreachable } from './outage.js';
+import { projectName } from './project.js';
 
 const WORKFLOWS_PATH = join(REPO_ROOT, 'workflows', 'index.ts');
 // Staging directories of dead writers on this host are removed at start; another host's only
@@ -39,6 +39,8 @@ export interface StartWorkersOptions {
   workflows?: boolean;
   /** Runners per kind; default: the product's, each node in a child process (activities/registry.ts). */
   runners?: RunnerRegistry;
+  /** Each kind's code version, checked against every node's; default: this checkout's, for the product runners. */
+  codeVersions?: Record<NodeKind, string>;
   /** The host's training backend (`--backend`); overrides training.backend of every definition. */
   backend?: BackendSetting;
   /** Engine state directory (artifacts, work dirs, bundles); default SWEEP_HOME or ./.sweep. */
@@ -50,8 +52,8 @@ export interface StartWorkersOptions {
   workflowBundlePath?: string;
   /** How long running activities may finish (and checkpoint) after a shutdown request. */
   shutdownGraceTime?: string | number;
-  /** Prefix of every task queue name (see workflows/api.ts); default SWEEP_TASK_QUEUE_PREFIX or none. */
-  taskQueuePrefix?: string;
+  /** The project whose task queues to serve (client/project.ts); default this store's. */
+  project?: string;
   /** Lower than the SDK default only in tests that kill workers and want fast recovery. */
   stickyQueueScheduleToStartTimeout?: string | number;
 }
@@ -65,8 +67,9 @@ export interface RunningWorkers {
 let runtimeInstalled = false;
 
 // Each of our workers serves workflows or activities, never both, by design; the SDK's
-// warnings about the missing half would only alarm whoever reads the log.
-const EXPECTED_NOTICES = /^No (activities|workflows|Nexus services) registered/;
+// warnings about the missing half would only alarm whoever reads the log. Its state changes
+// (a dozen lines per start and stop) are what `sweep worker` says in one line each.
+const EXPECTED_NOTICES = /^(No (activities|workflows|Nexus services) registered|Worker state changed)/;
 // While the server is away the SDK warns on every retried call; watchServer says it once.
 const UNREACHABLE_NOTICES = /Unavailable|tcp connect error|transport error/;
 
@@ -81,11 +84,13 @@ export function installRuntime(level: LogLevel): void {
     const time = new Date(Number(timestampNanos / 1_000_000n)).toISOString();
     process.stderr.write(`${time} [${entryLevel}] ${message}${details}\n`);
   };
-  // The native core's own log lines come through the same logger (forward), so the level and
-  // the filter above apply to them too.
+  // The SDK's native core logs to the console on its own (coloured lines, WARN and up, even
+  // under `sweep run`'s progress bars); forwarded, its lines pass the same level and format.
+  // Its INFO lines narrate its own start and stop, which `sweep worker` says in one line.
+  const core = level === 'TRACE' || level === 'DEBUG' ? level : 'WARN';
   Runtime.install({
     logger: new DefaultLogger(level, write),
-    telemetryOptions: { logging: { filter: { core: level, other: level }, forward: {} } },
+    telemetryOptions: { logging: { filter: { core, other: core }, forward: {} } },
   });
 }
 
@@ -96,6 +101,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
   for (const dir of await store.staleStaging(STALE_STAGING_MS)) await rm(dir, { recursive: true, force: true });
   const dataRoot = options.dataRoot ?? process.env.SWEEP_DATA_ROOT ?? process.cwd();
   const activities = nodeActivities(options.runners ?? productRunners(), {
+    codeVersions: options.codeVersions ?? (options.runners ? undefined : await codeVersions()),
     store,
     dags,
     home,
@@ -112,13 +118,13 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
     cpu: options.cpuSlots ?? availableParallelism(),
     gpu: options.gpuSlots ?? 1,
   };
-  const prefix = options.taskQueuePrefix ?? checkoutQueuePrefix();
+  const project = options.project ?? projectName(home);
   const workers: Worker[] = [];
   if (options.workflows ?? true) {
     workers.push(
       await Worker.create({
         ...common,
-        taskQueue: taskQueueName(prefix, WORKFLOW_TASK_QUEUE),
+        taskQueue: taskQueueName(project, WORKFLOW_TASK_QUEUE),
         activities: sweepActivities({ dags }),
         workflowBundle: { codePath: options.workflowBundlePath ?? (await cachedWorkflowBundle(home)) },
         ...(options.stickyQueueScheduleToStartTimeout !== undefined && {
@@ -131,7 +137,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
     workers.push(
       await Worker.create({
         ...common,
-        taskQueue: taskQueueName(prefix, queue),
+        taskQueue: taskQueueName(project, queue),
         activities,
         maxConcurrentActivityTaskExecutions: slots[queue],
         // The server must see a node's heartbeats (and the checkpoint epoch in them) within

@@ -3,10 +3,10 @@
 // so it must never import anything that does I/O.
 
 /** Pipeline order of node kinds; `--until KIND` keeps the kinds up to and including KIND. */
-export const NODE_KINDS = ['generate', 'preselect', 'fitScaler', 'train', 'score', 'scan', 'report'] as const;
+export const NODE_KINDS = ['generate', 'preselect', 'fitScaler', 'train', 'score', 'ensemble', 'scan', 'report'] as const;
 export type NodeKind = (typeof NODE_KINDS)[number];
 
-import type { ModelArchitecture } from './models.js';
+import type { ModelArchitecture, ModelAxes } from './models.js';
 
 export type TaskQueue = 'cpu' | 'gpu';
 
@@ -112,6 +112,17 @@ export interface RetrySettings {
   heartbeatTimeoutSeconds: number;
 }
 
+/** What names a model: its display name, architecture, latent dimension, training set and the varying setting axes. */
+export interface ModelLabels {
+  model: string;
+  architecture: ModelArchitecture;
+  /** An autoencoder's latent dimension; 0 for a supervised model. */
+  latentDim: number;
+  background: string;
+  /** The settings of the axes that vary in the sweep (part of the model's id). */
+  axes: ModelAxes;
+}
+
 /** XGBoost's settings as the definition names them (supervised.bdt; seeds/002). */
 export interface BdtSettings {
   trees: number;
@@ -128,12 +139,7 @@ export interface SupervisedParams {
   bdt?: BdtSettings;
 }
 
-export interface TrainParams {
-  model: string;
-  architecture: ModelArchitecture;
-  /** An autoencoder's latent dimension; 0 for a supervised model. */
-  latentDim: number;
-  background: string;
+export interface TrainParams extends ModelLabels {
   /** The samples it trains on: background, and a supervised model's signal points. */
   samples: string[];
   features: string[];
@@ -142,18 +148,19 @@ export interface TrainParams {
   supervised?: SupervisedParams;
 }
 
-export interface ScoreParams {
-  model: string;
-  architecture: ModelArchitecture;
-  latentDim: number;
-  background: string;
+export type ScoreParams = ModelLabels;
+
+/** An ensemble: a score that is the mean of its members' scores, event by event. */
+export interface EnsembleParams extends ModelLabels {
+  /** The member models (names), which differ in the seed alone. */
+  members: string[];
 }
 
-export interface ScanParams {
-  model: string;
-  architecture: ModelArchitecture;
-  latentDim: number;
-  background: string;
+export interface ScanParams extends ModelLabels {
+  /** The model's training settings that a matrix can vary (the seed is absent for an ensemble), for the tables. */
+  settings: ModelAxes;
+  /** For an ensemble: its member models. */
+  ensembleOf?: string[];
   /** `mse`, or `latent:<i>` to scan a latent coordinate (thesis 7.4); `output` for a supervised model. */
   score: string;
   punziA: number;
@@ -175,6 +182,7 @@ export interface NodeParamsByKind {
   fitScaler: FitScalerParams;
   train: TrainParams;
   score: ScoreParams;
+  ensemble: EnsembleParams;
   scan: ScanParams;
   report: ReportParams;
 }
@@ -188,6 +196,8 @@ export interface DagNode<K extends NodeKind = NodeKind> {
   params: NodeParamsByKind[K];
   /** Hash of kind, resolved params, the dependencies' cache keys and the kind's code version. */
   cacheKey: string;
+  /** The code version of the kind the node was planned with (part of its cache key); a worker with other code refuses it. */
+  codeVersion: string;
   /** One line for the Temporal UI. */
   summary: string;
 }
@@ -197,14 +207,6 @@ export interface Dag {
   nodes: DagNode[];
   limits: { maxParallel: Partial<Record<NodeKind | TaskQueue, number>> };
   retry: Record<NodeKind, RetrySettings>;
-}
-
-/** The model a train node makes, as workflow ids, search attributes and tables name it. */
-export interface ModelLabels {
-  model: string;
-  architecture: ModelArchitecture;
-  latentDim: number;
-  background: string;
 }
 
 /**
@@ -230,8 +232,8 @@ export interface SweepPlan extends Omit<Dag, 'nodes'> {
 export function sweepPlan(dag: Dag, ref: DagRef): SweepPlan {
   const nodes = dag.nodes.map(({ params, ...node }): PlannedNode => {
     if (node.kind !== 'train') return node;
-    const { model, architecture, latentDim, background } = params as TrainParams;
-    return { ...node, model: { model, architecture, latentDim, background } };
+    const { model, architecture, latentDim, background, axes } = params as TrainParams;
+    return { ...node, model: { model, architecture, latentDim, background, axes } };
   });
   return { sweep: dag.sweep, limits: dag.limits, retry: dag.retry, dag: ref, nodes };
 }

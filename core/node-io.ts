@@ -30,6 +30,12 @@ export interface NodeActivityResult extends NodeResult {
   attempt: number;
 }
 
+/**
+ * The signal by which a node's activity passes its runner's progress reports to the
+ * workflow that scheduled it (for a train node: its training workflow).
+ */
+export const NODE_PROGRESS_SIGNAL = 'nodeProgress';
+
 /** The activities a worker registers: one per node kind, named after it. */
 export type NodeActivities = Record<NodeKind, (input: NodeActivityInput) => Promise<NodeActivityResult>>;
 

@@ -3,7 +3,7 @@
 // line and column. Together with the schema these guarantee that compile() succeeds.
 import path from 'node:path';
 import type { RetrySettings } from '../core/dag.js';
-import { ALL_BACKGROUND, expandModels, hasSeveralSets, modelName } from './matrix.js';
+import { ALL_BACKGROUND, expandModels, hasSeveralSets, modelName, seedGroups } from './matrix.js';
 import { DEFAULT_RETRY } from './presets.js';
 import { isKinematicallyOpen, SQRT_S } from '../core/idmdh.js';
 import { latentDimProblem } from '../core/models.js';
@@ -286,6 +286,29 @@ function checkModelsAndScan(spec: Spec, signals: SignalPoint[] | undefined, repo
   if (models.length === 0 && spec.models.supervised.length === 0) {
     report(['models'], 'defines no model; add a matrix (architecture, latentDim), include entries or supervised models');
     return;
+  }
+  for (const axis of ['beta', 'dvaeBeta'] as const) {
+    const only = axis === 'beta' ? 'VAE' : 'DVAE';
+    if (modelsSpec.matrix?.[axis] && !modelsSpec.matrix.architecture.includes(only)) {
+      report(
+        ['models', 'matrix', axis],
+        `applies to ${only} models only and the matrix has none; add ${only} to matrix.architecture or remove ${axis}`,
+      );
+    }
+  }
+  if (modelsSpec.ensemble === 'seed') {
+    if (seedGroups(models).length === 0) {
+      report(
+        ['models', 'ensemble'],
+        'no two models differ in the seed alone; give models.matrix a seed axis with two or more seeds (e.g. seed: [1, 2, 3])',
+      );
+    }
+    if (spec.scan.score !== 'mse') {
+      report(
+        ['models', 'ensemble'],
+        `averages the MSE, but scan.score is ${spec.scan.score} (latent spaces of different seeds are not aligned); use scan.score mse`,
+      );
+    }
   }
   for (const model of models) {
     const why = latentDimProblem(model.architecture, model.latentDim);

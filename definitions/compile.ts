@@ -7,6 +7,7 @@ import {
   type DagNode,
   type FileSource,
   type InputFile,
+  type ModelLabels,
   type NodeKind,
   type NodeParamsByKind,
   type RetrySettings,
@@ -14,8 +15,8 @@ import {
   type TaskQueue,
   type TrainingSettings,
 } from '../core/dag.js';
-import { modelId, SUPERVISED_SCORE } from '../core/models.js';
-import { ALL_BACKGROUND, expandModels, hasSeveralSets, modelName } from './matrix.js';
+import { modelId, settingsOf, SUPERVISED_SCORE, type ModelAxes } from '../core/models.js';
+import { ALL_BACKGROUND, expandModels, hasSeveralSets, modelName, seedGroups } from './matrix.js';
 import { DEFAULT_RETRY, PRESETS } from './presets.js';
 import { expandSignals, signalFile } from './signals.js';
 import { expandCut } from './cuts.js';
@@ -133,12 +134,11 @@ export function compile(spec: Spec, options: CompileOptions): Dag {
   const keys = new Map<string, string>();
   function add<K extends NodeKind>(kind: K, id: string, dependsOn: string[], params: NodeParamsByKind[K], summary: string) {
     const dependencyKeys = dependsOn.map((d) => keys.get(d)!).sort();
-    const cacheKey = sha256(
-      canonicalJson({ scheme: KEY_SCHEME, kind, params, dependencies: dependencyKeys, code: options.codeVersions[kind] }),
-    );
+    const codeVersion = options.codeVersions[kind];
+    const cacheKey = sha256(canonicalJson({ scheme: KEY_SCHEME, kind, params, dependencies: dependencyKeys, code: codeVersion }));
     const queue: TaskQueue = kind === 'train' ? 'gpu' : 'cpu';
     keys.set(id, cacheKey);
-    nodes.push({ id, kind, queue, dependsOn, params, cacheKey, summary } as DagNode);
+    nodes.push({ id, kind, queue, dependsOn, params, cacheKey, codeVersion, summary } as DagNode);
   }
 
   const { background, signal } = samples(spec, options.inputs ?? new Map());
@@ -168,7 +168,8 @@ export function compile(spec: Spec, options: CompileOptions): Dag {
     );
   }
 
-  const models = expandModels(spec.models).models;
+  const expansion = expandModels(spec.models);
+  const models = expansion.models;
   const supervised = resolveSupervised(spec, expandSignals(spec.samples.signal)).models;
   const severalSets = hasSeveralSets(models);
   const setSamples = (set: string) => (set === ALL_BACKGROUND ? background.map((b) => b.name) : spec.trainingSets[set]);
@@ -189,57 +190,98 @@ export function compile(spec: Spec, options: CompileOptions): Dag {
   const signalPreselects = signal.map((s) => preselectId(s.name));
   const modelNames: string[] = [];
   const lastStage: string[] = [];
+  const scanOf = (labels: ModelLabels, scoreNode: string, settings: ModelAxes, ensembleOf?: string[], score = spec.scan.score) => {
+    // The scan is named after what it scans: score/all/AE-l2 -> scan/all/AE-l2, ensemble/all/AE-l2-ens -> scan/all/AE-l2-ens.
+    const suffix = scoreNode.slice(scoreNode.indexOf('/') + 1);
+    // The signal preselections give the scan each signal's mass point and generated count.
+    add(
+      'scan',
+      `scan/${suffix}`,
+      [scoreNode, ...signalPreselects],
+      {
+        ...labels,
+        settings,
+        ...(ensembleOf && { ensembleOf }),
+        score,
+        punziA: spec.scan.punziA,
+        quantiles: spec.scan.quantiles,
+        steps: spec.scan.steps,
+      },
+      `scan ${score} of ${labels.model} for ${signal.length} signals`,
+    );
+    lastStage.push(`scan/${suffix}`);
+  };
   for (const combo of models) {
-    const { background: set, architecture, latentDim } = combo;
+    const { background: set, architecture, latentDim, axes } = combo;
     const model = modelName(combo, severalSets);
     const suffix = `${set}/${modelId(combo)}`;
     const members = setSamples(set);
-    const base = { model, architecture, latentDim, background: set };
+    const labels: ModelLabels = { model, architecture, latentDim, background: set, axes };
+    const training = {
+      ...trainingSettings(spec, deriveSeed(spec.seed, `train/${suffix}`)),
+      ...(combo.settings as Partial<TrainingSettings>),
+    };
     modelNames.push(model);
     add(
       'train',
       `train/${suffix}`,
       [`fitScaler/${set}`, ...members.map(preselectId)],
-      { ...base, samples: members, features: spec.features, training: trainingSettings(spec, deriveSeed(spec.seed, `train/${suffix}`)) },
-      `train ${architecture} latentDim ${latentDim} on ${set}`,
+      { ...labels, samples: members, features: spec.features, training },
+      `train ${model} on ${set}`,
     );
     add(
       'score',
       `score/${suffix}`,
       [`train/${suffix}`, `fitScaler/${set}`, ...allPreselects],
-      base,
+      labels,
       `score ${allPreselects.length} samples with ${model}`,
     );
-    // The signal preselections give the scan each signal's mass point and generated count.
-    add(
-      'scan',
-      `scan/${suffix}`,
-      [`score/${suffix}`, ...signalPreselects],
-      { ...base, score: spec.scan.score, punziA: spec.scan.punziA, quantiles: spec.scan.quantiles, steps: spec.scan.steps },
-      `scan ${spec.scan.score} of ${model} for ${signal.length} signals`,
-    );
-    lastStage.push(`train/${suffix}`, `scan/${suffix}`);
+    scanOf(labels, `score/${suffix}`, settingsOf(training));
+    lastStage.push(`train/${suffix}`);
+  }
+  if (spec.models.ensemble === 'seed') {
+    for (const group of seedGroups(models)) {
+      const first = group[0]!;
+      const axes: ModelAxes = { ...first.axes };
+      delete axes.seed;
+      const name = `${modelId({ ...first, axes })}-ens`;
+      const labels: ModelLabels = {
+        model: severalSets ? `${first.background}/${name}` : name,
+        architecture: first.architecture,
+        latentDim: first.latentDim,
+        background: first.background,
+        axes,
+      };
+      const memberNames = group.map((m) => modelName(m, severalSets));
+      const memberScores = group.map((m) => `score/${m.background}/${modelId(m)}`);
+      const id = `${first.background}/${name}`;
+      add('ensemble', `ensemble/${id}`, memberScores, { ...labels, members: memberNames }, `mean score of ${memberNames.join(', ')}`);
+      const training = { ...trainingSettings(spec, 0), ...(first.settings as Partial<TrainingSettings>) };
+      const { seed: _seed, ...settings } = settingsOf(training);
+      scanOf(labels, `ensemble/${id}`, settings, memberNames);
+      modelNames.push(labels.model);
+    }
   }
 
-  const scanSettings = { punziA: spec.scan.punziA, quantiles: spec.scan.quantiles, steps: spec.scan.steps };
   for (const { name: model, architecture, classes } of supervised) {
     const suffix = `${ALL_BACKGROUND}/${model}`;
     const members = setSamples(ALL_BACKGROUND);
     const signals = classes.flatMap((c) => c.samples);
-    const base = { model, architecture, latentDim: 0, background: ALL_BACKGROUND };
-    modelNames.push(model);
+    const labels: ModelLabels = { model, architecture, latentDim: 0, background: ALL_BACKGROUND, axes: {} };
     const { hiddenLayers, learningRate, epochs } = spec.supervised.dnn;
     const settings = trainingSettings(spec, deriveSeed(spec.seed, `train/${suffix}`));
+    // The DNN runs the training loop with its own layers, learning rate and epochs; the BDT takes the seed alone.
+    const training = architecture === 'DNN' ? { ...settings, hiddenLayers, learningRate, epochs } : settings;
+    modelNames.push(model);
     add(
       'train',
       `train/${suffix}`,
       [`fitScaler/${ALL_BACKGROUND}`, ...[...members, ...signals].map(preselectId)],
       {
-        ...base,
+        ...labels,
         samples: [...members, ...signals],
         features: spec.features,
-        // The DNN runs the training loop with its own layers, learning rate and epochs; the BDT uses the seed alone.
-        training: architecture === 'DNN' ? { ...settings, hiddenLayers, learningRate, epochs } : settings,
+        training,
         supervised: { classes, ...(architecture === 'BDT' && { bdt: spec.supervised.bdt }) },
       },
       `train ${architecture} on ${classes.map((c) => c.samples.length).join(' + ')} signal point(s) against ${ALL_BACKGROUND}`,
@@ -248,17 +290,11 @@ export function compile(spec: Spec, options: CompileOptions): Dag {
       'score',
       `score/${suffix}`,
       [`train/${suffix}`, `fitScaler/${ALL_BACKGROUND}`, ...allPreselects],
-      base,
+      labels,
       `score ${allPreselects.length} samples with ${model}`,
     );
-    add(
-      'scan',
-      `scan/${suffix}`,
-      [`score/${suffix}`, ...signalPreselects],
-      { ...base, score: SUPERVISED_SCORE, ...scanSettings },
-      `scan the output of ${model} for ${signal.length} signals`,
-    );
-    lastStage.push(`train/${suffix}`, `scan/${suffix}`);
+    scanOf(labels, `score/${suffix}`, {}, undefined, SUPERVISED_SCORE);
+    lastStage.push(`train/${suffix}`);
   }
 
   add(

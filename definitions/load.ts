@@ -8,7 +8,7 @@ import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } fro
 import { checkSemantics, type CheckOptions, type Problem, type YamlPath } from './check.js';
 import { DefinitionError } from '../core/errors.js';
 import type { Spec } from './spec.js';
-import { didYouMean } from '../core/suggest.js';
+import { closest, didYouMean } from '../core/suggest.js';
 import schema from './sweep.schema.json' with { type: 'json' };
 
 let validator: ValidateFunction | undefined;
@@ -23,7 +23,38 @@ export const MAX_DEFINITION_BYTES = 1 << 20;
 /** YAML aliases (*name) expanded per document, beyond which the loader refuses (an alias bomb). */
 const MAX_ALIASES = 100;
 
-export function loadSpec(file: string, options: CheckOptions = {}): Spec {
+/** A `--set PATH=VALUE` of the command line: replaces (or adds) one value of the definition. */
+export interface Override {
+  /** `training.preset=fast` as the user wrote it, for messages. */
+  text: string;
+  path: (string | number)[];
+  value: unknown;
+}
+
+export interface LoadOptions extends CheckOptions {
+  /** Applied in order to the YAML before validation, so they are checked like the file. */
+  overrides?: Override[];
+}
+
+/**
+ * Parses `PATH=VALUE`: PATH is keys joined by dots (a number indexes a list:
+ * `samples.background.0.weight`), VALUE is YAML (`fast`, `0.01`, `[0, 0.001, 0.01]`).
+ */
+export function parseOverride(text: string): Override {
+  const equals = text.indexOf('=');
+  const pathText = equals < 0 ? '' : text.slice(0, equals).trim();
+  const fix = 'write --set PATH=VALUE, e.g. --set training.preset=fast or --set "models.matrix.seed=[1, 2, 3]"';
+  if (equals < 0 || pathText === '' || pathText.split('.').some((key) => key === '')) {
+    throw new DefinitionError([`--set ${text}: not PATH=VALUE; ${fix}`]);
+  }
+  const doc = parseDocument(text.slice(equals + 1));
+  if (doc.errors.length > 0)
+    throw new DefinitionError([`--set ${text}: the value is not YAML (${doc.errors[0]!.message.split('\n')[0]}); ${fix}`]);
+  const path = pathText.split('.').map((key) => (/^\d+$/.test(key) ? Number(key) : key));
+  return { text, path, value: doc.toJS() };
+}
+
+export function loadSpec(file: string, options: LoadOptions = {}): Spec {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -33,7 +64,7 @@ export function loadSpec(file: string, options: CheckOptions = {}): Spec {
   return loadSpecText(text, file, options);
 }
 
-export function loadSpecText(text: string, fileName: string, options: CheckOptions = {}): Spec {
+export function loadSpecText(text: string, fileName: string, options: LoadOptions = {}): Spec {
   if (text.length > MAX_DEFINITION_BYTES) {
     throw new DefinitionError([
       `${fileName}: the definition has ${text.length} characters, more than ${MAX_DEFINITION_BYTES}; a sweep definition is a page of YAML (long lists of values belong in files it names)`,
@@ -53,6 +84,7 @@ export function loadSpecText(text: string, fileName: string, options: CheckOptio
       }),
     );
   }
+  for (const override of options.overrides ?? []) applyOverride(doc, override);
   let data: unknown;
   try {
     data = doc.toJS({ maxAliasCount: MAX_ALIASES }) ?? null;
@@ -63,7 +95,14 @@ export function loadSpecText(text: string, fileName: string, options: CheckOptio
     ]);
   }
   const format = (problems: Problem[]) => {
-    const located = problems.map((p) => ({ offset: offsetOf(doc, p.path, p.atKey ?? false), text: `${pointer(p.path)}  ${p.message}` }));
+    const located = problems.map((p) => {
+      // A value the command line set has no line of its own: the message names the --set.
+      const from = [...(options.overrides ?? [])].reverse().find((o) => o.path.every((key, i) => String(p.path[i]) === String(key)));
+      return {
+        offset: offsetOf(doc, p.path, p.atKey ?? false),
+        text: `${pointer(p.path)}  ${p.message}${from ? ` (set by --set ${from.text})` : ''}`,
+      };
+    });
     located.sort((a, b) => a.offset - b.offset);
     return [...new Set(located.map((l) => `${position(l.offset)}  ${l.text}`))];
   };
@@ -91,6 +130,31 @@ function pathOf(instancePath: string): YamlPath {
 }
 
 /** Offset in the text of the node at `at`, or of its deepest existing ancestor. */
+/** Sets the value, creating the maps on the way; a path through a scalar or past a list's end is refused. */
+function applyOverride(doc: Document, override: Override): void {
+  let node: unknown = doc.contents;
+  for (const [i, key] of override.path.slice(0, -1).entries()) {
+    const inside = override.path.slice(0, i + 1).join('.');
+    if (isSeq(node) && typeof key === 'number' && key >= node.items.length) {
+      throw new DefinitionError([`--set ${override.text}: ${inside} is past the end of its list (${node.items.length} items)`]);
+    }
+    node = isMap(node) || isSeq(node) ? node.get(key, true) : undefined;
+    if (node !== undefined && !isMap(node) && !isSeq(node)) {
+      throw new DefinitionError([
+        `--set ${override.text}: ${inside} is a single value, not a map or list, so it has no ${override.path[i + 1]}`,
+      ]);
+    }
+  }
+  try {
+    doc.setIn(override.path, doc.createNode(override.value));
+  } catch (err) {
+    // The yaml library refuses a key for a list or an index for a map.
+    throw new DefinitionError([
+      `--set ${override.text}: cannot set ${override.path.join('.')} (${(err as Error).message}); a list takes an index (0, 1, ...), a map a key`,
+    ]);
+  }
+}
+
 function offsetOf(doc: Document, at: YamlPath, atKey: boolean): number {
   let node: unknown = doc.contents;
   let offset = (doc.contents?.range ?? [0])[0];
@@ -140,9 +204,17 @@ function describeSchemaErrors(errors: ErrorObject[]): Problem[] {
   const anyOfs = errors.filter((e) => e.keyword === 'anyOf');
   const beneath = (e: ErrorObject, a: ErrorObject) => e.instancePath === a.instancePath || e.instancePath.startsWith(a.instancePath + '/');
   const branchOf = (e: ErrorObject) => anyOfs.find((a) => a !== e && beneath(e, a));
+  // A required key written with a typo is one problem: the unknown key's "did you mean"
+  // names the missing one, so the "missing key" line would only repeat it.
+  const misspelt = new Set(
+    errors
+      .filter((e) => e.keyword === 'additionalProperties')
+      .map((e) => `${e.instancePath}\0${closest(String(e.params.additionalProperty), knownKeys(e)) ?? ''}`),
+  );
+  const renamed = (e: ErrorObject) => e.keyword === 'required' && misspelt.has(`${e.instancePath}\0${String(e.params.missingProperty)}`);
   const problems: Problem[] = [];
   for (const error of errors) {
-    if (error.keyword === 'if' || error.keyword === 'propertyNames' || branchOf(error)) continue;
+    if (error.keyword === 'if' || error.keyword === 'propertyNames' || branchOf(error) || renamed(error)) continue;
     problems.push(
       describe(
         error,
@@ -151,6 +223,11 @@ function describeSchemaErrors(errors: ErrorObject[]): Problem[] {
     );
   }
   return problems;
+}
+
+/** The keys the schema allows where an additionalProperties error occurred. */
+function knownKeys(error: ErrorObject): string[] {
+  return Object.keys((error.parentSchema as { properties?: object }).properties ?? {});
 }
 
 function allowedValues(error: ErrorObject): string[] {
@@ -164,7 +241,7 @@ function describe(error: ErrorObject, branches: ErrorObject[]): Problem {
   switch (error.keyword) {
     case 'additionalProperties': {
       const key = String(params.additionalProperty);
-      const allowed = Object.keys((error.parentSchema as { properties?: object }).properties ?? {});
+      const allowed = knownKeys(error);
       return {
         path: [...at, key],
         atKey: true,

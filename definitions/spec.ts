@@ -2,7 +2,7 @@
 // the schema's defaults filled in. Presets, derived seeds and matrices are resolved later by
 // compile.ts, so this type mirrors what the user wrote.
 import type { BdtSettings, NodeKind, RetrySettings, TaskQueue, TrainingSettings } from '../core/dag.js';
-import type { Architecture, SupervisedArchitecture } from '../core/models.js';
+import type { Architecture, SettingAxis, SupervisedArchitecture } from '../core/models.js';
 import type { PresetName } from './presets.js';
 
 export interface GenerateSpec {
@@ -53,8 +53,11 @@ export interface CutSpec {
   forEach?: string[];
 }
 
+/** One value or a list of values per setting axis (hiddenLayers: one list of widths, or a list of them). */
+export type SettingSelector = { [A in SettingAxis]?: A extends 'hiddenLayers' ? number[] | number[][] : number | number[] };
+
 /** One value or a list of values per axis, as in CI matrices. */
-export interface ModelSelector {
+export interface ModelSelector extends SettingSelector {
   background?: string | string[];
   architecture?: Architecture | Architecture[];
   latentDim?: number | number[];
@@ -71,16 +74,19 @@ export interface SupervisedModelSpec {
   classes?: Record<string, PointList>;
 }
 
-/** The autoencoders: a matrix, minus `exclude`, plus `include` (matrix.ts). */
-export interface ModelMatrixSpec {
-  matrix?: { background: string[]; architecture: Architecture[]; latentDim: number[] };
+export interface ModelsSpec {
+  matrix?: { background: string[]; architecture: Architecture[]; latentDim: number[] } & {
+    [A in SettingAxis]?: A extends 'hiddenLayers' ? number[][] : number[];
+  };
   exclude: ModelSelector[];
   include: ModelSelector[];
-}
-
-export interface ModelsSpec extends ModelMatrixSpec {
+  /** Adds, for every group of models that differ in the seed alone, a model whose score is their mean. */
+  ensemble?: 'seed';
   supervised: SupervisedModelSpec[];
 }
+
+/** The autoencoders of models: the matrix, minus `exclude`, plus `include` (matrix.ts). */
+export type ModelMatrixSpec = Omit<ModelsSpec, 'supervised'>;
 
 export interface SupervisedSettings {
   bdt: BdtSettings;
@@ -96,7 +102,15 @@ export type TrainingOverrides = Partial<
   }
 >;
 
-export const CPU_KINDS = ['generate', 'preselect', 'fitScaler', 'score', 'scan', 'report'] as const satisfies readonly NodeKind[];
+export const CPU_KINDS = [
+  'generate',
+  'preselect',
+  'fitScaler',
+  'score',
+  'ensemble',
+  'scan',
+  'report',
+] as const satisfies readonly NodeKind[];
 export type CpuKind = (typeof CPU_KINDS)[number];
 
 export interface Spec {

@@ -16,6 +16,7 @@ import { loadDag } from '../client/definition.js';
 import { writeOutputs } from '../client/export.js';
 import { auditStore } from '../client/housekeeping.js';
 import { startTestServer, type TestServer } from '../client/server.js';
+import { projectName } from '../client/project.js';
 import { followSweep, startSweep } from '../client/sweeps.js';
 
 const { values } = parseArgs({
@@ -124,7 +125,7 @@ async function main(): Promise<number> {
   workers.start(1);
   const client = new Client({ connection: await Connection.connect({ address: server.address }) });
   const { dag } = await loadDag(DEFINITION);
-  const { handle, runId } = await startSweep(client, dag, { home });
+  const { handle, runId } = await startSweep(client, dag, { home, project: projectName(home) });
   console.error(`chaos: ${dag.nodes.length} nodes, ${KILLS} kills planned; logs in ${root}`);
   let finished = false;
   const following = followSweep(handle, () => {}, {

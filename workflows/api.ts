@@ -1,28 +1,34 @@
 // The public face of the sweep workflows: names, ids, task queues, search attributes,
 // query and update definitions. Pure definitions, shared by workflow code and the client.
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { TrainParams } from '../core/dag.js';
 import { modelId } from '../core/models.js';
-import type { NodeProgress } from '../core/node-io.js';
+import { NODE_PROGRESS_SIGNAL, type NodeProgress } from '../core/node-io.js';
+import type { TrainingProgress } from '../core/training-progress.js';
 
 /** Task queue that carries workflow tasks (sweeps and trainings); node activities use `cpu`/`gpu`. */
 export const WORKFLOW_TASK_QUEUE = 'sweep';
 
 /**
- * Task queue names carry an optional prefix so independent deployments (or parallel test
- * files) can share one namespace: workers serve `<prefix>sweep`, `<prefix>cpu`,
- * `<prefix>gpu`, and a sweep finds its prefix in the name of its own task queue.
+ * Task queue names carry the project (client/project.ts), so independent stores (or parallel
+ * test files) can share one server: workers serve `<project>/sweep`, `<project>/cpu`,
+ * `<project>/gpu`, and a sweep finds its prefix in the name of its own task queue.
  */
-export function taskQueueName(prefix: string, queue: string): string {
-  return `${prefix}${queue}`;
+export function taskQueueName(project: string, queue: string): string {
+  return `${project}/${queue}`;
 }
 
-export function taskQueuePrefix(workflowTaskQueue: string): string {
-  return workflowTaskQueue.endsWith(WORKFLOW_TASK_QUEUE) ? workflowTaskQueue.slice(0, -WORKFLOW_TASK_QUEUE.length) : '';
+/** The project of a sweep, from the name of its own task queue (`<project>/sweep`). */
+export function projectOfQueue(workflowTaskQueue: string): string {
+  return workflowTaskQueue.slice(0, workflowTaskQueue.length - WORKFLOW_TASK_QUEUE.length - 1);
 }
 
 export const progressQuery = defineQuery<NodeProgress[]>('progress');
+/** Sent by the train activity once per epoch (the engine's node-progress signal). */
+export const trainingProgressSignal = defineSignal<[TrainingProgress]>(NODE_PROGRESS_SIGNAL);
+/** The latest progress of a training workflow; null until its activity has reported. */
+export const trainingProgressQuery = defineQuery<TrainingProgress | null>('trainingProgress');
 /** Puts failed and skipped nodes of a live sweep back to pending; returns their ids. */
 export const retryFailedUpdate = defineUpdate<string[]>('retryFailed');
 
@@ -30,17 +36,21 @@ export const SweepName = defineSearchAttributeKey('SweepName', SearchAttributeTy
 export const Architecture = defineSearchAttributeKey('Architecture', SearchAttributeType.KEYWORD);
 export const LatentDim = defineSearchAttributeKey('LatentDim', SearchAttributeType.INT);
 export const Stage = defineSearchAttributeKey('Stage', SearchAttributeType.KEYWORD);
+/** The varying settings of a training, one keyword each (`seed=3`, `beta=0.01`), to filter by in the UI. */
+export const Axes = defineSearchAttributeKey('Axes', SearchAttributeType.KEYWORD_LIST);
 
 /** Name and type of every custom search attribute, for registering them on a server. */
-export const SEARCH_ATTRIBUTES = [SweepName, Architecture, LatentDim, Stage];
+export const SEARCH_ATTRIBUTES = [SweepName, Architecture, LatentDim, Stage, Axes];
 
-export function sweepWorkflowId(sweep: string): string {
-  return `sweep/${sweep}`;
+/** `<project>/sweep/<name>`: the project keeps sweeps of the same name from different stores apart. */
+export function sweepWorkflowId(project: string, sweep: string): string {
+  return `${project}/sweep/${sweep}`;
 }
 
+/** A training's workflow id: its sweep's id, the training set and the model (with its varying settings; a supervised model by its name). */
 export function trainingWorkflowId(
-  sweep: string,
-  params: Pick<TrainParams, 'background' | 'architecture' | 'latentDim'> & { model?: string },
+  sweepId: string,
+  params: Pick<TrainParams, 'background' | 'architecture' | 'latentDim' | 'axes'> & { model?: string },
 ): string {
-  return `sweep/${sweep}/${params.background}/${modelId(params)}`;
+  return `${sweepId}/${params.background}/${modelId(params)}`;
 }

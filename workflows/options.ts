@@ -8,10 +8,10 @@ import { taskQueueName } from './api.js';
 // Liveness comes from heartbeats; this only bounds a single attempt that heartbeats forever.
 const MAX_ATTEMPT_DURATION = '14 days';
 
-export function nodeActivityOptions(dag: SweepPlan, node: PlannedNode, queuePrefix: string): ActivityOptions {
+export function nodeActivityOptions(dag: SweepPlan, node: PlannedNode, project: string): ActivityOptions {
   const retry = dag.retry[node.kind];
   return {
-    taskQueue: taskQueueName(queuePrefix, node.queue),
+    taskQueue: taskQueueName(project, node.queue),
     activityId: node.id,
     summary: node.summary,
     startToCloseTimeout: MAX_ATTEMPT_DURATION,

@@ -19,7 +19,18 @@ import {
 import type { PlannedNode, SweepPlan } from '../core/dag.js';
 import type { NodeActivities, NodeActivityInput, NodeActivityResult, SweepActivities, SweepInput, SweepResult } from '../core/node-io.js';
 import { dagProblems, SweepState } from '../core/schedule.js';
-import { Architecture, LatentDim, progressQuery, retryFailedUpdate, Stage, SweepName, taskQueuePrefix, trainingWorkflowId } from './api.js';
+import { axisKeywords } from '../core/models.js';
+import {
+  Architecture,
+  Axes,
+  LatentDim,
+  progressQuery,
+  retryFailedUpdate,
+  Stage,
+  SweepName,
+  projectOfQueue,
+  trainingWorkflowId,
+} from './api.js';
 import { describeFailure } from './failures.js';
 import { nodeActivityOptions } from './options.js';
 import { training } from './training.js';
@@ -37,7 +48,7 @@ export async function sweep(input: SweepInput): Promise<SweepResult> {
   if (problems.length > 0) throw ApplicationFailure.nonRetryable(`invalid DAG: ${problems.join('; ')}`, 'InvalidDag');
 
   const state = new SweepState(dag);
-  const queuePrefix = taskQueuePrefix(workflowInfo().taskQueue);
+  const project = projectOfQueue(workflowInfo().taskQueue);
   // Bumped whenever a node settles or an update resets nodes, to wake the scheduling loop.
   let changes = 0;
   setHandler(progressQuery, () => state.snapshot());
@@ -54,7 +65,7 @@ export async function sweep(input: SweepInput): Promise<SweepResult> {
   const launch = (node: PlannedNode) => {
     state.start(node.id, now());
     const activityInput: NodeActivityInput = { dag: dag.dag, nodeId: node.id, inputs: state.inputsOf(node.id) };
-    runNode(dag, node, activityInput, queuePrefix)
+    runNode(dag, node, activityInput, project)
       .then((result) => state.succeed(node.id, result, now()))
       .catch((err: unknown) => {
         // A cancelled sweep ends through the loop below; do not record that as node failures.
@@ -96,20 +107,21 @@ function now(): string {
 }
 
 /** Training runs as its own child workflow (its own page and search attributes in the UI). */
-function runNode(dag: SweepPlan, node: PlannedNode, input: NodeActivityInput, queuePrefix: string): Promise<NodeActivityResult> {
+function runNode(dag: SweepPlan, node: PlannedNode, input: NodeActivityInput, project: string): Promise<NodeActivityResult> {
   if (node.model) {
     return executeChild(training, {
-      workflowId: trainingWorkflowId(dag.sweep, node.model),
-      args: [{ input, options: nodeActivityOptions(dag, node, queuePrefix) }],
+      workflowId: trainingWorkflowId(workflowInfo().workflowId, node.model),
+      args: [{ input, options: nodeActivityOptions(dag, node, project) }],
       staticSummary: node.summary,
       typedSearchAttributes: [
         { key: SweepName, value: dag.sweep },
         { key: Architecture, value: node.model.architecture },
         { key: LatentDim, value: node.model.latentDim },
         { key: Stage, value: 'training' },
+        { key: Axes, value: axisKeywords(node.model.axes) },
       ],
     });
   }
-  const activities = proxyActivities<NodeActivities>(nodeActivityOptions(dag, node, queuePrefix));
+  const activities = proxyActivities<NodeActivities>(nodeActivityOptions(dag, node, project));
   return activities[node.kind](input);
 }

@@ -1,9 +1,12 @@
 // One training as its own workflow, so the Temporal UI lists every model with its
 // architecture, latent dimension and stage. It runs the `train` activity on the node's
-// queue (`gpu`) with the retry policy and heartbeat timeout of the definition.
-import { proxyActivities, setCurrentDetails, upsertSearchAttributes, type ActivityOptions } from '@temporalio/workflow';
+// queue (`gpu`) with the retry policy and heartbeat timeout of the definition. A workflow
+// cannot see its activity's heartbeats, so the activity signals it once per epoch; the
+// workflow shows that as its current details and answers the `trainingProgress` query.
+import { proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes, type ActivityOptions } from '@temporalio/workflow';
 import type { NodeActivities, NodeActivityInput, NodeActivityResult } from '../core/node-io.js';
-import { Stage } from './api.js';
+import { describeTrainingProgress, type TrainingProgress } from '../core/training-progress.js';
+import { Stage, trainingProgressQuery, trainingProgressSignal } from './api.js';
 
 export interface TrainingInput {
   input: NodeActivityInput;
@@ -11,6 +14,13 @@ export interface TrainingInput {
 }
 
 export async function training({ input, options }: TrainingInput): Promise<NodeActivityResult> {
+  let progress: TrainingProgress | null = null;
+  setHandler(trainingProgressQuery, () => progress);
+  setHandler(trainingProgressSignal, (report) => {
+    progress = report;
+    setCurrentDetails(`training: ${describeTrainingProgress(report)} (as of ${report.at.slice(11, 19)} UTC)`);
+  });
+  setCurrentDetails(`waiting for a free slot on the ${options.taskQueue} task queue`);
   const { train } = proxyActivities<NodeActivities>(options);
   try {
     const result = await train(input);

@@ -5,7 +5,7 @@
 //
 // Parent and child speak a small typed protocol over Node's IPC: the parent sends the job
 // (the data part of a NodeContext) and, on cancellation, `cancel`; the child reports
-// heartbeats, log lines and the outcome. A cancelled child gets a grace period to stop
+// heartbeats, progress reports, log lines and the outcome. A cancelled child gets a grace period to stop
 // cleanly (a training checkpoints mid-epoch) before it is killed; a child whose parent dies
 // exits at once, so it never races the retry that another worker starts.
 import { fork } from 'node:child_process';
@@ -31,6 +31,7 @@ type ToChild = { type: 'start'; job: ChildJob } | { type: 'cancel' };
 
 type ToParent =
   | { type: 'heartbeat'; details: unknown }
+  | { type: 'progress'; details: unknown }
   | { type: 'log'; message: string }
   | { type: 'done'; summary: Record<string, unknown> }
   | { type: 'failed'; message: string; code?: UserErrorCode; stack?: string };
@@ -55,6 +56,7 @@ export function runInChild(entry: URL, ctx: NodeContext<NodeKind>): Promise<Reco
     ctx.signal.addEventListener('abort', onAbort);
     child.on('message', (message: ToParent) => {
       if (message.type === 'heartbeat') ctx.heartbeat(message.details);
+      else if (message.type === 'progress') ctx.progress(message.details);
       else if (message.type === 'log') ctx.log(message.message);
       else outcome = message;
     });
@@ -102,6 +104,7 @@ export function serveChild(load: (kind: NodeKind) => Promise<NodeRunner<NodeKind
         ...command.job,
         signal: cancel.signal,
         heartbeat: (details) => void report({ type: 'heartbeat', details }),
+        progress: (details) => void report({ type: 'progress', details }),
         log: (message) => void report({ type: 'log', message }),
       });
       await report({ type: 'done', summary });

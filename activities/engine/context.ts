@@ -31,6 +31,13 @@ export interface NodeContext<K extends NodeKind = NodeKind> {
   /** Details of the last heartbeat of a previous attempt, if any. */
   heartbeatDetails: unknown;
   heartbeat(details?: unknown): void;
+  /**
+   * Tells whoever watches the node where it stands: the engine signals the workflow that
+   * scheduled the node (a training's workflow shows it in the Temporal UI and to `sweep
+   * status`). Every call is an event in that workflow's history, so call it per step that
+   * matters to a reader (an epoch), never per second; liveness is heartbeat's job.
+   */
+  progress(details: unknown): void;
   /** Aborted when Temporal cancels the activity or the worker shuts down. */
   signal: AbortSignal;
   log(message: string): void;

@@ -9,6 +9,7 @@ import { NODE_KINDS, sweepPlan, type BackendSetting, type NodeKind } from '../..
 import { isUserError, UserError } from '../../core/errors.js';
 import {
   ARTIFACT_LOST,
+  NODE_PROGRESS_SIGNAL,
   type NodeActivities,
   type NodeActivityInput,
   type NodeActivityResult,
@@ -28,10 +29,15 @@ export interface NodeEnvironment {
   /** Directories below which user files may be read (lib/data-files.ts). */
   allowedRoots: string[];
   backend?: BackendSetting;
+  /** The code version of each kind in this worker; a node planned with another is refused. */
+  codeVersions?: Record<NodeKind, string>;
 }
 
+/** Failure type of a node refused by a worker whose code differs from the code it was planned with. */
+export const CODE_VERSION_MISMATCH = 'CodeVersionMismatch';
+
 /** The parts of a NodeContext that come from whoever executes the node (Temporal or a plain loop). */
-export type AttemptContext = Pick<NodeContext, 'attempt' | 'heartbeatDetails' | 'heartbeat' | 'signal' | 'log'>;
+export type AttemptContext = Pick<NodeContext, 'attempt' | 'heartbeatDetails' | 'heartbeat' | 'progress' | 'signal' | 'log'>;
 
 /** Input artifacts that are gone or damaged; the sweep computes these dependencies again. */
 export class ArtifactLostError extends Error {
@@ -140,6 +146,19 @@ async function runAsActivity(
   if (node.kind !== kind) {
     throw ApplicationFailure.nonRetryable(`node ${node.id} of kind ${node.kind} was sent to the ${kind} activity`, 'EngineError');
   }
+  const mine = env.codeVersions?.[kind];
+  if (mine !== undefined && node.codeVersion !== mine) {
+    // Retryable, after a pause: another worker, running the code the node was planned with, can take it.
+    throw ApplicationFailure.create({
+      type: CODE_VERSION_MISMATCH,
+      message:
+        `${node.id} was planned with ${kind} code version ${node.codeVersion.slice(0, 12)}, but this worker runs ${mine.slice(0, 12)} ` +
+        '(another checkout or revision): it leaves the node to a worker with the same code. Start workers from the code that ' +
+        'planned the sweep, or plan it again from this code (sweep run / sweep submit).',
+      nextRetryDelay: '10 seconds',
+      details: [{ attempt }],
+    });
+  }
   let lastDetails: unknown = heartbeatDetails;
   const heartbeat = (details?: unknown) => {
     if (details !== undefined) lastDetails = details;
@@ -152,6 +171,7 @@ async function runAsActivity(
       attempt,
       heartbeatDetails,
       heartbeat,
+      progress: progressSignaller(context, node.id),
       signal: context.cancellationSignal,
       log: (message) => context.log.info(message, { nodeId: node.id }),
     });
@@ -160,6 +180,36 @@ async function runAsActivity(
   } finally {
     clearInterval(timer);
   }
+}
+
+/**
+ * Progress reports for the workflow that scheduled this activity, sent as signals through
+ * the worker's client. The latest report wins: while one signal is on its way, a newer
+ * report replaces the one waiting, so a slow server never builds a queue. Progress is for
+ * people watching, so a signal that fails (the workflow has just closed, the server is
+ * briefly away) is logged and the node runs on.
+ */
+function progressSignaller(context: Context, nodeId: string): (details: unknown) => void {
+  const execution = context.info.workflowExecution;
+  if (!execution) return () => undefined;
+  let sending = false;
+  let waiting: { details: unknown } | undefined;
+  const send = async (details: unknown) => {
+    sending = true;
+    try {
+      await context.client.workflow.getHandle(execution.workflowId, execution.runId).signal(NODE_PROGRESS_SIGNAL, details);
+    } catch (err) {
+      context.log.warn(`progress of ${nodeId} not delivered to ${execution.workflowId}: ${(err as Error).message}`);
+    }
+    sending = false;
+    const next = waiting;
+    waiting = undefined;
+    if (next) void send(next.details);
+  };
+  return (details) => {
+    if (sending) waiting = { details };
+    else void send(details);
+  };
 }
 
 /**

@@ -25,6 +25,22 @@ export const SKIM = {
 } as const;
 
 const PI0_WINDOW = [0, 0.3] as const;
+
+/**
+ * Rest-of-event photons counted in extraEclEnergy: in time (|t| < 200 ns) and above a
+ * threshold per ECL region, as rest-of-event masks against beam background do (the thesis
+ * does not give its mask). Softer photons stay out of the sum but still make pi0 candidates
+ * (thesis photon list, E < 0.25 GeV): that is what leaves the pi0 veto something to do after
+ * the extra-energy cut. Regions: forward endcap below 32 degrees, backward above 130.
+ */
+export const ROE_PHOTON = {
+  forwardMaxTheta: 32,
+  backwardMinTheta: 130,
+  forward: 0.1,
+  barrel: 0.09,
+  backward: 0.16,
+  maxAbsTime: 200,
+} as const;
 const MAX_TRACKS = 64;
 // Per-track CM four-momenta under the electron and muon hypotheses.
 const eE = new Float64Array(MAX_TRACKS);
@@ -44,6 +60,8 @@ export function writeCandidates(
   weight: number,
   mChi1: number,
   mHprime: number,
+  /** Called for every written row with its tracks (e-, e+, mu-, mu+): truth studies. */
+  onRow?: (eMinus: number, ePlus: number, muMinus: number, muPlus: number) => void,
 ): number {
   let nPos = 0;
   let nNeg = 0;
@@ -60,7 +78,7 @@ export function writeCandidates(
   }
   if (nPos < 2 || nNeg < 2) return 0;
   const pi0Mass = bestPi0Mass(clusters);
-  const neutralEcl = inTimeClusterEnergy(clusters);
+  const neutralEcl = roePhotonEnergy(clusters);
   const row = ntuple.row;
   let written = 0;
   for (let a = 0; a < nNeg; a++) {
@@ -98,6 +116,7 @@ export function writeCandidates(
           row[COL.missPy] = -(tracks.py[em] + tracks.py[ep] + tracks.py[mm] + tracks.py[mp]);
           row[COL.missPz] = -(ePz[em] + ePz[ep] + muPz[mm] + muPz[mp]);
           ntuple.commit();
+          onRow?.(em, ep, mm, mp);
           written++;
         }
       }
@@ -149,10 +168,20 @@ function fillPair(row: Float64Array, at: number, tracks: Tracks, a: number, b: n
   row[at + 3] = Math.sqrt(Math.max(0, Es * Es - px * px - py * py - pzs * pzs));
 }
 
-/** Energy of in-time ECL clusters not matched to a track. */
-function inTimeClusterEnergy(clusters: Clusters): number {
+/** Energy of the rest-of-event photons (clusters not matched to a track) passing ROE_PHOTON. */
+export function roePhotonEnergy(clusters: Clusters): number {
   let sum = 0;
-  for (let i = 0; i < clusters.n; i++) if (Math.abs(clusters.time[i]) < GOOD_PHOTON.maxAbsTime) sum += clusters.E[i];
+  for (let i = 0; i < clusters.n; i++) {
+    if (Math.abs(clusters.time[i]) >= ROE_PHOTON.maxAbsTime) continue;
+    const theta = clusters.thetaDeg[i];
+    const threshold =
+      theta < ROE_PHOTON.forwardMaxTheta
+        ? ROE_PHOTON.forward
+        : theta > ROE_PHOTON.backwardMinTheta
+          ? ROE_PHOTON.backward
+          : ROE_PHOTON.barrel;
+    if (clusters.E[i] > threshold) sum += clusters.E[i];
+  }
   return sum;
 }
 

@@ -35,6 +35,54 @@ function randomDirection(rng: Rng, cosTheta = 2 * rng.uniform() - 1): void {
   dirZ = cosTheta;
 }
 
+// Scratch direction written by directionAround (no allocation per call).
+export const around = { x: 0, y: 0, z: 1 };
+
+/** Writes into `around` a unit vector at cos(theta) to the unit axis (zx, zy, zz), azimuth uniform. */
+export function directionAround(rng: Rng, zx: number, zy: number, zz: number, cosTheta: number): void {
+  // An orthonormal frame (x', y', z) around the axis.
+  const ax = Math.abs(zx) < 0.9 ? 1 : 0;
+  const ay = 1 - ax;
+  let xx = ay * zz;
+  let xy = -ax * zz;
+  let xz = ax * zy - ay * zx;
+  const xn = Math.hypot(xx, xy, xz);
+  xx /= xn;
+  xy /= xn;
+  xz /= xn;
+  const yx = zy * xz - zz * xy;
+  const yy = zz * xx - zx * xz;
+  const yz = zx * xy - zy * xx;
+  const s = Math.sqrt(Math.max(0, 1 - cosTheta * cosTheta));
+  const phi = 2 * Math.PI * rng.uniform();
+  const c = Math.cos(phi);
+  const sn = Math.sin(phi);
+  around.x = s * c * xx + s * sn * yx + cosTheta * zx;
+  around.y = s * c * xy + s * sn * yy + cosTheta * zy;
+  around.z = s * c * xz + s * sn * yz + cosTheta * zz;
+}
+
+/**
+ * Two-body decay of `parent` into first, first+1 (masses set) with the first daughter at
+ * cos(theta*) to the parent's flight direction in the parent's rest frame.
+ */
+export function decayAlongFlight(ev: Particles, parent: number, first: number, cosTheta: number, rng: Rng): void {
+  const p = Math.hypot(ev.px[parent], ev.py[parent], ev.pz[parent]);
+  const [zx, zy, zz] = p > 0 ? [ev.px[parent] / p, ev.py[parent] / p, ev.pz[parent] / p] : [0, 0, 1];
+  directionAround(rng, zx, zy, zz, cosTheta);
+  const k = twoBodyMomentum(ev.m[parent], ev.m[first], ev.m[first + 1]);
+  ev.set(first, k * around.x, k * around.y, k * around.z);
+  ev.set(first + 1, -k * around.x, -k * around.y, -k * around.z);
+  ev.decayed[parent] = 1;
+  const E = ev.E[parent];
+  for (const d of [first, first + 1]) {
+    boost(ev, d, ev.px[parent] / E, ev.py[parent] / E, ev.pz[parent] / E);
+    ev.vx[d] = ev.vx[parent];
+    ev.vy[d] = ev.vy[parent];
+    ev.vz[d] = ev.vz[parent];
+  }
+}
+
 /** Boosts particle i by velocity (bx, by, bz). */
 export function boost(ev: Particles, i: number, bx: number, by: number, bz: number): void {
   const b2 = bx * bx + by * by + bz * bz;

@@ -56,6 +56,8 @@ export class Particles {
   readonly vz = new Float64Array(CAPACITY);
   /** 1 once the particle has decayed (its daughters follow it). */
   readonly decayed = new Uint8Array(CAPACITY);
+  /** 1 for a photon the detector must convert (a forced conversion; the process carries its probability). */
+  readonly convert = new Uint8Array(CAPACITY);
 
   clear(): void {
     this.n = 0;
@@ -72,6 +74,7 @@ export class Particles {
     this.px[i] = this.py[i] = this.pz[i] = 0;
     this.vx[i] = this.vy[i] = this.vz[i] = 0;
     this.decayed[i] = 0;
+    this.convert[i] = 0;
     return i;
   }
 

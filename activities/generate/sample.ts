@@ -16,6 +16,8 @@ export interface GenerateOptions {
   seed: number;
   /** No resolutions and no beam background (closure tests of the kinematics). */
   idealDetector?: boolean;
+  /** Called for every candidate written, with its tracks (e-, e+, mu-, mu+): truth studies. */
+  onCandidate?: (tracks: Tracks, eMinus: number, ePlus: number, muMinus: number, muPlus: number) => void;
   /** Called every few thousand events; may throw to abort. */
   onProgress?: (done: number) => void | Promise<void>;
 }
@@ -38,7 +40,8 @@ export async function generateSample(sample: Sample, options: GenerateOptions): 
     throw new UserError(`sample ${sample.name}: generate.events must be a positive integer, got ${options.events}.`);
   }
   const signal = sample.kind === 'signal';
-  const masses = signal ? checkMassPoint(sample.name, sample.mChi1, sample.mHprime) : undefined;
+  const signalPoint = signal ? checkMassPoint(sample.name, sample.mChi1, sample.mHprime) : undefined;
+  const masses = signalPoint?.masses;
   const model = signal ? undefined : processModel(sample);
   const rng = Rng.fromSeed(options.seed);
   const ev = new Particles();
@@ -50,31 +53,45 @@ export async function generateSample(sample: Sample, options: GenerateOptions): 
   const mHprime = masses?.mHprime ?? NaN;
   let weightSum = 0;
   let eventsWithCandidates = 0;
+  // P(at least one overlay track of each charge).
+  const overlayBoth = (1 - Math.exp(-overlayMean)) ** 2;
   for (let event = 0; event < options.events; event++) {
     if (event % PROGRESS_EVERY === 0 && options.onProgress) await options.onProgress(event);
     let overlayPos: number;
     let overlayNeg: number;
-    if (model?.forceOverlayPair) {
+    // Importance weight of the overlay: 1 when drawn from its natural distribution.
+    let overlayWeight = 1;
+    const mixture = model?.overlayMixture === true;
+    if (model?.forceOverlayPair || (mixture && rng.uniform() < 0.5)) {
       overlayPos = rng.poissonAtLeastOne(overlayMean);
       overlayNeg = rng.poissonAtLeastOne(overlayMean);
     } else {
       overlayPos = rng.poisson(overlayMean);
       overlayNeg = rng.poisson(overlayMean);
     }
+    if (mixture) {
+      // Half natural, half forced to at least one track of each charge: weight natural / mixture.
+      overlayWeight = overlayPos > 0 && overlayNeg > 0 ? 1 / (0.5 + 0.5 / overlayBoth) : 2;
+    }
     let weight = 1;
-    if (masses) generateIdmdh(ev, masses, rng);
-    else weight = model!.generate(ev, rng, overlayPos, overlayNeg);
+    if (signalPoint) generateIdmdh(ev, signalPoint, rng);
+    else weight = model!.generate(ev, rng, overlayPos, overlayNeg) * overlayWeight;
+    if (ev.n === 0) {
+      weightSum += weight;
+      continue;
+    }
+    weight *= simulateDetector(ev, overlayPos, overlayNeg, rng, tracks, clusters, options.idealDetector, mixture);
     weightSum += weight;
-    if (ev.n === 0) continue;
-    simulateDetector(ev, overlayPos, overlayNeg, rng, tracks, clusters, options.idealDetector);
-    if (writeCandidates(tracks, clusters, ntuple, rng, event, weight, mChi1, mHprime) > 0) eventsWithCandidates++;
+    const onRow = options.onCandidate && ((a: number, b: number, c: number, d: number) => options.onCandidate!(tracks, a, b, c, d));
+    if (writeCandidates(tracks, clusters, ntuple, rng, event, weight, mChi1, mHprime, onRow) > 0) eventsWithCandidates++;
   }
   let generatedWeighted = options.events;
   if (model) {
     generatedWeighted = model.crossSectionFb * sample.luminosityFb;
     // Forced classes of events stand for their probability; importance weights average to one.
-    const overlayProbability = model.forceOverlayPair ? (1 - Math.exp(-overlayMean)) ** 2 : 1;
-    ntuple.scaleWeights((generatedWeighted * model.filterProbability * overlayProbability) / weightSum);
+    const overlayProbability = model.forceOverlayPair ? overlayBoth : 1;
+    const norm = model.normalise === 'count' ? options.events : weightSum;
+    ntuple.scaleWeights((generatedWeighted * model.filterProbability * overlayProbability) / norm);
   }
   return {
     table: ntuple.toTable(sample.process),

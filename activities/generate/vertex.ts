@@ -13,6 +13,18 @@ export interface VertexFit {
 }
 
 const fit: VertexFit = { dr: 0, failed: 0, chiProb: 0 };
+/**
+ * Vertex-fit emulation constants (docs/calibration.md): the fitted vertex is smeared along the
+ * pair by alongScale * sigma / sin(alpha / 2), alpha the opening angle (at least minSinHalf);
+ * fits fail with probability baseFailure + collinearFailure * exp(-alpha / collinearAngle).
+ */
+export const VERTEX = {
+  alongScale: 0.5,
+  minSinHalf: 0.005,
+  baseFailure: 0.003,
+  collinearFailure: 0.1,
+  collinearAngle: 0.01,
+} as const;
 
 /** Fits tracks a and b; the returned object is reused by the next call. */
 export function fitVertex(tracks: Tracks, a: number, b: number, rng: Rng): VertexFit {
@@ -44,10 +56,10 @@ export function fitVertex(tracks: Tracks, a: number, b: number, rng: Rng): Verte
   const z = rng.normal();
   const chi2 = (dca / sigma) ** 2 + z * z;
   fit.chiProb = erfc(Math.sqrt(chi2 / 2));
-  fit.failed = rng.uniform() < 0.003 + 0.5 * Math.exp(-opening / 0.01) ? 1 : 0;
+  fit.failed = rng.uniform() < VERTEX.baseFailure + VERTEX.collinearFailure * Math.exp(-opening / VERTEX.collinearAngle) ? 1 : 0;
   // Fitted vertex: the midpoint, smeared much more along the pair than across it.
-  const sinHalf = Math.max(Math.sin(opening / 2), 0.005);
-  const along = ((0.5 * sigma) / sinHalf) * rng.normal();
+  const sinHalf = Math.max(Math.sin(opening / 2), VERTEX.minSinHalf);
+  const along = ((VERTEX.alongScale * sigma) / sinHalf) * rng.normal();
   const ux = ax + bx;
   const uy = ay + by;
   const uz = az + bz;

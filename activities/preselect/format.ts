@@ -11,6 +11,8 @@ import type { InputArtifact } from '../engine/context.js';
 export const EVENTS_FILE = 'events.parquet';
 /** The cut flow: events and candidates (raw and weighted) after every cut. */
 export const CUTFLOW_FILE = 'cutflow.json';
+/** The N-1 study: what every cut alone removes, i.e. the selection with each cut left out once. */
+export const NMINUS1_FILE = 'nminus1.json';
 
 export interface PreselectSummary {
   sample: string;

@@ -9,8 +9,8 @@ import { UserError } from '../../core/errors.js';
 import type { ColumnCatalog } from '../../definitions/cuts.js';
 import { numericColumn, writeTable, type Column, type NumericColumn, type Table } from '../lib/parquet.js';
 import { compileExpression } from './expr.js';
-import { CUTFLOW_FILE, EVENTS_FILE, preselectInputs, type PreselectSummary } from './format.js';
-import { applyCuts, bestCandidates, indexEvents, type Cut, type CutFlowRow } from './select.js';
+import { CUTFLOW_FILE, EVENTS_FILE, NMINUS1_FILE, preselectInputs, type PreselectSummary } from './format.js';
+import { applyCuts, bestCandidates, indexEvents, nMinusOne, type Cut, type CutFlowRow } from './select.js';
 import { openSource, readSource } from './source.js';
 import { hashString, splitUniform } from './split.js';
 
@@ -56,6 +56,9 @@ export const runPreselect: NodeRunner<'preselect'> = async (ctx) => {
   const out = eventTable(params, best, event, column, weight, truth);
   await writeTable(join(ctx.outDir, EVENTS_FILE), out);
   await writeFile(join(ctx.outDir, CUTFLOW_FILE), JSON.stringify(flow, null, 2));
+  // N-1 study: every cut removed once (thesis Fig. 4.3 shows it for the pi0 veto).
+  const nMinus1 = nMinusOne(cuts, column, table.numRows, index, weight, column(params.bestCandidate.minimise));
+  await writeFile(join(ctx.outDir, NMINUS1_FILE), JSON.stringify(nMinus1, null, 2));
 
   const generated = source.generated ?? generatedFromFiles(sample.source, flow[0]);
   const summary: PreselectSummary = {

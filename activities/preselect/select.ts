@@ -104,6 +104,51 @@ function tally(
   return { cut, candidates: count, events, candidatesWeighted, eventsWeighted };
 }
 
+export interface NMinusOneRow {
+  /** The cut left out ('none' for the full selection). */
+  removed: string;
+  candidates: number;
+  /** Events with a candidate passing every other cut (after the best-candidate choice: one per event). */
+  events: number;
+  /** Sum of the weights of those events' best candidates. */
+  eventsWeighted: number;
+}
+
+/**
+ * The N-1 study: for every cut, the selection with all other cuts applied (each cut removed
+ * once), with the best candidate per event chosen among the rows that pass. The first line,
+ * `none`, is the full selection. Every cut is evaluated once over all rows.
+ */
+export function nMinusOne(
+  cuts: Cut[],
+  column: (name: string) => NumericColumn,
+  numRows: number,
+  index: EventIndex,
+  weight: Float64Array,
+  minimise: NumericColumn,
+): NMinusOneRow[] {
+  // Rows failing no cut keep -1; rows failing exactly one keep its index; more: -2.
+  const failed = new Int32Array(numRows).fill(-1);
+  const rows = new Int32Array(numRows);
+  const pass = new Uint8Array(numRows);
+  cuts.forEach((cut, k) => {
+    for (let r = 0; r < numRows; r++) rows[r] = r;
+    const kept = cut.compiled.filter(cut.compiled.columns.map(column), rows, numRows);
+    pass.fill(0);
+    for (let j = 0; j < kept; j++) pass[rows[j]] = 1;
+    for (let r = 0; r < numRows; r++) if (!pass[r]) failed[r] = failed[r] === -1 ? k : -2;
+  });
+  const line = (removed: string, k: number): NMinusOneRow => {
+    let count = 0;
+    for (let r = 0; r < numRows; r++) if (failed[r] === -1 || (k >= 0 && failed[r] === k)) rows[count++] = r;
+    const best = bestCandidates(rows, count, index, minimise);
+    let eventsWeighted = 0;
+    for (const r of best) eventsWeighted += weight[r];
+    return { removed, candidates: count, events: best.length, eventsWeighted };
+  };
+  return [line('none', -1), ...cuts.map((cut, k) => line(cut.name, k))];
+}
+
 /** The row with the lowest `minimise` per event among `rows` (NaN never wins; ties keep the first). */
 export function bestCandidates(rows: Int32Array, count: number, index: EventIndex, minimise: NumericColumn): Int32Array {
   const best = new Int32Array(index.events).fill(-1);

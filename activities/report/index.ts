@@ -5,14 +5,14 @@ import { join } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import type { ReportParams } from '../../core/dag.js';
 import type { NodeRunner } from '../engine/context.js';
-import { ARCHITECTURES, compareModels } from '../../core/models.js';
+import { ARCHITECTURES, compareModels, modelId } from '../../core/models.js';
 import { MODELS_CSV_COLUMNS, modelRow } from '../train/format.js';
 import { REPORT_FILE, type BestModel, type ReportSummary } from './format.js';
 import type { ScanFile } from '../scan/format.js';
 import { matchExamples, type Example } from './examples.js';
 import { latentPairsSpec } from './figures/latent.js';
 import { pfomCurveSpec, scoreHistogramSpec, scoreTitle } from './figures/scores.js';
-import { heatmapsSpec, maxPfomVsLatentDimSpec } from './figures/sensitivity.js';
+import { heatmapsSpec, maxPfomVsAxisSpec, maxPfomVsLatentDimSpec, plottedAxes } from './figures/sensitivity.js';
 import { trainingCurvesSpec, validationLossSpec } from './figures/training.js';
 import { escapeHtml, figureHtml, formatNumber, pageHtml, tableHtml, type Figure } from './html.js';
 import { loadReportInputs, type ReportInputs, type ReportModel } from './inputs.js';
@@ -52,6 +52,15 @@ export const runReport: NodeRunner<'report'> = async (ctx) => {
         ),
       ),
     );
+    for (const axis of plottedAxes(scans)) {
+      body.push(
+        figureHtml(
+          plan(`max-pfom-vs-${axis}.png`, `Maximal PFOM of each example signal over ${axis}, per model without it.`, () =>
+            maxPfomVsAxisSpec(scans, examples, axis),
+          ),
+        ),
+      );
+    }
     if (heatmap.scan) {
       body.push(`<h2>Mass grid: ${escapeHtml(heatmap.scan.model)}</h2>`);
       if (heatmap.note) body.push(`<p class="note">${escapeHtml(heatmap.note)}</p>`);
@@ -225,7 +234,7 @@ function modelSection(
 /** The definition names a model by its id (`AE-l6`) or its full name; the first model when absent. */
 function pickHeatmapModel(scans: ScanFile[], wanted: string): { scan?: ScanFile; note?: string } {
   if (scans.length === 0) return {};
-  const match = scans.find((s) => s.model === wanted || `${s.architecture}-l${s.latentDim}` === wanted || s.model.endsWith(`/${wanted}`));
+  const match = scans.find((s) => s.model === wanted || modelId(s) === wanted || s.model.endsWith(`/${wanted}`));
   if (match || !wanted) return { scan: match ?? scans[0] };
   return {
     scan: scans[0],

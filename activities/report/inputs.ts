@@ -21,9 +21,9 @@ export async function loadReportInputs(inputs: InputArtifact[]): Promise<ReportI
     inputs
       .filter((i) => i.kind === 'train')
       .map(async (i) => {
-        const { model, architecture, latentDim, background } = i.summary as unknown as TrainSummary;
+        const { model, architecture, latentDim, background, axes, settings } = i.summary as unknown as TrainSummary;
         return {
-          params: { model, architecture, latentDim, background },
+          params: { model, architecture, latentDim, background, axes, settings },
           summary: i.summary,
           history: parseHistory(JSON.parse(await readFile(join(i.dir, HISTORY_FILE), 'utf8'))),
         };

@@ -4,6 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ScanParams } from '../../core/dag.js';
+import { SETTING_COLUMNS, settingCells } from '../../core/models.js';
 import { toCsv, type Cell } from '../lib/csv.js';
 import type { StepRule } from './pfom.js';
 
@@ -92,6 +93,8 @@ export const SCAN_CSV_COLUMNS = [
   'architecture',
   'latentDim',
   'background',
+  ...SETTING_COLUMNS,
+  'ensemble_of',
   'signal',
   'm_chi1',
   'm_hprime',
@@ -113,6 +116,8 @@ export function maximumRows(scan: ScanFile): MaximumRow[] {
     architecture: scan.architecture,
     latentDim: scan.latentDim,
     background: scan.background,
+    ...settingCells(scan.architecture, scan.settings),
+    ensemble_of: scan.ensembleOf?.join(' ') ?? null,
     signal: s.sample,
     m_chi1: s.mChi1,
     m_hprime: s.mHprime,

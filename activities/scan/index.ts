@@ -12,10 +12,11 @@ import { OUTPUT_COLUMN, SCORES_FILE, latentColumn, readSamples, type SampleInfo 
 
 export const runScan: NodeRunner<'scan'> = async (ctx) => {
   const params = ctx.node.params;
-  const score = ctx.inputs.find((input) => input.kind === 'score');
+  // A score artifact, or an ensemble's, which has the same files less the latent columns.
+  const score = ctx.inputs.find((input) => input.kind === 'score' || input.kind === 'ensemble');
   if (!score) throw new Error(`scan ${ctx.node.id}: no score artifact among its inputs`);
   const scoreColumn = scoreColumnName(params);
-  const latentColumns = Array.from({ length: params.latentDim }, (_, i) => latentColumn(i));
+  const latentColumns = score.kind === 'ensemble' ? [] : Array.from({ length: params.latentDim }, (_, i) => latentColumn(i));
   const path = join(score.dir, SCORES_FILE);
   const table = await readTable(path, ['sample', 'weight', 'split', ...new Set([scoreColumn, ...latentColumns])]);
   const samples = groupBySample(table, await readSamples(score.dir), scoreColumn, latentColumns, `${params.model}: ${path}`);
@@ -49,6 +50,11 @@ export function scoreColumnName(params: ScanParams): string {
   const match = /^latent:(\d+)$/.exec(params.score);
   if (!match) {
     throw new UserError(`scan.score is '${params.score}'; use 'mse' or 'latent:<i>' (e.g. latent:0) to scan a latent coordinate.`);
+  }
+  if (params.ensembleOf) {
+    throw new UserError(
+      `scan.score '${params.score}' scans a latent coordinate, but ${params.model} is an ensemble, whose members' latent spaces are not aligned; use scan.score mse with models.ensemble.`,
+    );
   }
   const index = Number(match[1]);
   if (index >= params.latentDim) {

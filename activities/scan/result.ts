@@ -48,6 +48,9 @@ export function buildScan(params: ScanParams, samples: ScoredSample[]): ScanFile
     architecture: params.architecture,
     latentDim: params.latentDim,
     background: params.background,
+    axes: params.axes,
+    settings: params.settings,
+    ...(params.ensembleOf && { ensembleOf: params.ensembleOf }),
     score: params.score,
     punziA: params.punziA,
     grid: { quantiles: params.quantiles, steps: params.steps, ...bg.grid },
@@ -58,7 +61,7 @@ export function buildScan(params: ScanParams, samples: ScoredSample[]): ScanFile
     backgroundEvents: pooled.scores.length,
     signals: signals.map((s) => scanSignal(bg, thresholds, s, params.punziA)),
     histogram: scoreHistogram(background, signals),
-    latent: latentSample(params.latentDim, background, signals),
+    latent: latentSample(background[0]?.latent.length ?? 0, background, signals),
   };
 }
 

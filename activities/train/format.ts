@@ -1,8 +1,8 @@
 // What a `train` artifact holds, for the kinds and tables that read it (score, report, the
 // CLI's models.csv): its files, its summary, the heartbeat of a running training, and the
 // model loader. Kept light: the loader (and the scoring kernel) come in only when called.
-import type { BackendSetting, TrainParams } from '../../core/dag.js';
-import { isVariational, type ModelArchitecture } from '../../core/models.js';
+import type { BackendSetting, ModelLabels } from '../../core/dag.js';
+import { isVariational, SETTING_COLUMNS, settingCells, type ModelArchitecture, type ModelAxes } from '../../core/models.js';
 import type { Cell } from '../lib/csv.js';
 import type { TrainedModel } from './model-file.js';
 import type { ClassifierModel } from './classifier-file.js';
@@ -30,6 +30,9 @@ export interface TrainSummary {
   architecture: ModelArchitecture;
   latentDim: number;
   background: string;
+  axes: ModelAxes;
+  /** Every setting a matrix can vary, as this training used it. */
+  settings: ModelAxes;
   bestEpoch: number;
   valLoss: number;
   valMse: number;
@@ -96,6 +99,7 @@ export const MODELS_CSV_COLUMNS = [
   'architecture',
   'latentDim',
   'background',
+  ...SETTING_COLUMNS,
   'best_epoch',
   'val_loss',
   'val_mse',
@@ -110,7 +114,7 @@ export type ModelRow = Record<(typeof MODELS_CSV_COLUMNS)[number], Cell>;
 
 /** A train node as the tables see it; summary is absent when the training failed or was skipped. */
 export interface ModelOutcome {
-  params: Pick<TrainParams, 'model' | 'architecture' | 'latentDim' | 'background'>;
+  params: ModelLabels & { settings: ModelAxes };
   summary?: Record<string, unknown>;
 }
 
@@ -121,6 +125,7 @@ export function modelRow({ params, summary = {} }: ModelOutcome): ModelRow {
     architecture: params.architecture,
     latentDim: params.latentDim,
     background: params.background,
+    ...settingCells(params.architecture, params.settings),
     best_epoch: num('bestEpoch'),
     val_loss: num('valLoss'),
     val_mse: num('valMse'),

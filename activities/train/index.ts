@@ -7,7 +7,7 @@ import { copyFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../../core/errors.js';
-import { isSupervised, latentDimProblem, type Architecture } from '../../core/models.js';
+import { isSupervised, latentDimProblem, settingsOf, type Architecture } from '../../core/models.js';
 import { trainingSettingsProblems } from '../../definitions/training-settings.js';
 import type { NodeContext, NodeRunner } from '../engine/context.js';
 import { readScaler } from '../fit-scaler/format.js';
@@ -15,7 +15,7 @@ import { useBackend } from './backend.js';
 import { findTrainingInputs, loadTrainingData } from './data.js';
 import { CHECKPOINT_FILE, HISTORY_FILE, MODEL_DIR, SUMMARY_FILE, type TrainHeartbeat, type TrainSummary } from './format.js';
 import { dirichletAlpha } from './prior.js';
-import { Trainer } from './trainer.js';
+import { Trainer, trainingProgress } from './trainer.js';
 
 export const runTrain: NodeRunner<'train'> = async (ctx) => {
   const params = ctx.node.params;
@@ -46,12 +46,16 @@ export const runTrain: NodeRunner<'train'> = async (ctx) => {
     `training ${data.rows} events on ${backend.name}${state.epoch > 0 ? `, resuming after epoch ${state.epoch}` : ''} (${backend.description})`,
   );
   ctx.heartbeat({ ...state });
+  const reportProgress = () =>
+    ctx.progress(trainingProgress(trainer, params.training.epochs, (params.training.folds - 1) * data.rows, backend.name));
+  reportProgress();
   const outcome = await trainer.run(checkpointPath, {
     onEpoch: (row, best) => {
       state.epoch = row.epoch;
       state.bestLoss = best.loss;
       delete state.progress;
       ctx.heartbeat({ ...state });
+      reportProgress();
       log(
         `epoch ${row.epoch}/${params.training.epochs} val loss ${row.valLoss.toPrecision(5)} (best ${best.loss.toPrecision(5)} at ` +
           `${best.epoch}), lr ${row.lr.toExponential(2)}, ${row.seconds.toFixed(1)} s`,
@@ -89,6 +93,8 @@ export const runTrain: NodeRunner<'train'> = async (ctx) => {
     architecture: params.architecture,
     latentDim: params.latentDim,
     background: params.background,
+    axes: params.axes,
+    settings: settingsOf(params.training),
     bestEpoch: best.epoch,
     valLoss: best.loss,
     valMse: best.mse,

@@ -26,7 +26,7 @@ import {
   type TrainHeartbeat,
   type TrainSummary,
 } from './format.js';
-import { Trainer } from './trainer.js';
+import { Trainer, trainingProgress } from './trainer.js';
 import { mkdir } from 'node:fs/promises';
 
 type SupervisedTrain = TrainParams & { architecture: SupervisedArchitecture; supervised: SupervisedParams };
@@ -113,11 +113,15 @@ async function trainDnn(
   const state: TrainHeartbeat = { epoch: trainer.epochsCompleted, bestLoss: trainer.bestEpoch?.loss ?? null, checkpoint: checkpointPath };
   log(`training ${loaded.data.rows} events on ${backend.name}${state.epoch > 0 ? `, resuming after epoch ${state.epoch}` : ''}`);
   ctx.heartbeat({ ...state });
+  const reportProgress = () =>
+    ctx.progress(trainingProgress(trainer, params.training.epochs, (params.training.folds - 1) * loaded.data.rows, backend.name));
+  reportProgress();
   const outcome = await trainer.run(checkpointPath, {
     onEpoch: (row, best) => {
       state.epoch = row.epoch;
       state.bestLoss = best.loss;
       ctx.heartbeat({ ...state });
+      reportProgress();
       log(
         `epoch ${row.epoch}/${params.training.epochs} val cross-entropy ${row.valLoss.toPrecision(5)} (best ${best.loss.toPrecision(5)} at ${best.epoch})`,
       );
@@ -167,6 +171,8 @@ function summaryOf(
     architecture: params.architecture,
     latentDim: 0,
     background: params.background,
+    axes: params.axes,
+    settings: {},
     bestEpoch: run.epochs,
     valLoss: NaN,
     valMse: NaN,

@@ -15,6 +15,7 @@ import { createHash } from 'node:crypto';
 import type { TrainingSettings } from '../../core/dag.js';
 import { isVariational } from '../../core/models.js';
 import { UserError } from '../../core/errors.js';
+import type { TrainingProgress } from '../../core/training-progress.js';
 import type { EpochProgress, StopReason } from './format.js';
 import type { Backend } from './backend.js';
 import { readCheckpointFile, writeCheckpointFile } from './checkpoint-file.js';
@@ -216,6 +217,11 @@ export class Trainer {
 
   get bestEpoch(): BestEpoch | null {
     return this.best;
+  }
+
+  /** Learning rate of the next epoch. */
+  get learningRate(): number {
+    return this.lr;
   }
 
   epochHistory(): HistoryRow[] {
@@ -429,4 +435,28 @@ function fingerprintOf(config: TrainerConfig, data: TrainingData): string {
   hash.update(new Uint8Array(data.weights.buffer, data.weights.byteOffset, data.weights.byteLength));
   if (data.targets) hash.update(new Uint8Array(data.targets.buffer, data.targets.byteOffset, data.targets.byteLength));
   return hash.digest('hex');
+}
+
+/**
+ * What the watchers of the training see after each epoch (and once at the start).
+ * `trainedPerEpoch` counts the events that go through an optimiser step in one epoch, as
+ * the benchmarks do: every event trains in all folds but its own.
+ */
+export function trainingProgress(trainer: Trainer, maxEpochs: number, trainedPerEpoch: number, backend: string): TrainingProgress {
+  const history = trainer.epochHistory();
+  const last = history.at(-1);
+  const epoch = trainer.epochsCompleted;
+  const meanSeconds = history.reduce((sum, row) => sum + row.seconds, 0) / Math.max(1, history.length);
+  const best = trainer.bestEpoch;
+  return {
+    epoch,
+    maxEpochs,
+    bestLoss: best?.loss ?? null,
+    bestEpoch: best?.epoch ?? null,
+    lr: trainer.learningRate,
+    eventsPerSecond: last && last.seconds > 0 ? trainedPerEpoch / last.seconds : null,
+    etaSeconds: last ? (trainer.finished ? 0 : (maxEpochs - epoch) * meanSeconds) : null,
+    backend,
+    at: new Date().toISOString(),
+  };
 }

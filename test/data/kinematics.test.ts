@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../core/errors.js';
 import { idmdhMasses, isKinematicallyOpen, SQRT_S } from '../../core/idmdh.js';
-import { generateIdmdh } from '../../activities/generate/idmdh.js';
+import { generateIdmdh, signalModel } from '../../activities/generate/idmdh.js';
 import { BETA_CM, GAMMA_CM, labE, labPz } from '../../activities/generate/kinematics.js';
 import { Kind, Particles } from '../../activities/generate/particles.js';
 import { PROCESSES } from '../../activities/generate/processes.js';
@@ -59,9 +59,9 @@ describe('generated events conserve four-momentum', () => {
   it('idmdh: the final state adds up to (sqrt(s), 0, 0, 0) and holds mu+ mu- e+ e- and two chi1', () => {
     const rng = Rng.fromSeed(5);
     const ev = new Particles();
-    const masses = idmdhMasses(1.5, 1);
+    const model = signalModel(idmdhMasses(1.5, 1));
     for (let k = 0; k < 300; k++) {
-      generateIdmdh(ev, masses, rng);
+      generateIdmdh(ev, model, rng);
       const [E, px, py, pz] = finalStateSum(ev);
       expect(E).toBeCloseTo(SQRT_S, 9);
       expect(Math.hypot(px, py, pz)).toBeLessThan(1e-9);

@@ -11,7 +11,7 @@ import { readTable, writeTable, type Table } from '../../activities/lib/parquet.
 import type { NumericColumn } from '../../activities/lib/parquet.js';
 import { compileExpression } from '../../activities/preselect/expr.js';
 import { runPreselect } from '../../activities/preselect/index.js';
-import { applyCuts, bestCandidates, indexEvents } from '../../activities/preselect/select.js';
+import { applyCuts, bestCandidates, indexEvents, nMinusOne } from '../../activities/preselect/select.js';
 import type { DagNode, FitScalerParams, InputFile, NodeKind, PreselectParams, SampleParams } from '../../core/dag.js';
 import { preselectSummary } from '../helpers/artifacts.js';
 import { nodeContext } from '../helpers/node-context.js';
@@ -72,7 +72,8 @@ async function preselect(params: PreselectParams) {
   const summary = await runPreselect(ctx);
   const events = await readTable(join(ctx.outDir, 'events.parquet'));
   const flow = JSON.parse(readFileSync(join(ctx.outDir, 'cutflow.json'), 'utf8')) as Record<string, number | string>[];
-  return { summary, events, flow, dir: ctx.outDir };
+  const nMinus1 = JSON.parse(readFileSync(join(ctx.outDir, 'nminus1.json'), 'utf8')) as Record<string, number | string>[];
+  return { summary, events, flow, nMinus1, dir: ctx.outDir };
 }
 
 async function failure(params: PreselectParams): Promise<string> {
@@ -123,9 +124,46 @@ describe('best candidate and cut flow', () => {
   });
 });
 
+describe('N-1 study', () => {
+  // Three events; rows 0-1 of event 5, rows 2-3 of event 9, row 4 of event 2.
+  const event = Float64Array.from([5, 5, 9, 9, 2]);
+  const a = Float64Array.from([1, 0, 1, 0, 0]);
+  const b = Float64Array.from([1, 1, 0, 0, 1]);
+  const c = Float64Array.from([1, 1, 1, 1, 0]);
+  const missE = Float64Array.from([4, 3, 2, 1, 5]);
+  const weight = Float64Array.from([1, 1, 10, 10, 100]);
+  const columns: Record<string, NumericColumn> = { a, b, c, missE, event };
+  const catalog = new Map(Object.keys(columns).map((k) => [k, { numeric: true }]));
+  const cut = (name: string) => ({ name, compiled: compileExpression(`${name} == 1`, catalog, name) });
+  const index = indexEvents(event);
+
+  it('removes each cut once, keeps the others, and picks the best candidate among what passes', () => {
+    const rows = nMinusOne([cut('a'), cut('b'), cut('c')], (n) => columns[n], 5, index, weight, missE);
+    expect(rows).toEqual([
+      // Only row 0 passes a, b and c.
+      { removed: 'none', candidates: 1, events: 1, eventsWeighted: 1 },
+      // Without a: rows 0, 1 (event 5, best row 1).
+      { removed: 'a', candidates: 2, events: 1, eventsWeighted: 1 },
+      // Without b: rows 0 and 2 (events 5 and 9).
+      { removed: 'b', candidates: 2, events: 2, eventsWeighted: 11 },
+      // Without c: row 0 only (row 4 fails a).
+      { removed: 'c', candidates: 1, events: 1, eventsWeighted: 1 },
+    ]);
+  });
+
+  it('agrees with the sequential cut flow for the full selection', () => {
+    const cuts = [cut('b'), cut('c')];
+    const flow = applyCuts(cuts, (n) => columns[n], 5, index, weight);
+    const best = bestCandidates(flow.rows, flow.count, index, missE);
+    const [none] = nMinusOne(cuts, (n) => columns[n], 5, index, weight, missE);
+    expect(none.events).toBe(best.length);
+    expect(none.candidates).toBe(flow.count);
+  });
+});
+
 describe('preselect on a user ntuple', () => {
   it('maps the columns, applies the cuts in order and keeps the lowest missE per event', async () => {
-    const { summary, events, flow } = await preselect(userParams());
+    const { summary, events, flow, nMinus1 } = await preselect(userParams());
     // Event 7: rows 0 (2.0), 1 (1.0) pass; row 3 fails nHits. Event 3: rows 2, 4, 8 -> 4.0.
     // Event 12: row 6 fails missE > 0 -> row 5. Event 40: fails nHits.
     expect(Array.from(events.columns.event as Int32Array)).toEqual([7, 3, 12]);
@@ -138,6 +176,13 @@ describe('preselect on a user ntuple', () => {
       ['hits', 7, 3],
       ['positiveMissE', 6, 3],
       ['bestCandidate', 3, 3],
+    ]);
+    // N-1: without the hits cut event 40 comes back (row 7); without missE > 0 nothing changes
+    // (event 12 keeps row 5), but the failing row 6 is counted as a candidate.
+    expect(nMinus1.map((f) => [f.removed, f.candidates, f.events])).toEqual([
+      ['none', 6, 3],
+      ['hits', 8, 4],
+      ['positiveMissE', 7, 3],
     ]);
     // Weights: file weight x sample weight 0.5, then / (1 - f) for train and / f for test.
     const split = events.columns.split as Uint8Array;
@@ -185,10 +230,16 @@ describe('preselect on a user ntuple', () => {
     expect(reseeded.events.columns.split).not.toEqual(loose.events.columns.split);
   });
 
-  it('holds every signal event out for the scans and keeps its weight', async () => {
-    const { events } = await preselect(userParams({}, 'user.parquet', 'signal'));
-    expect(Array.from(events.columns.split as Uint8Array)).toEqual([1, 1, 1]);
-    expect(Array.from(events.columns.weight as Float64Array)).toEqual([1, 2, 0.5]);
+  it('splits a signal like the background (the supervised models train on one part, the scans measure on the other)', async () => {
+    const signal = (await preselect(userParams({}, 'user.parquet', 'signal'))).events;
+    const background = (await preselect(userParams({}, 'user.parquet', 'background'))).events;
+    // The same events, the same rule: the split depends on the sample name, the seed and the event id only.
+    expect(signal.columns.event).toEqual(background.columns.event);
+    expect(signal.columns.split).toEqual(background.columns.split);
+    const split = signal.columns.split as Uint8Array;
+    expect(new Set(split)).toEqual(new Set([0, 1]));
+    const weight = signal.columns.weight as Float64Array;
+    [1, 2, 0.5].forEach((w, k) => expect(weight[k]).toBeCloseTo(w / (split[k] ? 0.3 : 0.7), 12));
   });
 });
 

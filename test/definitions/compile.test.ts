@@ -25,7 +25,7 @@ describe('the shipped definitions', () => {
     expect(models('DVAE')).toEqual(range(2));
     expect(trains.every((t) => t.params.background === 'all' && t.queue === 'gpu')).toBe(true);
     expect(trains[0].params.training).toMatchObject({ ...PRESETS.thesis });
-    expect(node(dag.nodes, 'train/all/DVAE-l9').summary).toBe('train DVAE latentDim 9 on all');
+    expect(node(dag.nodes, 'train/all/DVAE-l9').summary).toBe('train DVAE-l9 on all');
 
     const samples = dag.nodes.filter((n): n is DagNode<'preselect'> => n.kind === 'preselect').map((n) => n.params.sample);
     expect(samples.filter((s) => s.kind === 'background')).toHaveLength(14);

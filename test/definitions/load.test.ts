@@ -39,6 +39,19 @@ describe('loadSpecText: bad input, one message each with file, line and column',
     expect(message).toContain('expected one of: preset, epochs');
   });
 
+  it('reports a misspelt required key once, as the unknown key with the required one as its suggestion', () => {
+    const top = edit(SMALL, 'luminosity: 100', 'luminosty: 100');
+    expect(oneError(top, lineOf(top, 'luminosty'))).toContain('/luminosty  unknown key "luminosty"; did you mean "luminosity"?');
+    const nested = edit(SMALL, 'bestCandidate:', 'bestCandidat:');
+    expect(oneError(nested, lineOf(nested, 'bestCandidat:'))).toContain('unknown key "bestCandidat"; did you mean "bestCandidate"?');
+    // A key too far from any name is no typo: then the missing key is a problem of its own.
+    const far = edit(SMALL, 'luminosity: 100', 'lumi: 100');
+    expect(errorsOf(far).map((m) => m.replace(/^\S+ {2}/, ''))).toEqual([
+      expect.stringMatching(/^\/ {2}missing key "luminosity"/),
+      expect.stringMatching(/^\/lumi {2}unknown key "lumi" \(expected one of: /),
+    ]);
+  });
+
   it('names a wrong type with the value it got and what was expected', () => {
     const text = edit(SMALL, 'luminosity: 100', 'luminosity: lots');
     const message = oneError(text, lineOf(text, 'luminosity: lots'));

@@ -68,7 +68,14 @@ describe('expandModels (CI-style matrix)', () => {
   });
 
   it('names models by set only when there are several sets', () => {
-    const combo = { background: 'taus', architecture: 'DVAE' as const, latentDim: 9 };
+    const combo = {
+      background: 'taus',
+      architecture: 'DVAE' as const,
+      latentDim: 9,
+      settings: {},
+      axes: {},
+      origin: { from: 'matrix' as const },
+    };
     expect(modelName(combo, false)).toBe('DVAE-l9');
     expect(modelName(combo, true)).toBe('taus/DVAE-l9');
   });

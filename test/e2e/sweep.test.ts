@@ -1,24 +1,34 @@
-// End to end: a tiny but complete sweep (tiny.yaml) with the product runners through the real
-// dev server of the global setup, its `--out` tables written by the same code `sweep run`
-// uses, and the science checked on what a user would open: the preselection table and the
-// scaler, the scan and model tables and the report, and the trainings of
-// all three architectures. One sweep run is shared by every test below.
+// End to end: a tiny but complete sweep (tiny.yaml) run as a user runs it, `sweep run FILE
+// --out DIR` with the product runners in its in-process workers, through the real dev server
+// of the global setup, its output going to pipes as in a CI log. The science is checked on
+// what a user would open: the preselection table and the scaler, the scan and model tables,
+// the trainings of all three architectures, and the report in DIR/report/, opened in a real
+// headless browser where the host has Chromium. One sweep run is shared by every test below.
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Dag } from '../../core/dag.js';
+import type { Client } from '@temporalio/client';
+import { NODE_KINDS, type Dag } from '../../core/dag.js';
 import type { NodeOutcome, SweepResult } from '../../core/node-io.js';
 import { loadDag } from '../../client/definition.js';
-import { writeOutputs } from '../../client/export.js';
-import { startTestEngine, tempHome, type TestEngine } from '../helpers/engine.js';
+import { sweepWorkflowId } from '../../workflows/api.js';
+import { sweepCli, type CliOutcome } from '../helpers/cli.js';
+import { tempHomeWithBundle, testClient, testProject } from '../helpers/engine.js';
 import { removeTempDirs, tempDir } from '../helpers/temp.js';
 
 const DEFINITION = join(import.meta.dirname, 'tiny.yaml');
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+/** The progress view's interval without a terminal (client/progress.ts). */
+const PROGRESS_INTERVAL_S = 30;
+/** Debian's Chromium, which CI installs (.ci/run). */
+const CHROMIUM = '/usr/bin/chromium';
+const noBrowser = existsSync(CHROMIUM) ? undefined : `no Chromium at ${CHROMIUM} (Debian: apt-get install chromium)`;
 
-let engine: TestEngine | undefined;
+let client: Client | undefined;
+let cli: CliOutcome;
+let seconds: number;
 let dag: Dag;
 let result: SweepResult;
 let history: { activityId: string; completed: boolean }[];
@@ -60,14 +70,19 @@ function expectFiniteCells(row: Row, columns: string[], where: string): void {
 }
 
 beforeAll(async () => {
-  const home = await tempHome();
+  const home = await tempHomeWithBundle();
   out = await tempDir('sweep-e2e-out');
   const loaded = await loadDag(DEFINITION);
   dag = loaded.dag;
   loadedFeatures = loaded.spec.features;
-  // runners: undefined -> the product runners (as `sweep run` has them), on private queues.
-  engine = await startTestEngine(home, { runners: undefined, dataRoot: loaded.spec.dataRoot });
-  const { handle, runId } = await engine.start(dag);
+  const started = Date.now();
+  // Private task queues: other test files share this dev server.
+  cli = await sweepCli(['run', DEFINITION, '--out', out], { env: { SWEEP_HOME: home, SWEEP_PROJECT: testProject() } });
+  seconds = (Date.now() - started) / 1000;
+  if (cli.code !== 0) throw new Error(`sweep run exited with ${cli.code}:\n${cli.stdout}\n${cli.stderr}`);
+  const { runId } = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8')) as { runId: string };
+  client = await testClient();
+  const handle = client.workflow.getHandle(sweepWorkflowId(testProject(), dag.sweep), runId);
   result = await handle.result();
   const events = (await handle.fetchHistory()).events ?? [];
   const scheduled = new Map<string, string>();
@@ -79,12 +94,33 @@ beforeAll(async () => {
     if (done) completed.add(String(done.scheduledEventId));
   }
   history = [...scheduled].map(([eventId, activityId]) => ({ activityId, completed: completed.has(eventId) }));
-  await writeOutputs(out, { dag, result, workflowId: handle.workflowId, runId });
 }, 600_000);
 
 afterAll(async () => {
-  await engine?.close();
+  await client?.connection.close();
   await removeTempDirs();
+});
+
+/** The images index.html shows, as paths relative to it, in page order (a figure may show twice). */
+async function reportImages(dir: string): Promise<string[]> {
+  const html = await readFile(join(dir, 'index.html'), 'utf8');
+  return [...html.matchAll(/<img src="([^"]+)"/g)].map((m) => decodeURIComponent(m[1]!));
+}
+
+describe('sweep run, as its output reads in a log', () => {
+  it('prints a progress line per finished node kind or per interval at most, then the summary and a file:// link to DIR/report', () => {
+    expect(cli.stderr).not.toMatch(/\n\s+at .+:\d+:\d+\)?\n/); // no stack frames
+    // Nothing for a terminal in a log: no colour codes, no cursor movement (the SDK core's own lines had both).
+    expect(cli.stderr + cli.stdout).not.toContain('\x1b[');
+    const progress = cli.stderr.split('\n').filter((line) => line.startsWith('progress: '));
+    expect(progress.length).toBeGreaterThan(0);
+    expect(progress.length, progress.join('\n')).toBeLessThanOrEqual(NODE_KINDS.length + Math.floor(seconds / PROGRESS_INTERVAL_S) + 1);
+    const total = (kind: string) => dag.nodes.filter((n) => n.kind === kind).length;
+    expect(progress.at(-1)).toBe(`progress: ${NODE_KINDS.map((kind) => `${kind} ${total(kind)}/${total(kind)}`).join(', ')}`);
+    expect(cli.stdout).toMatch(/kind +nodes +ran +cached +failed +skipped/);
+    expect(cli.stdout).toContain(`report: ${pathToFileURL(join(out, 'report', 'index.html')).href}`);
+    expect(cli.stdout).toMatch(/best model per example signal:\n {2}light +\(m_chi1 0\.5, m_hprime 0\.5\): /);
+  });
 });
 
 describe('a tiny sweep end to end, with the product runners', () => {
@@ -225,11 +261,9 @@ describe('a tiny sweep end to end, with the product runners', () => {
     }
   });
 
-  it('the report links only PNG images that exist', async () => {
-    const [report] = idsOf('report');
-    const dir = artifactDir(report!);
-    const html = await readFile(join(dir, 'index.html'), 'utf8');
-    const images = [...new Set([...html.matchAll(/<img src="([^"]+)"/g)].map((m) => decodeURIComponent(m[1]!)))];
+  it('DIR/report/index.html shows only PNG images that exist beside it', async () => {
+    const dir = join(out, 'report');
+    const images = [...new Set(await reportImages(dir))];
     expect(images.length, 'images in index.html').toBeGreaterThan(3);
     for (const image of images) {
       const path = join(dir, image);
@@ -238,7 +272,51 @@ describe('a tiny sweep end to end, with the product runners', () => {
       expect(bytes.length, `${image} is empty`).toBeGreaterThan(PNG_SIGNATURE.length);
       expect(bytes.subarray(0, PNG_SIGNATURE.length).equals(PNG_SIGNATURE), `${image} is not a PNG file`).toBe(true);
     }
+    expect(existsSync(join(dir, 'manifest.json')), "the store's manifest stays in the store").toBe(false);
   });
+
+  it.skipIf(noBrowser)(
+    `DIR/report/index.html loads every image in headless Chromium, with no console error${noBrowser ? ` (skipped: ${noBrowser})` : ''}`,
+    async () => {
+      const { chromium } = await import('playwright-core');
+      const browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        headless: true,
+        args: [
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--no-first-run',
+          '--disable-sync',
+        ],
+      });
+      try {
+        const page = await browser.newPage();
+        const problems: string[] = [];
+        page.on('console', (message) => {
+          if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
+        });
+        page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+        page.on('requestfailed', (request) => problems.push(`request failed: ${request.url()} (${request.failure()?.errorText})`));
+        await page.goto(pathToFileURL(join(out, 'report', 'index.html')).href, { waitUntil: 'load' });
+        // As a reader does: open every model's section and scroll to each figure (they load lazily).
+        await page.locator('details').evaluateAll((sections) => sections.forEach((d) => ((d as HTMLDetailsElement).open = true)));
+        const images = page.locator('img');
+        const count = await images.count();
+        expect(count).toBe((await reportImages(join(out, 'report'))).length);
+        for (let i = 0; i < count; i++) await images.nth(i).scrollIntoViewIfNeeded();
+        await page.waitForFunction(() => Array.from(document.images).every((img) => img.complete), undefined, { timeout: 60_000 });
+        const broken = await images.evaluateAll((all) =>
+          all.filter((img) => (img as HTMLImageElement).naturalWidth === 0).map((img) => img.getAttribute('src')),
+        );
+        expect(broken, 'images that did not load').toEqual([]);
+        expect(problems).toEqual([]);
+      } finally {
+        await browser.close();
+      }
+    },
+  );
 
   it('trains AE, VAE and DVAE, and the AE reconstructs clearly better with 10 latent dimensions than with 1', async () => {
     const { rows } = await readCsv('models.csv');

@@ -1,18 +1,18 @@
 // The CLI's user-error path, end to end through `client/bin.js`: a bad definition exits 1
-// with a message naming the line, and never with a stack trace. (The loader's messages
-// themselves are tested in test/definitions.)
-import { execFile } from 'node:child_process';
+// with a message naming the line, a command line it cannot follow exits 2 with one line
+// naming the fault and the usage, never a stack trace; and the messages of `sweep cancel`.
+// (The loader's messages themselves are tested in test/definitions.)
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
-import { REPO_ROOT } from '../../activities/engine/code-version.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { edit, lineOf, SMALL } from '../definitions/fixture.js';
+import { startSweepCli, sweepCli } from '../helpers/cli.js';
+import { startTestEngine, tempHome, tempHomeWithBundle, testDag, testProject, uniqueName, type TestEngine } from '../helpers/engine.js';
+import { testRunners } from '../helpers/runners.js';
 import { removeTempDirs, tempDir } from '../helpers/temp.js';
 import { writeRootFiles } from '../helpers/root-files.js';
 import { writeTable } from '../../activities/lib/parquet.js';
 
-const run = promisify(execFile);
 let dir: string;
 
 beforeAll(async () => {
@@ -27,17 +27,7 @@ beforeAll(async () => {
 
 afterAll(removeTempDirs);
 
-async function sweep(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    // Commands that need a server talk to the test run's dev server, never to the embedded one.
-    const env = { ...process.env, TEMPORAL_ADDRESS: inject('temporalAddress') };
-    const { stdout, stderr } = await run(process.execPath, [join(REPO_ROOT, 'client/bin.js'), ...args], { cwd: dir, env });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const { code, stdout, stderr } = err as { code: number; stdout: string; stderr: string };
-    return { code, stdout, stderr };
-  }
-}
+const sweep = (...args: string[]) => sweepCli(args, { cwd: dir });
 
 async function validate(name: string, text: string) {
   const file = join(dir, `${name}.yaml`);
@@ -121,6 +111,23 @@ describe('sweep validate', () => {
     expectUserError(await validate('nan', nan), 'got NaN');
   });
 
+  it('takes --set PATH=VALUE, and names it in the message when its value is refused', async () => {
+    const { file } = await validate('set', SMALL);
+    const ok = await sweep('validate', file, '--set', 'training.preset=thesis', '--set', 'models.matrix.seed=[1, 2]');
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/valid, \d+ nodes .*10 train/);
+    const bad = await sweep('validate', file, '--set', 'training.preset=slow');
+    expectUserError(bad, '/training/preset', '(set by --set training.preset=slow)');
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('reports a misspelt required key in one line', async () => {
+    const text = edit(SMALL, 'luminosity: 100', 'luminosty: 100');
+    const { file, ...result } = await validate('renamed-key', text);
+    expectUserError(result, `${file}:${lineOf(text, 'luminosty')}:`, 'did you mean "luminosity"?');
+    expect(result.stderr.split('\n').filter(Boolean)).toHaveLength(1);
+  });
+
   it('rejects a reference to an undefined sample with its line', async () => {
     const text = edit(SMALL, 'taus: [tautau]', 'taus: [tautau, nosuch]');
     const { file, ...result } = await validate('undefined-sample', text);
@@ -128,14 +135,59 @@ describe('sweep validate', () => {
   });
 });
 
-describe('sweep usage errors', () => {
-  it('explains a missing --out and an unknown command in one line each', async () => {
-    expectUserError(await sweep('run', 'x.yaml'), '--out DIR');
-    expectUserError(await sweep('frobnicate'), 'unknown command "frobnicate"');
+describe('sweep usage errors: one line naming the fault and the usage, exit code 2', () => {
+  /** Exactly these stderr lines, exit code 2, nothing on stdout. */
+  async function expectUsage(args: string[], ...lines: string[]) {
+    const result = await sweep(...args);
+    expect(result.stderr.split('\n').filter(Boolean)).toEqual(lines);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+  }
+
+  it('prints the help and exits with 2 without a command (and 0 when asked for it)', async () => {
+    const bare = await sweep();
+    expect(bare.code).toBe(2);
+    expect(bare.stdout).toBe('');
+    expect(bare.stderr).toMatch(/^sweep - declarative autoencoder sweeps on Temporal\n\nUsage:\n/);
+    const help = await sweep('--help');
+    expect(help.code).toBe(0);
+    expect(help.stdout).toBe(bare.stderr);
   });
 
+  it('names an unknown command or option, suggesting the closest', async () => {
+    await expectUsage(['statu'], 'sweep: unknown command "statu"; did you mean "status"? (`sweep --help` lists the commands)');
+    await expectUsage(['frobnicate'], 'sweep: unknown command "frobnicate" (`sweep --help` lists the commands)');
+    await expectUsage(['validate', '--strict', 'x.yaml'], 'sweep: unknown option --strict (usage: sweep validate FILE)');
+    await expectUsage(
+      ['plan', 'x.yaml', '--unti', 'preselect'],
+      'sweep: unknown option --unti; did you mean "--until"? (usage: sweep plan FILE [--json|--dot|--mermaid] [--until KIND])',
+    );
+    await expectUsage(
+      ['worker', '--cpu-slot', '2'],
+      'sweep: unknown option --cpu-slot; did you mean "--cpu-slots"? (usage: sweep worker [options])',
+    );
+  });
+
+  it('names a missing or unexpected value or argument', async () => {
+    await expectUsage(
+      ['plan', 'x.yaml', '--until'],
+      'sweep: --until needs a value (usage: sweep plan FILE [--json|--dot|--mermaid] [--until KIND])',
+    );
+    await expectUsage(
+      ['plan', 'x.yaml', '--json=yes'],
+      'sweep: --json takes no value (usage: sweep plan FILE [--json|--dot|--mermaid] [--until KIND])',
+    );
+    await expectUsage(['validate'], 'sweep: FILE missing (usage: sweep validate FILE)');
+    await expectUsage(['validate', 'a.yaml', 'b.yaml'], 'sweep: unexpected argument "b.yaml" (usage: sweep validate FILE)');
+    await expectUsage(['server', 'now'], 'sweep: unexpected argument "now" (usage: sweep server)');
+    await expectUsage(['run', 'x.yaml'], 'sweep: sweep run needs --out DIR: where summary.json, the result tables and the report go');
+  });
+});
+
+describe('sweep report', () => {
   it('says when a sweep has no report, in one line', async () => {
-    expectUserError(await sweep('report', 'nosuch'), 'no sweep with id sweep/nosuch');
+    expectUserError(await sweep('report', 'nosuch'), '/sweep/nosuch');
+    expect((await sweep('report', 'nosuch')).stderr).toMatch(/no sweep with id sweep-cli-\w+-[0-9a-f]{6}\/sweep\/nosuch/);
   });
 });
 
@@ -197,5 +249,31 @@ describe('sweep inspect', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('mumu.parquet: Parquet file, 1 rows, 8 columns');
     expect(result.stdout).toMatch(/\nevent +int32/);
+  });
+});
+
+describe('sweep cancel', () => {
+  let engine: TestEngine | undefined;
+  afterAll(() => engine?.close());
+
+  it('cancels a sweep, and a `sweep resume` watching it says so in one line and exits with 1', async () => {
+    engine = await startTestEngine(await tempHome(), { runners: testRunners });
+    const name = uniqueName('cancel');
+    const id = `sweep/${name}`;
+    await engine.start(testDag(name, [{ id: 'wait', params: { waitForFile: join(dir, 'never') } }]));
+    // `sweep resume` attaches to the live sweep and follows it as `sweep run` does; its own
+    // workers poll queues of their own, so the test engine keeps running the node.
+    const watcher = startSweepCli(['resume', name], {
+      env: { SWEEP_HOME: await tempHomeWithBundle(), SWEEP_PROJECT: testProject() },
+    });
+    await watcher.stderrContains('progress: preselect 0/1');
+    const cancel = await sweep('cancel', name);
+    expect(cancel).toEqual({ code: 0, stdout: `cancellation requested for ${id}\n`, stderr: '' });
+    const watched = await watcher.done;
+    expect(watched.code).toBe(1);
+    expect(watched.stderr.trimEnd().split('\n').at(-1)).toBe(
+      `sweep: ${id} was cancelled; \`sweep resume ${id}\` starts it again (finished nodes are cache hits)`,
+    );
+    expect(watched.stderr + watched.stdout).not.toContain('sweep sweep/');
   });
 });

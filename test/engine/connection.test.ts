@@ -2,7 +2,8 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { checkoutQueuePrefix, connectionSettings, describeTarget, EMBEDDED_ADDRESS } from '../../client/connection.js';
+import { connectionSettings, describeTarget, EMBEDDED_ADDRESS } from '../../client/connection.js';
+import { projectName } from '../../client/project.js';
 import { removeTempDirs, tempDir } from '../helpers/temp.js';
 
 afterAll(removeTempDirs);
@@ -48,13 +49,15 @@ describe('connectionSettings', () => {
   });
 });
 
-describe('checkoutQueuePrefix', () => {
-  it('separates checkouts on the embedded server, not hosts of a named cluster', () => {
-    const a = checkoutQueuePrefix({ SWEEP_HOME: '/srv/a/.sweep' });
-    expect(a).toMatch(/^[0-9a-f]{8}-$/);
-    expect(checkoutQueuePrefix({ SWEEP_HOME: '/srv/a/.sweep' })).toBe(a);
-    expect(checkoutQueuePrefix({ SWEEP_HOME: '/srv/b/.sweep' })).not.toBe(a);
-    expect(checkoutQueuePrefix({ SWEEP_HOME: '/srv/a/.sweep', TEMPORAL_ADDRESS: 'temporal:7233' })).toBe('');
-    expect(checkoutQueuePrefix({ SWEEP_HOME: '/srv/a/.sweep', SWEEP_TASK_QUEUE_PREFIX: 'team-' })).toBe('team-');
+describe('projectName', () => {
+  it('gives each store its own stable project, shared by everyone who shares the store; SWEEP_PROJECT names it explicitly', async () => {
+    const a = join(await tempDir('checkout-a'), '.sweep');
+    const b = join(await tempDir('checkout-b'), '.sweep');
+    const first = projectName(a, {});
+    expect(first).toMatch(/^checkout-a-\w+-[0-9a-f]{6}$/);
+    expect(projectName(a, {})).toBe(first);
+    expect(projectName(b, {})).not.toBe(first);
+    expect(projectName(a, { SWEEP_PROJECT: 'team-x' })).toBe('team-x');
+    expect(() => projectName(a, { SWEEP_PROJECT: 'no/slash' })).toThrow(/SWEEP_PROJECT is "no\/slash"/);
   });
 });

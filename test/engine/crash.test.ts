@@ -6,8 +6,7 @@ import { afterAll, expect, it } from 'vitest';
 import type { Client } from '@temporalio/client';
 import { ArtifactStore } from '../../activities/engine/store.js';
 import { startSweep } from '../../client/sweeps.js';
-import { taskQueueName, WORKFLOW_TASK_QUEUE } from '../../workflows/api.js';
-import { tempHome, testClient, testDag, testQueuePrefix, uniqueName } from '../helpers/engine.js';
+import { tempHome, testClient, testDag, testProject, uniqueName } from '../helpers/engine.js';
 import { OUTPUT_FILE } from '../helpers/runners.js';
 import { removeTempDirs } from '../helpers/temp.js';
 import { killWorkerProcesses, spawnWorkerProcess } from '../helpers/worker-process.js';
@@ -55,10 +54,10 @@ it('survives a SIGKILLed worker: the sweep completes and every node is committed
     { retry: { maximumAttempts: 5, heartbeatTimeoutSeconds: 2 } },
   );
 
-  const prefix = testQueuePrefix();
-  const { child: first } = await spawnWorkerProcess(WORKER, home, { SWEEP_TASK_QUEUE_PREFIX: prefix });
+  const project = testProject();
+  const { child: first } = await spawnWorkerProcess(WORKER, home, { SWEEP_PROJECT: project });
   client = await testClient();
-  const { handle } = await startSweep(client, dag, { taskQueue: taskQueueName(prefix, WORKFLOW_TASK_QUEUE), home });
+  const { handle } = await startSweep(client, dag, { home, project });
 
   const deadline = Date.now() + 30_000;
   while (!(commitLines(store).length >= 3 && writeInProgress(store))) {
@@ -70,7 +69,7 @@ it('survives a SIGKILLed worker: the sweep completes and every node is committed
   const committedBeforeKill = commitLines(store).length;
   expect(committedBeforeKill).toBeLessThan(dag.nodes.length);
 
-  await spawnWorkerProcess(WORKER, home, { SWEEP_TASK_QUEUE_PREFIX: prefix });
+  await spawnWorkerProcess(WORKER, home, { SWEEP_PROJECT: project });
   const result = await handle.result();
 
   expect(result.failures).toEqual([]);

@@ -19,9 +19,8 @@ import { startTestServer, type TestServer } from '../../client/server.js';
 import { followSweep, resumeSweep, startSweep } from '../../client/sweeps.js';
 import { NODE_KINDS, type Dag, type DagNode, type RetrySettings } from '../../core/dag.js';
 import { DEFAULT_RETRY } from '../../definitions/presets.js';
-import { taskQueueName, WORKFLOW_TASK_QUEUE } from '../../workflows/api.js';
 import { FEATURES, settings, trainContext, writeInputs } from '../train/fixtures.js';
-import { startTestEngine, tempHome, testClient, testDag, testQueuePrefix, uniqueName } from '../helpers/engine.js';
+import { startTestEngine, tempHome, testClient, testDag, testProject, uniqueName } from '../helpers/engine.js';
 import { startTestWorkers } from '../helpers/test-workers.js';
 import { removeTempDirs, tempDir } from '../helpers/temp.js';
 import { killWorkerProcesses, spawnWorkerProcess } from '../helpers/worker-process.js';
@@ -48,7 +47,16 @@ function node(id: string, kind: DagNode['kind'], dependsOn: string[], params: un
     .update(JSON.stringify([sweep, id, params]))
     .digest('hex')
     .slice(0, 32);
-  return { id, kind, queue: kind === 'train' ? 'gpu' : 'cpu', dependsOn, params: params as DagNode['params'], cacheKey, summary: id };
+  return {
+    id,
+    kind,
+    queue: kind === 'train' ? 'gpu' : 'cpu',
+    dependsOn,
+    params: params as DagNode['params'],
+    cacheKey,
+    codeVersion: 'test',
+    summary: id,
+  };
 }
 
 describe('fault injection', () => {
@@ -86,12 +94,12 @@ describe('fault injection', () => {
     const home = await tempHome();
     const store = ArtifactStore.fromHome(home);
     const checkpoint = join(home, 'work', trainNode.cacheKey, CHECKPOINT_FILE);
-    const prefix = testQueuePrefix();
-    const env = { TRAIN_FIXTURES: dirname(inputs[0]!.dir), SWEEP_TASK_QUEUE_PREFIX: prefix };
+    const project = testProject();
+    const env = { TRAIN_FIXTURES: dirname(inputs[0]!.dir), SWEEP_PROJECT: project };
     const workers = [await spawnWorkerProcess(TRAIN_WORKER, home, env), await spawnWorkerProcess(TRAIN_WORKER, home, env)];
     const client = await testClient();
     cleanup.push(() => client.connection.close());
-    const { handle } = await startSweep(client, dag, { taskQueue: taskQueueName(prefix, WORKFLOW_TASK_QUEUE), home });
+    const { handle } = await startSweep(client, dag, { home, project });
 
     const deadline = Date.now() + 120_000;
     const epochsDone = async () =>
@@ -146,10 +154,10 @@ describe('fault injection', () => {
     const home = await tempHome();
     let server: TestServer = await startTestServer({ dbFile: join(home, 'temporal.db') });
     cleanup.push(() => server.stop());
-    const prefix = testQueuePrefix();
+    const project = testProject();
     const { connection, workers } = await startTestWorkers(server.address, {
       home,
-      taskQueuePrefix: prefix,
+      project,
       workflowBundlePath: inject('workflowBundlePath'),
     });
     cleanup.push(async () => {
@@ -162,7 +170,7 @@ describe('fault injection', () => {
       uniqueName('outage'),
       Array.from({ length: 10 }, (_, i) => ({ id: `n${i}`, deps: i ? [`n${i - 1}`] : [], params: { sleepMs: 600 } })),
     );
-    const { handle } = await startSweep(client, dag, { taskQueue: taskQueueName(prefix, WORKFLOW_TASK_QUEUE), home });
+    const { handle } = await startSweep(client, dag, { home, project });
     const notices: string[] = [];
     const following = followSweep(handle, () => {}, { notice: (line) => notices.push(line), target: server.address, waitMs: 180_000 });
 
@@ -193,7 +201,7 @@ describe('fault injection', () => {
       { id: 'b', deps: ['a'], params: { sleepMs: 300 } },
       { id: 'c', kind: 'train', deps: ['b'] },
     ]);
-    const [first, second] = await Promise.all([engine.start(dag), startSweep(other, dag, { taskQueue: engine.taskQueue, home })]);
+    const [first, second] = await Promise.all([engine.start(dag), startSweep(other, dag, engine.scope)]);
     expect(second.runId).toBe(first.runId);
     const [r1, r2] = await Promise.all([first.handle.result(), second.handle.result()]);
     expect(r1).toEqual(r2);
@@ -225,7 +233,7 @@ describe('fault injection', () => {
     expect(await store.lookup('preselect', dag.nodes[1]!.cacheKey)).toBeUndefined();
 
     execFileSync('mount', ['-o', 'remount,size=8m', artifacts]);
-    const outcome = await resumeSweep(engine.client, name, home);
+    const outcome = await resumeSweep(engine.client, name, engine.scope);
     const result = await outcome.handle.result();
     expect(result.failures).toEqual([]);
     expect(await auditStore(home)).toMatchObject({ duplicates: [], torn: [] });

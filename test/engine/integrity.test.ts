@@ -64,13 +64,15 @@ describe('integrity', () => {
   it('a node whose input was damaged after it was made sends the input back to be computed again', async () => {
     const name = uniqueName('input');
     const gate = join(home, `${name}.gate`);
+    // b also waits for g, which waits for the gate: so a is damaged after its commit and
+    // before b starts and checks its inputs, whatever the machine's load.
     const dag = testDag(name, [
       { id: 'a', kind: 'generate' },
-      { id: 'b', deps: ['a'], params: { waitForFile: gate } },
+      { id: 'g', kind: 'generate', params: { waitForFile: gate } },
+      { id: 'b', deps: ['a', 'g'] },
     ]);
     const { handle } = await engine.start(dag);
     const a = store.dirFor('generate', dag.nodes[0]!.cacheKey);
-    // Wait until `a` is committed and `b` has started (and so holds a's reference).
     const deadline = Date.now() + 20_000;
     while (!(await store.lookup('generate', dag.nodes[0]!.cacheKey))) {
       if (Date.now() > deadline) throw new Error('a never committed');
@@ -80,7 +82,7 @@ describe('integrity', () => {
     await writeFile(gate, '');
     const result = await handle.result();
     expect(result.failures).toEqual([]);
-    expect(commitsPerNode(dag)).toEqual({ a: 2, b: 1 });
+    expect(commitsPerNode(dag)).toEqual({ a: 2, g: 1, b: 1 });
     // b read the recomputed a, whole.
     const bOut = result.nodes.find((n) => n.id === 'b')!;
     expect(bOut.summary).toMatchObject({ inputs: { a: 'a\n'.length } });

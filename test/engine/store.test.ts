@@ -139,7 +139,14 @@ describe('executeNode', () => {
     { id: 'a', kind: 'generate' },
     { id: 'b', deps: ['a'] },
   ]);
-  const attempt = { attempt: 1, heartbeatDetails: undefined, heartbeat: () => {}, signal: new AbortController().signal, log: () => {} };
+  const attempt = {
+    attempt: 1,
+    heartbeatDetails: undefined,
+    heartbeat: () => {},
+    progress: () => {},
+    signal: new AbortController().signal,
+    log: () => {},
+  };
 
   it('runs a node once, then serves it from the cache; inputs arrive as committed directories', async () => {
     const { home, store, dags } = await freshStore();

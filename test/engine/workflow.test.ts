@@ -9,7 +9,7 @@ import { ArtifactStore } from '../../activities/engine/store.js';
 import type { NodeOutcome, SweepResult } from '../../core/node-io.js';
 import { NotFoundError } from '../../core/errors.js';
 import { describeSweep, followSweep, queryProgress, resumeSweep, startSweep } from '../../client/sweeps.js';
-import { trainingWorkflowId } from '../../workflows/api.js';
+import { sweepWorkflowId, trainingWorkflowId } from '../../workflows/api.js';
 import { startTestEngine, tempHome, testDag, uniqueName, type TestEngine } from '../helpers/engine.js';
 import { testRunners } from '../helpers/runners.js';
 import { removeTempDirs } from '../helpers/temp.js';
@@ -51,7 +51,7 @@ describe('sweep workflow', () => {
       { id: 'g', kind: 'generate' },
       ...middle.map((id) => ({ id, deps: ['g'], params: { sleepMs: 1500 } })),
       { id: 'fit', kind: 'fitScaler', deps: middle },
-      { id: 't', kind: 'train', deps: ['fit'], params: { architecture: 'DVAE', latentDim: 9, background: 'all' } },
+      { id: 't', kind: 'train', deps: ['fit'], params: { architecture: 'DVAE', latentDim: 9, background: 'all', axes: { seed: 3 } } },
       { id: 'r', kind: 'report', deps: ['t', 'g'] },
     ]);
     const { handle } = await engine.start(dag);
@@ -66,11 +66,16 @@ describe('sweep workflow', () => {
     // The join saw all four inputs, each a committed artifact with its file.
     expect(Object.keys(nodes.fit!.summary!.inputs as object).sort()).toEqual(middle);
 
-    const childId = trainingWorkflowId(name, { background: 'all', architecture: 'DVAE', latentDim: 9 });
-    expect(childId).toBe(`sweep/${name}/all/DVAE-l9`);
+    const childId = trainingWorkflowId(sweepWorkflowId(engine.scope.project, name), {
+      background: 'all',
+      architecture: 'DVAE',
+      latentDim: 9,
+      axes: { seed: 3 },
+    });
+    expect(childId).toBe(`${engine.scope.project}/sweep/${name}/all/DVAE-l9-s3`);
     const listed = await waitFor('the training in visibility', async () => {
       for await (const wf of client.workflow.list({
-        query: `SweepName="${name}" AND Architecture="DVAE" AND LatentDim=9 AND Stage="done"`,
+        query: `SweepName="${name}" AND Architecture="DVAE" AND LatentDim=9 AND Axes="seed=3" AND Stage="done"`,
       })) {
         return wf;
       }
@@ -107,12 +112,12 @@ describe('sweep workflow', () => {
     expect(states.m!.error).toContain(`fails until ${join(home, `${name}.never`)} exists`);
 
     // Submitting the same definition again attaches to the running sweep.
-    const again = await startSweep(client, dag);
+    const again = await startSweep(client, dag, engine.scope);
     expect(again.attached).toBe(true);
     expect(again.runId).toBe(runId);
 
     await writeFile(fixed, '');
-    const outcome = await resumeSweep(client, name, home);
+    const outcome = await resumeSweep(client, name, engine.scope);
     expect(outcome.mode).toBe('update');
     expect(outcome.mode === 'update' && outcome.reset.sort()).toEqual(['b', 'c', 'm']);
     await writeFile(gate, '');
@@ -140,14 +145,14 @@ describe('sweep workflow', () => {
     expect(byId(first).d!.status).toBe('done');
 
     await writeFile(fixed, '');
-    const outcome = await resumeSweep(client, `sweep/${name}`, home);
+    const outcome = await resumeSweep(client, `sweep/${name}`, engine.scope);
     expect(outcome.mode).toBe('new-run');
     const seen: string[] = [];
     const second = await followSweep(
       outcome.handle,
       (p) => seen.push(p.map((n) => n.status).join()),
       { notice: () => {}, target: 'test' },
-      100,
+      { intervalMs: 100 },
     );
     const nodes = byId(second);
     expect(second.failures).toEqual([]);
@@ -160,8 +165,9 @@ describe('sweep workflow', () => {
 
   it('names a sweep id that does not exist, for resume and status alike', async () => {
     const name = uniqueName('never-submitted');
-    await expect(resumeSweep(client, name)).rejects.toThrow(NotFoundError);
-    await expect(resumeSweep(client, name)).rejects.toThrow(`no sweep with id sweep/${name}; \`sweep submit FILE\` starts one`);
-    await expect(describeSweep(client, name)).rejects.toThrow(`no sweep with id sweep/${name}`);
+    const id = `${engine.scope.project}/sweep/${name}`;
+    await expect(resumeSweep(client, name, engine.scope)).rejects.toThrow(NotFoundError);
+    await expect(resumeSweep(client, name, engine.scope)).rejects.toThrow(`no sweep with id ${id}; \`sweep submit FILE\` starts one`);
+    await expect(describeSweep(client, name, engine.scope)).rejects.toThrow(`no sweep with id ${id}`);
   });
 });

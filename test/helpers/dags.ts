@@ -26,7 +26,7 @@ export function testDag(
 ): Dag {
   const nodes: DagNode[] = specs.map((spec) => {
     const kind = spec.kind ?? 'preselect';
-    const params = { ...(kind === 'train' ? { background: 'all', architecture: 'AE', latentDim: 2 } : {}), ...spec.params };
+    const params = { ...(kind === 'train' ? { background: 'all', architecture: 'AE', latentDim: 2, axes: {} } : {}), ...spec.params };
     return {
       id: spec.id,
       kind,
@@ -37,6 +37,7 @@ export function testDag(
         .update(JSON.stringify([sweep, spec.id, params]))
         .digest('hex')
         .slice(0, 32),
+      codeVersion: 'test',
       summary: `${kind} ${spec.id} (test)`,
     };
   });

@@ -1,11 +1,12 @@
 // Helpers for engine tests against the real dev server of the global setup: in-process
 // workers with the test runners, a client, temporary homes.
 import { randomUUID } from 'node:crypto';
+import { copyFile, mkdir } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { inject } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
 import type { Dag } from '../../core/dag.js';
-import { startSweep } from '../../client/sweeps.js';
-import { taskQueueName, WORKFLOW_TASK_QUEUE } from '../../workflows/api.js';
+import { startSweep, type SweepScope } from '../../client/sweeps.js';
 import type { RunningWorkers, StartWorkersOptions } from '../../client/workers.js';
 import { startTestWorkers } from './test-workers.js';
 import { tempDir } from './temp.js';
@@ -20,20 +21,33 @@ export function tempHome(): Promise<string> {
   return tempDir('sweep-test');
 }
 
+/**
+ * A fresh SWEEP_HOME for a `sweep` command with in-process workers (run, resume), holding the
+ * global setup's workflow bundle where the command looks for it first: bundling the
+ * workflows again for a fresh home takes a while.
+ */
+export async function tempHomeWithBundle(): Promise<string> {
+  const home = await tempHome();
+  const bundle = inject('workflowBundlePath');
+  await mkdir(join(home, 'bundles'));
+  await copyFile(bundle, join(home, 'bundles', basename(bundle)));
+  return home;
+}
+
 export async function testClient(): Promise<Client> {
   return new Client({ connection: await Connection.connect({ address: inject('temporalAddress') }) });
 }
 
-/** A private task queue prefix, so test files running at once never serve each other's nodes. */
-export function testQueuePrefix(): string {
-  return `${uniqueName('t')}/`;
+/** A private project (workflow ids and task queues), so test files running at once never serve each other's nodes. */
+export function testProject(): string {
+  return uniqueName('t');
 }
 
 export interface TestEngine {
   client: Client;
   workers: RunningWorkers;
-  /** The workflow task queue these workers serve; sweeps of this engine start there. */
-  taskQueue: string;
+  /** The store and project these workers serve; sweeps of this engine start there. */
+  scope: SweepScope;
   start(dag: Dag): ReturnType<typeof startSweep>;
   close(): Promise<void>;
 }
@@ -44,23 +58,23 @@ export interface TestEngine {
  * runners (end-to-end tests of the science kinds).
  */
 export async function startTestEngine(home: string, options: Partial<StartWorkersOptions> = {}): Promise<TestEngine> {
-  const taskQueuePrefix = testQueuePrefix();
+  const project = options.project ?? testProject();
   const { connection, workers } = await startTestWorkers(inject('temporalAddress'), {
     cpuSlots: 8,
     gpuSlots: 2,
     home,
     workflowBundlePath: inject('workflowBundlePath'),
     shutdownGraceTime: '1s',
-    taskQueuePrefix,
+    project,
     ...options,
   });
   const client = await testClient();
-  const taskQueue = taskQueueName(taskQueuePrefix, WORKFLOW_TASK_QUEUE);
+  const scope = { home, project };
   return {
     client,
     workers,
-    taskQueue,
-    start: (dag) => startSweep(client, dag, { taskQueue, home }),
+    scope,
+    start: (dag) => startSweep(client, dag, scope),
     async close() {
       await workers.shutdown();
       await connection.close();

@@ -16,7 +16,7 @@ export function nodeContext<K extends NodeKind>(
   const outDir = join(dirs.root, `out-${counter++}`);
   mkdirSync(outDir);
   return {
-    node: { id: `${kind}/test`, kind, queue: 'cpu', dependsOn: [], params, cacheKey: 'k', summary: '' } as DagNode<K>,
+    node: { id: `${kind}/test`, kind, queue: 'cpu', dependsOn: [], params, cacheKey: 'k', codeVersion: 'test', summary: '' } as DagNode<K>,
     inputs,
     outDir,
     workDir: outDir,
@@ -25,6 +25,7 @@ export function nodeContext<K extends NodeKind>(
     attempt: 1,
     heartbeatDetails: undefined,
     heartbeat: () => undefined,
+    progress: () => undefined,
     signal: new AbortController().signal,
     log: () => undefined,
   };

@@ -1,6 +1,6 @@
 // Test-only node runners standing in for the science kinds (allowed for engine tests):
-// they sleep, wait for files, fail on demand, and write their output in pieces so a torn
-// artifact would show. No vitest imports: worker child processes load this too.
+// they report progress, sleep, wait for files, fail on demand, and write their output in
+// pieces so a torn artifact would show. No vitest imports: worker child processes load this too.
 import { existsSync } from 'node:fs';
 import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -22,6 +22,8 @@ export interface TestBehaviour {
   failUnlessFile?: string;
   /** Also writes a file of this many bytes (to fill a disk). */
   bytes?: number;
+  /** Progress reports (ctx.progress) sent first, in order. */
+  reports?: unknown[];
 }
 
 export const OUTPUT_FILE = 'out.txt';
@@ -33,6 +35,7 @@ export async function testRunner(ctx: NodeContext<NodeKind>): Promise<Record<str
   if (behaviour.failUnlessFile && !existsSync(behaviour.failUnlessFile)) {
     throw new UserError(`test node ${ctx.node.id} fails until ${behaviour.failUnlessFile} exists`);
   }
+  for (const report of behaviour.reports ?? []) ctx.progress(report);
   while (behaviour.waitForFile && !existsSync(behaviour.waitForFile)) {
     ctx.signal.throwIfAborted();
     ctx.heartbeat();
@@ -56,6 +59,7 @@ export const testRunners: RunnerRegistry = {
   fitScaler: testRunner,
   train: testRunner,
   score: testRunner,
+  ensemble: testRunner,
   scan: testRunner,
   report: testRunner,
 };

@@ -13,9 +13,14 @@ export interface WorkerProcess {
 
 const started: ChildProcess[] = [];
 
-/** Starts `script` (relative to the repository root) and resolves once it prints `ready`. */
-export function spawnWorkerProcess(script: string, home: string, env: Record<string, string> = {}): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, script)], {
+/**
+ * Starts `script` (relative to the repository root) and resolves once it prints `ready`;
+ * with `netns`, inside that network namespace (a test host).
+ */
+export function spawnWorkerProcess(script: string, home: string, env: Record<string, string> = {}, netns?: string): Promise<WorkerProcess> {
+  const argv = ['--import', 'tsx', join(REPO_ROOT, script)];
+  const [command, args] = netns ? ['ip', ['netns', 'exec', netns, process.execPath, ...argv]] : [process.execPath, argv];
+  const child = spawn(command, args, {
     cwd: REPO_ROOT,
     env: {
       ...process.env,

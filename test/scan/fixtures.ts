@@ -4,7 +4,8 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DagNode, NodeKind, NodeParamsByKind, ScanParams, TrainParams } from '../../core/dag.js';
-import type { Architecture } from '../../core/models.js';
+import { settingsOf, type Architecture } from '../../core/models.js';
+import { PRESETS } from '../../definitions/presets.js';
 import type { InputArtifact, NodeContext } from '../../activities/engine/context.js';
 import { writeTable } from '../../activities/lib/parquet.js';
 import { SAMPLES_FILE, SCORES_FILE, type SampleInfo } from '../../activities/score/format.js';
@@ -154,6 +155,8 @@ export async function writeTrainArtifact(dir: string, spec: ModelSpec): Promise<
     architecture: spec.architecture,
     latentDim: spec.latentDim,
     background: 'all',
+    axes: {},
+    settings: settingsOf(trainParams(spec).training),
     bestEpoch: 27,
     valLoss: last.val.loss,
     valMse: last.val.mse,
@@ -171,6 +174,8 @@ export function scanParams(spec: ModelSpec, score = 'mse'): ScanParams {
     architecture: spec.architecture,
     latentDim: spec.latentDim,
     background: 'all',
+    axes: {},
+    settings: {},
     score,
     punziA: 1,
     quantiles: [0.01, 0.99],
@@ -184,9 +189,10 @@ export function trainParams(spec: ModelSpec): TrainParams {
     architecture: spec.architecture,
     latentDim: spec.latentDim,
     background: 'all',
+    axes: {},
     samples: BACKGROUND.map((b) => b.process),
     features: [],
-    training: {} as TrainParams['training'],
+    training: { ...PRESETS.fast, seed: 1 },
   };
 }
 
@@ -208,6 +214,7 @@ export async function nodeContext<K extends NodeKind>(
     dependsOn: inputs.map((i) => i.nodeId),
     params,
     cacheKey: 'test',
+    codeVersion: 'test',
     summary: kind,
   };
   return {
@@ -220,6 +227,7 @@ export async function nodeContext<K extends NodeKind>(
     attempt: 1,
     heartbeatDetails: undefined,
     heartbeat: () => {},
+    progress: () => {},
     signal: new AbortController().signal,
     log: () => {},
   };

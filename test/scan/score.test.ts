@@ -1,12 +1,13 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ScoreParams } from '../../core/dag.js';
 import type { Architecture } from '../../core/models.js';
 import type { InputArtifact } from '../../activities/engine/context.js';
 import { readTable, writeTable } from '../../activities/lib/parquet.js';
 import { runScore } from '../../activities/score/index.js';
 import type { SampleInfo } from '../../activities/score/format.js';
+import { ensureBackend } from '../../activities/train/backend.js';
 import { writeModel } from '../../activities/train/model-writer.js';
 import { networkShape } from '../../activities/train/network.js';
 import { input, nodeContext, removeTempDirs, tempDir } from './fixtures.js';
@@ -16,6 +17,9 @@ import { preselectSummary } from '../helpers/artifacts.js';
 const FEATURES = ['a_E', 'a_px', 'b_E', 'b_px'];
 const HIDDEN = [6, 5];
 const SCALER = { features: FEATURES, mean: [5, 0, 3, -1], std: [2, 1, 0.5, 4] };
+
+// The models below are written on the backend scoring computes on, not tfjs's plain JavaScript default.
+beforeAll(() => ensureBackend());
 
 interface Layer {
   kernel: Float32Array;
@@ -107,7 +111,7 @@ describe('runScore', () => {
       const scalerDir = join(root, 'scaler');
       await mkdir(scalerDir, { recursive: true });
       await writeFile(join(scalerDir, 'scaler.json'), JSON.stringify(SCALER));
-      const params: ScoreParams = { model: `${architecture}-l${latentDim}`, architecture, latentDim, background: 'all' };
+      const params: ScoreParams = { model: `${architecture}-l${latentDim}`, architecture, latentDim, background: 'all', axes: {} };
       const samples = [
         await preselectInput(root, 'tautau', 'background', 40, 1),
         await preselectInput(root, 'idmdh_1_0.5', 'signal', 15, 2),

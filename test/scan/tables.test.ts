@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runScan } from '../../activities/scan/index.js';
 import { readScanFile } from '../../activities/scan/format.js';
 import { modelsCsv, scanCsv } from '../../client/tables.js';
+import { settingsOf } from '../../core/models.js';
 import {
   input,
   modelName,
@@ -41,7 +42,7 @@ describe('--out tables', () => {
     }
     const text = scanCsv(scans);
     expect(text.split('\n')[0]).toBe(
-      'model,architecture,latentDim,background,signal,m_chi1,m_hprime,max_pfom,eff_selected,eff_generated,threshold,n_background_above',
+      'model,architecture,latentDim,background,learning_rate,batch_size,hidden_layers,beta,dvae_beta,seed,ensemble_of,signal,m_chi1,m_hprime,max_pfom,eff_selected,eff_generated,threshold,n_background_above',
     );
     const rows = parseCsv(text);
     expect(rows).toHaveLength(scans[0].signals.length + scans[1].signals.length);
@@ -59,16 +60,24 @@ describe('--out tables', () => {
 
   it('models.csv leaves val_kl empty for AEs and every number empty for a model whose training failed', () => {
     const summary = { bestEpoch: 12, valLoss: 0.2, valMse: 0.15, valKl: 0.5, epochs: 27, seconds: 310.5, backend: 'wasm', attempts: 2 };
+    const outcome = (spec: ModelSpec) => {
+      const params = trainParams(spec);
+      return { params: { ...params, settings: settingsOf(params.training) } };
+    };
     const text = modelsCsv([
-      { params: trainParams({ architecture: 'VAE', latentDim: 3 }), summary },
-      { params: trainParams({ architecture: 'DVAE', latentDim: 2 }) },
-      { params: trainParams({ architecture: 'AE', latentDim: 3 }), summary: { ...summary, valKl: 0 } },
+      { ...outcome({ architecture: 'VAE', latentDim: 3 }), summary },
+      outcome({ architecture: 'DVAE', latentDim: 2 }),
+      { ...outcome({ architecture: 'AE', latentDim: 3 }), summary: { ...summary, valKl: 0 } },
     ]);
     expect(text.split('\n')[0]).toBe(
-      'model,architecture,latentDim,background,best_epoch,val_loss,val_mse,val_kl,epochs,seconds,backend,attempts',
+      'model,architecture,latentDim,background,learning_rate,batch_size,hidden_layers,beta,dvae_beta,seed,best_epoch,val_loss,val_mse,val_kl,epochs,seconds,backend,attempts',
     );
     const rows = parseCsv(text);
     expect(rows.map((r) => r.model)).toEqual(['all/AE-l3', 'all/VAE-l3', 'all/DVAE-l2']);
+    // beta weighs only the VAE's KL term and dvaeBeta only the DVAE's: empty where they change nothing.
+    expect(rows[0]).toMatchObject({ beta: '', dvae_beta: '', hidden_layers: '100x100x100' });
+    expect(rows[1].beta).not.toBe('');
+    expect(rows[2].dvae_beta).not.toBe('');
     expect(rows[0]).toMatchObject({ val_kl: '', val_loss: '0.2', best_epoch: '12', backend: 'wasm', attempts: '2' });
     expect(rows[1]).toMatchObject({ val_kl: '0.5', seconds: '310.5' });
     expect(rows[2]).toMatchObject({ architecture: 'DVAE', latentDim: '2', best_epoch: '', val_loss: '', backend: '', attempts: '' });

@@ -99,11 +99,12 @@ export async function writeInputs(rows: number, factors: number, seed = 1): Prom
 
 export interface RecordingContext extends NodeContext<'train'> {
   heartbeats: unknown[];
+  reports: unknown[];
   logs: string[];
   abort: AbortController;
 }
 
-/** A NodeContext as the engine would build it, recording heartbeats and log lines. */
+/** A NodeContext as the engine would build it, recording heartbeats, progress reports and log lines. */
 export async function trainContext(
   inputs: InputArtifact[],
   options: {
@@ -127,14 +128,17 @@ export async function trainContext(
       architecture,
       latentDim,
       background: 'all',
+      axes: {},
       samples: ['bkgA', 'bkgB'],
       features: FEATURES,
       training: settings(options.training),
     },
     cacheKey: 'test',
+    codeVersion: 'test',
     summary: model,
   };
   const heartbeats: unknown[] = [];
+  const reports: unknown[] = [];
   const logs: string[] = [];
   const abort = new AbortController();
   return {
@@ -147,9 +151,11 @@ export async function trainContext(
     attempt: options.attempt ?? 1,
     heartbeatDetails: undefined,
     heartbeat: (details) => heartbeats.push(details),
+    progress: (details) => reports.push(details),
     signal: abort.signal,
     log: (message) => logs.push(message),
     heartbeats,
+    reports,
     logs,
     abort,
   };

@@ -25,7 +25,9 @@ async function nativeProblem(): Promise<string | undefined> {
     await useBackend('tensorflow');
     return undefined;
   } catch (err) {
-    return `${(err as Error).message} Build it with \`npm run setup:native\`.`;
+    // The chooser's own message speaks to a user of the definition; here one line with the cause and the fix.
+    const cause = /\((tensorflow-gpu: .*)\)\. Install/.exec((err as Error).message)?.[1] ?? (err as Error).message;
+    return `no native TensorFlow backend loads here (${cause}); \`npm run setup:native\` builds it`;
   }
 }
 

@@ -11,6 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { InputArtifact } from '../../activities/engine/context.js';
 import { useBackend } from '../../activities/train/backend.js';
 import { CHECKPOINT_FILE, loadModel } from '../../activities/train/format.js';
+import type { TrainingProgress } from '../../core/training-progress.js';
 import { runTrain } from '../../activities/train/index.js';
 import { productRunners } from '../../activities/registry.js';
 import { trainContext, writeInputs, type RecordingContext } from './fixtures.js';
@@ -90,6 +91,26 @@ describe('runTrain', () => {
       expect(model.descriptor.scaler.artifact).toBe('fitScaler/all');
       model.dispose();
     }
+  });
+
+  it('reports its progress once at the start and once per epoch, across the process boundary', async () => {
+    const { ctx, summary } = await uninterruptedRun();
+    const reports = ctx.reports as TrainingProgress[];
+    expect(reports.map((r) => r.epoch)).toEqual([0, 1, 2, 3, 4]);
+    expect(reports[0]).toMatchObject({ maxEpochs: 4, bestLoss: null, eventsPerSecond: null, etaSeconds: null, backend: defaultBackend });
+    const history = JSON.parse(await readFile(join(ctx.outDir, 'history.json'), 'utf8')) as { valLoss: number; seconds: number }[];
+    for (const report of reports.slice(1)) {
+      const seen = history.slice(0, report.epoch);
+      const best = Math.min(...seen.map((row) => row.valLoss));
+      expect(report).toMatchObject({ maxEpochs: 4, bestLoss: best, bestEpoch: seen.findIndex((row) => row.valLoss === best) + 1 });
+      // 1800 events, 3 folds: every event goes through an optimiser step in two folds per epoch.
+      expect(report.eventsPerSecond).toBeCloseTo(3600 / history[report.epoch - 1]!.seconds, 6);
+      expect(report.lr).toBeGreaterThan(0);
+      expect(Date.parse(report.at)).not.toBeNaN();
+    }
+    const meanSeconds = (history[0]!.seconds + history[1]!.seconds) / 2;
+    expect(reports[2]!.etaSeconds).toBeCloseTo(2 * meanSeconds, 6);
+    expect(reports.at(-1)).toMatchObject({ epoch: summary.epochs, bestLoss: summary.valLoss, etaSeconds: 0 });
   });
 
   it('rejects bad hyperparameters before any epoch, with every problem in one message', async () => {

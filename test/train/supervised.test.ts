@@ -87,12 +87,21 @@ async function eventsWithSplit(input: InputArtifact, split: number): Promise<str
 }
 
 function scoreContext(train: NodeContext<'train'>, architecture: 'DNN' | 'BDT'): NodeContext<'score'> {
-  const node = { id: 'score/all/test', kind: 'score', queue: 'cpu', dependsOn: [], cacheKey: 'k', summary: '' };
-  const params = { model: train.node.params.model, architecture, latentDim: 0, background: 'all' };
+  const params = { model: train.node.params.model, architecture, latentDim: 0, background: 'all', axes: {} };
+  const node: DagNode<'score'> = {
+    id: 'score/all/test',
+    kind: 'score',
+    queue: 'cpu',
+    dependsOn: [],
+    cacheKey: 'k',
+    codeVersion: 'test',
+    summary: '',
+    params,
+  };
   const preselects = inputs.filter((i) => i.kind === 'preselect').sort((a, b) => a.nodeId.localeCompare(b.nodeId));
   return {
     ...train,
-    node: { ...node, params } as DagNode<'score'>,
+    node,
     inputs: [
       { nodeId: 'train/all/test', kind: 'train', dir: train.outDir, summary: {} },
       ...inputs.filter((i) => i.kind === 'fitScaler'),
@@ -238,12 +247,14 @@ describe('the DNN classifier', () => {
         if (outputs === 1) targets[r] = r % 2;
         else targets[r * outputs + (r % outputs)] = 1;
       }
-      const grad = tf.tidy(() => {
+      const gradient = tf.tidy(() => {
         const batch = { x: tf.tensor2d(x, [rows, 20]), noise: null, targets: tf.tensor2d(targets, [rows, outputs]) };
         const f = (theta: tf.Tensor) =>
           tf.div(tf.sum(tf.mul(lossTerms(shape, unpack(shape, theta), batch, null).mse, tf.tensor1d(w))), rows) as tf.Scalar;
-        return Float64Array.from(tf.grad(f)(tf.tensor1d(params)).dataSync());
+        return tf.grad(f)(tf.tensor1d(params));
       });
+      const grad = Float64Array.from(gradient.dataSync());
+      gradient.dispose();
       const theta = Float64Array.from(params);
       const layers = shape.encoder;
       const eps = 1e-6;

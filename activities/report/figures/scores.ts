@@ -38,8 +38,11 @@ export function scoreHistogramSpec(scan: ScanFile, examples: Example[], luminosi
   const lines = examples.flatMap((example) => {
     const counts = signals[example.sample] ?? [];
     const scale = peak / Math.max(...counts, Number.MIN_VALUE);
-    const steps = counts.map((c, bin) => ({ x: edges[bin], y: Math.max(c * scale, floor), signal: example.label }));
-    return [...steps, { x: edges[edges.length - 1], y: steps[steps.length - 1]?.y ?? floor, signal: example.label }];
+    return signalSteps(
+      counts.map((c) => c * scale),
+      edges,
+      floor,
+    ).map((step) => ({ ...step, signal: example.label }));
   });
   return {
     title: {
@@ -55,7 +58,13 @@ export function scoreHistogramSpec(scan: ScanFile, examples: Example[], luminosi
         encoding: {
           x: { field: 'lo', type: 'quantitative', title: scoreTitle(scan), scale: scoreScale(scan) },
           x2: { field: 'hi' },
-          y: { field: 'y1', type: 'quantitative', title: 'weighted events / bin', scale: { type: 'log', domainMin: floor } },
+          // The bars stand on the floor; a factor 2 of headroom keeps the highest step off the frame.
+          y: {
+            field: 'y1',
+            type: 'quantitative',
+            title: 'weighted events / bin',
+            scale: { type: 'log', domainMin: floor, domainMax: Math.max(2 * peak, 10 * floor), nice: false },
+          },
           y2: { field: 'y0' },
           fill: { field: 'process', type: 'nominal', title: 'background', sort: processes, scale: { scheme: 'tableau20' } },
         },
@@ -67,11 +76,31 @@ export function scoreHistogramSpec(scan: ScanFile, examples: Example[], luminosi
           x: { field: 'x', type: 'quantitative' },
           y: { field: 'y', type: 'quantitative' },
           stroke: exampleColor(examples),
+          // Each run of filled bins is a line of its own: empty bins leave a gap.
+          detail: { field: 'run', type: 'nominal' },
         },
       },
     ],
     resolve: { scale: { fill: 'independent', stroke: 'independent' } },
   } as TopLevelSpec;
+}
+
+/**
+ * A signal histogram as step-line points, one `run` per stretch of bins above the axis
+ * floor (each closed at its right edge), so an empty bin, or one too low for the axis, is a
+ * gap instead of a line along the floor.
+ */
+function signalSteps(heights: number[], edges: number[], floor: number): { x: number; y: number; run: number }[] {
+  const shown = (bin: number) => bin >= 0 && bin < heights.length && heights[bin]! >= floor;
+  const points: { x: number; y: number; run: number }[] = [];
+  let run = 0;
+  heights.forEach((y, bin) => {
+    if (!shown(bin)) return;
+    if (!shown(bin - 1)) run += 1;
+    points.push({ x: edges[bin]!, y, run });
+    if (!shown(bin + 1)) points.push({ x: edges[bin + 1]!, y, run });
+  });
+  return points;
 }
 
 /** PFOM versus threshold for the example signals; dashed: the PFOM with no autoencoder cut. */
