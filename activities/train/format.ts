@@ -43,8 +43,9 @@ export interface TrainSummary {
   stopReason: StopReason;
   events: number;
   attempts: number;
-  /** Supervised models: how many of the training events are signal. */
+  /** Supervised models: how many of the training events are signal, and the signal samples they come from. */
   signalEvents?: number;
+  trainedOn?: string[];
 }
 
 /** Heartbeat details of a running training: enough for a retry to know where it stands. */

@@ -184,5 +184,6 @@ function summaryOf(
     events: loaded.data.rows,
     attempts,
     signalEvents: loaded.origin.label.reduce((n, label) => n + (label > 0 ? 1 : 0), 0),
+    trainedOn: params.supervised.classes.flatMap((c) => c.samples),
   };
 }
