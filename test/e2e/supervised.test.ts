@@ -13,7 +13,6 @@ import type { Client } from '@temporalio/client';
 import type { SweepResult } from '../../core/node-io.js';
 import { numericColumn, readTable } from '../../activities/lib/parquet.js';
 import type { ReportSummary } from '../../activities/report/format.js';
-import { sweepWorkflowId } from '../../workflows/api.js';
 import { sweepCli, type CliOutcome } from '../helpers/cli.js';
 import { tempHomeWithBundle, testClient, testProject } from '../helpers/engine.js';
 import { removeTempDirs, tempDir } from '../helpers/temp.js';
@@ -55,10 +54,10 @@ beforeAll(async () => {
   out = await tempDir('sweep-e2e-supervised');
   cli = await sweepCli(['run', DEFINITION, '--out', out, ...SMALLER], { env: { SWEEP_HOME: home, SWEEP_PROJECT: testProject() } });
   if (cli.code !== 0) throw new Error(`sweep run exited with ${cli.code}:\n${cli.stdout}\n${cli.stderr}`);
-  const { runId } = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8')) as { runId: string };
+  const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8')) as { workflowId: string; runId: string };
   client = await testClient();
-  sweepId = sweepWorkflowId(testProject(), 'idmdh-supervised');
-  result = await client.workflow.getHandle(sweepId, runId).result();
+  sweepId = summary.workflowId;
+  result = await client.workflow.getHandle(sweepId, summary.runId).result();
 }, 600_000);
 
 afterAll(async () => {
