@@ -9,7 +9,7 @@ import {
   type WorkflowHandle,
 } from '@temporalio/client';
 import type { Dag, DagRef, TrainParams } from '../core/dag.js';
-import { NotFoundError } from '../core/errors.js';
+import { NotFoundError, UserError } from '../core/errors.js';
 import type { NodeProgress, SweepInput, SweepResult } from '../core/node-io.js';
 import type { TrainingProgress } from '../core/training-progress.js';
 import { DagStore } from '../activities/engine/dags.js';
@@ -114,8 +114,17 @@ export async function resumeSweep(client: Client, id: string, scope: SweepScope 
 }
 
 /** The Dag a run was started with: the reference in the input of its first history event. */
-export async function dagOfRun(client: Client, workflowId: string, runId: string, home?: string): Promise<Dag> {
-  return dagStore(home).get(await dagRefOfRun(client, workflowId, runId));
+export async function dagOfRun(client: Client, workflowId: string, runId: string, home = sweepHome()): Promise<Dag> {
+  const store = dagStore(home);
+  const ref = await dagRefOfRun(client, workflowId, runId);
+  if (!store.has(ref)) {
+    throw new UserError(
+      `${workflowId} was submitted with another artifact store: its Dag (${ref.hash.slice(0, 12)}) is not in ${home}; ` +
+        'run this command where SWEEP_HOME points at the store the sweep was submitted with (shared by its workers)',
+      'not-found',
+    );
+  }
+  return store.get(ref);
 }
 
 /** The reference to the Dag a run was started with. */

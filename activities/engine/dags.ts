@@ -34,6 +34,11 @@ export class DagStore {
     return { hash };
   }
 
+  /** Whether this store holds the Dag (a client on a host that does not share the store has not). */
+  has(ref: DagRef): boolean {
+    return HASH.test(ref.hash) && existsSync(join(this.dir, `${ref.hash}.json`));
+  }
+
   async get(ref: DagRef): Promise<Dag> {
     return (await this.entry(ref)).dag;
   }

@@ -77,12 +77,13 @@ beforeAll(async () => {
   loadedFeatures = loaded.spec.features;
   const started = Date.now();
   // Private task queues: other test files share this dev server.
-  cli = await sweepCli(['run', DEFINITION, '--out', out], { env: { SWEEP_HOME: home, SWEEP_PROJECT: testProject() } });
+  const project = testProject();
+  cli = await sweepCli(['run', DEFINITION, '--out', out], { env: { SWEEP_HOME: home, SWEEP_PROJECT: project } });
   seconds = (Date.now() - started) / 1000;
   if (cli.code !== 0) throw new Error(`sweep run exited with ${cli.code}:\n${cli.stdout}\n${cli.stderr}`);
   const { runId } = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8')) as { runId: string };
   client = await testClient();
-  const handle = client.workflow.getHandle(sweepWorkflowId(testProject(), dag.sweep), runId);
+  const handle = client.workflow.getHandle(sweepWorkflowId(project, dag.sweep), runId);
   result = await handle.result();
   const events = (await handle.fetchHistory()).events ?? [];
   const scheduled = new Map<string, string>();

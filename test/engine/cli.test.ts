@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { edit, lineOf, SMALL } from '../definitions/fixture.js';
 import { startSweepCli, sweepCli } from '../helpers/cli.js';
-import { startTestEngine, tempHome, tempHomeWithBundle, testDag, testProject, uniqueName, type TestEngine } from '../helpers/engine.js';
+import { startTestEngine, tempHomeWithBundle, testDag, uniqueName, type TestEngine } from '../helpers/engine.js';
 import { testRunners } from '../helpers/runners.js';
 import { removeTempDirs, tempDir } from '../helpers/temp.js';
 import { writeRootFiles } from '../helpers/root-files.js';
@@ -157,10 +157,10 @@ describe('sweep usage errors: one line naming the fault and the usage, exit code
   it('names an unknown command or option, suggesting the closest', async () => {
     await expectUsage(['statu'], 'sweep: unknown command "statu"; did you mean "status"? (`sweep --help` lists the commands)');
     await expectUsage(['frobnicate'], 'sweep: unknown command "frobnicate" (`sweep --help` lists the commands)');
-    await expectUsage(['validate', '--strict', 'x.yaml'], 'sweep: unknown option --strict (usage: sweep validate FILE)');
+    await expectUsage(['validate', '--strict', 'x.yaml'], 'sweep: unknown option --strict (usage: sweep validate FILE [--set PATH=VALUE])');
     await expectUsage(
       ['plan', 'x.yaml', '--unti', 'preselect'],
-      'sweep: unknown option --unti; did you mean "--until"? (usage: sweep plan FILE [--json|--dot|--mermaid] [--until KIND])',
+      'sweep: unknown option --unti; did you mean "--until"? (usage: sweep plan FILE [--json|--dot|--mermaid] [--until KIND] [--set PATH=VALUE])',
     );
     await expectUsage(
       ['worker', '--cpu-slot', '2'],
@@ -171,14 +171,17 @@ describe('sweep usage errors: one line naming the fault and the usage, exit code
   it('names a missing or unexpected value or argument', async () => {
     await expectUsage(
       ['plan', 'x.yaml', '--until'],
-      'sweep: --until needs a value (usage: sweep plan FILE [--json|--dot|--mermaid] [--until KIND])',
+      'sweep: --until needs a value (usage: sweep plan FILE [--json|--dot|--mermaid] [--until KIND] [--set PATH=VALUE])',
     );
     await expectUsage(
       ['plan', 'x.yaml', '--json=yes'],
-      'sweep: --json takes no value (usage: sweep plan FILE [--json|--dot|--mermaid] [--until KIND])',
+      'sweep: --json takes no value (usage: sweep plan FILE [--json|--dot|--mermaid] [--until KIND] [--set PATH=VALUE])',
     );
-    await expectUsage(['validate'], 'sweep: FILE missing (usage: sweep validate FILE)');
-    await expectUsage(['validate', 'a.yaml', 'b.yaml'], 'sweep: unexpected argument "b.yaml" (usage: sweep validate FILE)');
+    await expectUsage(['validate'], 'sweep: FILE missing (usage: sweep validate FILE [--set PATH=VALUE])');
+    await expectUsage(
+      ['validate', 'a.yaml', 'b.yaml'],
+      'sweep: unexpected argument "b.yaml" (usage: sweep validate FILE [--set PATH=VALUE])',
+    );
     await expectUsage(['server', 'now'], 'sweep: unexpected argument "now" (usage: sweep server)');
     await expectUsage(['run', 'x.yaml'], 'sweep: sweep run needs --out DIR: where summary.json, the result tables and the report go');
   });
@@ -238,10 +241,15 @@ describe('sweep inspect', () => {
     expect(result.stdout).not.toContain("lacks 'missE'"); // read as E_miss, as `columns` maps it
   });
 
-  it('a file with several trees and no --tree, or no such tree: one line, exit 1', async () => {
+  it('a file with several trees and no --tree, or no such tree: one line, exit 1; --tree on a Parquet file: exit 2', async () => {
     expectUserError(await sweep('inspect', 'mine.root'), 'holds several trees (variables, meta)');
     expectUserError(await sweep('inspect', 'mine.root', '--tree', 'variable'), `has no tree 'variable'; did you mean "variables"?`);
-    expectUserError(await sweep('inspect', 'mumu.parquet', '--tree', 'variables'), '--tree picks a TTree of a ROOT file');
+    // An option that does not apply to the file is a command-line mistake (exit 2, as every usage error).
+    const parquet = await sweep('inspect', 'mumu.parquet', '--tree', 'variables');
+    expect(parquet.code).toBe(2);
+    expect(parquet.stderr.trim().split('\n')).toEqual([
+      'sweep: --tree picks a TTree of a ROOT file (.root); mumu.parquet is read as Parquet',
+    ]);
   });
 
   it('shows a Parquet file the same way', async () => {
@@ -257,17 +265,22 @@ describe('sweep cancel', () => {
   afterAll(() => engine?.close());
 
   it('cancels a sweep, and a `sweep resume` watching it says so in one line and exits with 1', async () => {
-    engine = await startTestEngine(await tempHome(), { runners: testRunners });
+    // The watcher shares the engine's store (which holds the sweep's Dag) and project.
+    const home = await tempHomeWithBundle();
+    engine = await startTestEngine(home, { runners: testRunners });
     const name = uniqueName('cancel');
-    const id = `sweep/${name}`;
+    const project = engine.scope.project;
+    const id = `${project}/sweep/${name}`;
     await engine.start(testDag(name, [{ id: 'wait', params: { waitForFile: join(dir, 'never') } }]));
-    // `sweep resume` attaches to the live sweep and follows it as `sweep run` does; its own
-    // workers poll queues of their own, so the test engine keeps running the node.
-    const watcher = startSweepCli(['resume', name], {
-      env: { SWEEP_HOME: await tempHomeWithBundle(), SWEEP_PROJECT: testProject() },
-    });
+    // `sweep resume` attaches to the live sweep and follows it as `sweep run` does; the node
+    // already runs on the test engine's worker, which keeps it.
+    const elsewhere = await sweepCli(['resume', name], { env: { SWEEP_HOME: await tempHomeWithBundle(), SWEEP_PROJECT: project } });
+    expect(elsewhere.code).toBe(1);
+    expect(elsewhere.stderr).toContain(`${id} was submitted with another artifact store`);
+    expect(elsewhere.stderr).not.toMatch(/\n\s+at /);
+    const watcher = startSweepCli(['resume', name], { env: { SWEEP_HOME: home, SWEEP_PROJECT: project } });
     await watcher.stderrContains('progress: preselect 0/1');
-    const cancel = await sweep('cancel', name);
+    const cancel = await sweepCli(['cancel', name], { cwd: dir, env: { SWEEP_PROJECT: project } });
     expect(cancel).toEqual({ code: 0, stdout: `cancellation requested for ${id}\n`, stderr: '' });
     const watched = await watcher.done;
     expect(watched.code).toBe(1);

@@ -17,7 +17,7 @@ import { runTrain } from '../../activities/train/index.js';
 import { auditStore } from '../../client/housekeeping.js';
 import { startTestServer, type TestServer } from '../../client/server.js';
 import { followSweep, resumeSweep, startSweep } from '../../client/sweeps.js';
-import { NODE_KINDS, type Dag, type DagNode, type RetrySettings } from '../../core/dag.js';
+import { NODE_KINDS, type Dag, type DagNode, type RetrySettings, type TrainParams } from '../../core/dag.js';
 import { DEFAULT_RETRY } from '../../definitions/presets.js';
 import { FEATURES, settings, trainContext, writeInputs } from '../train/fixtures.js';
 import { startTestEngine, tempHome, testClient, testDag, testProject, uniqueName } from '../helpers/engine.js';
@@ -64,11 +64,12 @@ describe('fault injection', () => {
     const training = { epochs: 8, folds: 3, batchSize: 64, earlyStopping: { enabled: false, patience: 1 } };
     const inputs = await writeInputs(1200, 3);
     const name = uniqueName('failover');
-    const trainParams = {
+    const trainParams: TrainParams = {
       model: 'AE-l3',
       architecture: 'AE',
       latentDim: 3,
       background: 'all',
+      axes: {},
       samples: ['bkgA', 'bkgB'],
       features: FEATURES,
       training: settings(training),

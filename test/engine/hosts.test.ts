@@ -13,7 +13,7 @@ import { CHECKPOINT_FILE } from '../../activities/train/format.js';
 import { auditStore } from '../../client/housekeeping.js';
 import { startTestServer, type TestServer } from '../../client/server.js';
 import { startSweep } from '../../client/sweeps.js';
-import { NODE_KINDS, type Dag, type DagNode, type RetrySettings } from '../../core/dag.js';
+import { NODE_KINDS, type Dag, type DagNode, type RetrySettings, type TrainParams } from '../../core/dag.js';
 import { FEATURES, settings, writeInputs } from '../train/fixtures.js';
 import { tempHome, testProject, uniqueName } from '../helpers/engine.js';
 import { createTestHosts, netnsUnavailable, type TestHosts } from '../helpers/netns.js';
@@ -71,11 +71,12 @@ function node(id: string, kind: DagNode['kind'], dependsOn: string[], params: un
 /** Eight cpu nodes that take a while, the training's inputs, and one training of `epochs` epochs. */
 function hostDag(sweep: string, epochs: number): Dag {
   const training = { epochs, folds: 3, batchSize: 64, earlyStopping: { enabled: false, patience: 1 } };
-  const trainParams = {
+  const trainParams: TrainParams = {
     model: 'AE-l3',
     architecture: 'AE',
     latentDim: 3,
     background: 'all',
+    axes: {},
     samples: ['bkgA', 'bkgB'],
     features: FEATURES,
     training: settings(training),

@@ -16,9 +16,11 @@ import { testRunners } from '../helpers/runners.js';
 import { removeTempDirs, tempDir } from '../helpers/temp.js';
 
 let engine: TestEngine;
+let home: string;
 
 beforeAll(async () => {
-  engine = await startTestEngine(await tempHome(), { runners: testRunners });
+  home = await tempHome();
+  engine = await startTestEngine(home, { runners: testRunners });
 });
 
 afterAll(async () => {
@@ -71,11 +73,15 @@ describe('training progress', () => {
       /^training: epoch 2\/5, best val loss 0\.03121 \(epoch 2\), lr 1\.0e-3, 41\.2k events\/s, ETA ≤ 2 min 10 s \(as of \d\d:\d\d:\d\d UTC\)$/,
     );
 
-    const status = await sweepCli(['status', name]);
+    const status = await sweepCli(['status', name], { env: { SWEEP_HOME: home, SWEEP_PROJECT: engine.scope.project } });
     expect(status.stderr).toBe('');
     expect(status.code).toBe(0);
     expect(status.stdout).toMatch(/^running: train\/all\/AE-l2 {2}epoch 2\/5, best val loss 0\.03121 \(epoch 2\), .*ETA ≤ \d/m);
-    const json = JSON.parse((await sweepCli(['status', name, '--json'])).stdout) as { trainings: Record<string, TrainingProgress> };
+    const json = JSON.parse(
+      (await sweepCli(['status', name, '--json'], { env: { SWEEP_HOME: home, SWEEP_PROJECT: engine.scope.project } })).stdout,
+    ) as {
+      trainings: Record<string, TrainingProgress>;
+    };
     expect(json.trainings['train/all/AE-l2']).toEqual(reports[2]);
 
     await writeFile(release, '');
