@@ -8,16 +8,18 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../../core/errors.js';
-import { REPO_ROOT } from '../engine/code-version.js';
 
 const SCRIPT = fileURLToPath(new URL('./bdt.py', import.meta.url));
 
-/** The project's Python (npm run setup installs XGBoost there); SWEEP_PYTHON names another. */
+/**
+ * The project's Python (npm run setup installs XGBoost there); SWEEP_PYTHON names another.
+ * The path is joined, not a module specifier, so the code version never hashes the venv.
+ */
 export function bdtPython(): string {
-  return process.env.SWEEP_PYTHON ?? join(REPO_ROOT, '.sweep', 'venv', 'bin', 'python');
+  return process.env.SWEEP_PYTHON ?? join(dirname(SCRIPT), '..', '..', '.sweep', 'venv', 'bin', 'python');
 }
 
 /** The settings of seeds/002 by their YAML names: trees, maxDepth, learningRate, subsample. */

@@ -4,7 +4,7 @@
 // (bdt.ts), whose 100 trees on this data take seconds, so a retry simply trains again. Both
 // write model/ (classifier-file.ts), summary.json, and training-events.parquet: which events
 // of which samples trained the model, so anyone can check that no held-out event did.
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SupervisedParams, TrainParams } from '../../core/dag.js';
 import { UserError } from '../../core/errors.js';
@@ -27,9 +27,10 @@ import {
   type TrainSummary,
 } from './format.js';
 import { Trainer, trainingProgress } from './trainer.js';
-import { mkdir } from 'node:fs/promises';
 
 type SupervisedTrain = TrainParams & { architecture: SupervisedArchitecture; supervised: SupervisedParams };
+/** What the DNN's and the BDT's descriptors share. */
+type DescriptorBase = Omit<ClassifierDescriptor, 'architecture' | 'file' | 'trainedWith'>;
 
 export async function runSupervised(ctx: NodeContext<'train'>, params: SupervisedTrain): Promise<Record<string, unknown>> {
   const { classes } = params.supervised;
@@ -46,14 +47,14 @@ export async function runSupervised(ctx: NodeContext<'train'>, params: Supervise
   const modelDir = join(ctx.outDir, MODEL_DIR);
   await mkdir(modelDir, { recursive: true });
   const scaler = await readScaler(inputs.scalerPath, params.features);
-  const base = {
+  const base: DescriptorBase = {
     format: CLASSIFIER_FORMAT,
     model: params.model,
     features: params.features,
     classes,
     outputs,
     scaler: { ...scaler, artifact: inputs.scalerArtifact },
-  } as const;
+  };
   const started = performance.now();
   let summary: TrainSummary;
   if (params.architecture === 'BDT') {
@@ -103,7 +104,7 @@ async function trainDnn(
   loaded: LoadedTraining,
   outputs: number,
   modelDir: string,
-  base: Omit<ClassifierDescriptor, 'architecture' | 'file' | 'trainedWith'>,
+  base: DescriptorBase,
   log: (message: string) => void,
 ): Promise<TrainSummary> {
   const checkpointPath = join(ctx.workDir, CHECKPOINT_FILE);

@@ -1,8 +1,8 @@
 // End to end: definitions/supervised.yaml, the supervised baselines next to the autoencoders,
 // run as a user runs it (`sweep run FILE --out DIR`, product runners in its in-process workers)
-// through the real dev server of the global setup. Made smaller with --set so it stays a
-// minute or two: fewer tau pairs, one AE, three supervised models (a BDT on one point, a DNN
-// on two, a multiclass DNN). Checked on what a user opens: the tables, the trainings in
+// through the real dev server of the global setup. Made smaller with --set so it stays about
+// a minute: two background processes, fewer signal events, one AE, three supervised models
+// (a BDT on one point, a DNN on two, a multiclass DNN) and short DNN trainings. Checked on what a user opens: the tables, the trainings in
 // Temporal, the training events of a classifier against the held-out split, and the report.
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -19,11 +19,12 @@ import { removeTempDirs, tempDir } from '../helpers/temp.js';
 
 const DEFINITION = join(import.meta.dirname, '../../definitions/supervised.yaml');
 const SMALLER = [
-  'samples.background.0.generate.events=120000',
+  'samples.background=[{name: tautau, process: tautau, generate: {events: 80000}}, {name: uubar, process: uubar, generate: {events: 25000}}]',
+  'samples.signal.generate.events=3000',
   'models.matrix.latentDim=[6]',
   'models.supervised=[{architecture: BDT, signal: light}, {name: DNN-light+heavy, architecture: DNN, signal: [light, heavy]}, ' +
     '{architecture: DNN, classes: {light: light, heavy: heavy}}]',
-  'supervised.dnn.epochs=8',
+  'supervised.dnn.epochs=5',
 ].flatMap((set) => ['--set', set]);
 const LIGHT = 'idmdh_mchi1-0.5_mhp-0.5';
 
@@ -74,7 +75,7 @@ describe('definitions/supervised.yaml end to end', () => {
     expect(byName.get('BDT-light')!.backend).toMatch(/^xgboost \d+\.\d+/);
     expect(byName.get('BDT-light')!.epochs, 'trees').toBe('100');
     for (const dnn of ['DNN-light+heavy', 'DNN-multiclass']) {
-      expect(byName.get(dnn)!.epochs).toBe('8');
+      expect(byName.get(dnn)!.epochs).toBe('5');
       expect(Number(byName.get(dnn)!.val_loss), `${dnn}: validation cross-entropy`).toBeGreaterThan(0);
     }
     // The Temporal UI lists them as trainings like the others.
