@@ -161,6 +161,8 @@ export interface ScanParams extends ModelLabels {
   settings: ModelAxes;
   /** For an ensemble: its member models. */
   ensembleOf?: string[];
+  /** For a supervised model: the signal samples it trained on (the others it never saw). */
+  trainedOn?: string[];
   /** `mse`, or `latent:<i>` to scan a latent coordinate (thesis 7.4); `output` for a supervised model. */
   score: string;
   punziA: number;

@@ -190,7 +190,13 @@ export function compile(spec: Spec, options: CompileOptions): Dag {
   const signalPreselects = signal.map((s) => preselectId(s.name));
   const modelNames: string[] = [];
   const lastStage: string[] = [];
-  const scanOf = (labels: ModelLabels, scoreNode: string, settings: ModelAxes, ensembleOf?: string[], score = spec.scan.score) => {
+  const scanOf = (
+    labels: ModelLabels,
+    scoreNode: string,
+    settings: ModelAxes,
+    extra: { ensembleOf?: string[]; trainedOn?: string[]; score?: string } = {},
+  ) => {
+    const { ensembleOf, trainedOn, score = spec.scan.score } = extra;
     // The scan is named after what it scans: score/all/AE-l2 -> scan/all/AE-l2, ensemble/all/AE-l2-ens -> scan/all/AE-l2-ens.
     const suffix = scoreNode.slice(scoreNode.indexOf('/') + 1);
     // The signal preselections give the scan each signal's mass point and generated count.
@@ -202,6 +208,7 @@ export function compile(spec: Spec, options: CompileOptions): Dag {
         ...labels,
         settings,
         ...(ensembleOf && { ensembleOf }),
+        ...(trainedOn && { trainedOn }),
         score,
         punziA: spec.scan.punziA,
         quantiles: spec.scan.quantiles,
@@ -258,7 +265,7 @@ export function compile(spec: Spec, options: CompileOptions): Dag {
       add('ensemble', `ensemble/${id}`, memberScores, { ...labels, members: memberNames }, `mean score of ${memberNames.join(', ')}`);
       const training = { ...trainingSettings(spec, 0), ...(first.settings as Partial<TrainingSettings>) };
       const { seed: _seed, ...settings } = settingsOf(training);
-      scanOf(labels, `ensemble/${id}`, settings, memberNames);
+      scanOf(labels, `ensemble/${id}`, settings, { ensembleOf: memberNames });
       modelNames.push(labels.model);
     }
   }
@@ -293,7 +300,7 @@ export function compile(spec: Spec, options: CompileOptions): Dag {
       labels,
       `score ${allPreselects.length} samples with ${model}`,
     );
-    scanOf(labels, `score/${suffix}`, {}, undefined, SUPERVISED_SCORE);
+    scanOf(labels, `score/${suffix}`, {}, { trainedOn: signals, score: SUPERVISED_SCORE });
     lastStage.push(`train/${suffix}`);
   }
 

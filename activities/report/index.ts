@@ -45,7 +45,7 @@ export const runReport: NodeRunner<'report'> = async (ctx) => {
   if (missing.length) body.push(`<p class="note">Example signals not in the mass grid (not shown): ${escapeHtml(missing.join('; '))}</p>`);
   if (scans.length > 0) {
     body.push('<h2>Best model per example signal</h2>', bestPerExampleTable(best, examples));
-    body.push(...supervisedSection(scans, inputs.models, examples, plan));
+    body.push(...supervisedSection(scans, examples, plan));
     body.push('<h2>Sensitivity over the latent dimension</h2>');
     body.push(
       figureHtml(

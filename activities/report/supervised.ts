@@ -7,7 +7,6 @@ import type { ScanFile, ScanSignal } from '../scan/format.js';
 import type { Example } from './examples.js';
 import { generalisationSpec, pfomRatioHeatmapSpec, type GeneralisationPoint } from './figures/supervised.js';
 import { figureHtml, tableHtml, type Figure } from './html.js';
-import type { ReportModel } from './inputs.js';
 import type { VersusSupervised } from './format.js';
 
 type Plan = (file: string, caption: string, spec: () => TopLevelSpec) => Figure;
@@ -42,7 +41,7 @@ export function versusSupervised(scans: ScanFile[], examples: Example[]): Versus
   });
 }
 
-export function supervisedSection(scans: ScanFile[], models: ReportModel[], examples: Example[], plan: Plan): string[] {
+export function supervisedSection(scans: ScanFile[], examples: Example[], plan: Plan): string[] {
   const rows = versusSupervised(scans, examples);
   if (rows.length === 0) return [];
   const labelOf = new Map(examples.map((e) => [e.name, e.label]));
@@ -83,7 +82,7 @@ export function supervisedSection(scans: ScanFile[], models: ReportModel[], exam
       ),
     ),
   );
-  const points = generalisationPoints(supervised, models, autoencoders);
+  const points = generalisationPoints(supervised, autoencoders);
   if (points.length > 0) {
     body.push(
       figureHtml(
@@ -104,10 +103,10 @@ function massLabel(signal: ScanSignal): string {
 }
 
 /** Every point of every classifier that trained on part of the grid only. */
-function generalisationPoints(supervised: ScanFile[], models: ReportModel[], autoencoders: ScanFile[]): GeneralisationPoint[] {
+function generalisationPoints(supervised: ScanFile[], autoencoders: ScanFile[]): GeneralisationPoint[] {
   return supervised.flatMap((scan) => {
-    const trainedOn = models.find((m) => m.params.model === scan.model)?.summary?.trainedOn;
-    if (!Array.isArray(trainedOn) || trainedOn.length >= scan.signals.length) return [];
+    const trainedOn = scan.trainedOn ?? [];
+    if (trainedOn.length >= scan.signals.length) return [];
     return scan.signals.map((signal) => ({
       model: scan.model,
       signal: massLabel(signal),

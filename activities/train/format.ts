@@ -109,6 +109,8 @@ export const MODELS_CSV_COLUMNS = [
   'seconds',
   'backend',
   'attempts',
+  'trained_on',
+  'signal_events',
 ] as const;
 
 export type ModelRow = Record<(typeof MODELS_CSV_COLUMNS)[number], Cell>;
@@ -136,5 +138,8 @@ export function modelRow({ params, summary = {} }: ModelOutcome): ModelRow {
     seconds: num('seconds'),
     backend: typeof summary.backend === 'string' ? summary.backend : null,
     attempts: num('attempts'),
+    // A supervised model's signal samples and how many of its training events are signal; empty for an autoencoder.
+    trained_on: Array.isArray(summary.trainedOn) ? summary.trainedOn.join(' ') : null,
+    signal_events: num('signalEvents'),
   };
 }

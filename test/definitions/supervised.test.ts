@@ -44,7 +44,7 @@ describe('models.supervised', () => {
     expect(train.dependsOn).toContain('fitScaler/all');
     const dag = compileText(text);
     const scan = dag.nodes.find((n) => n.id === 'scan/all/BDT-light')!;
-    expect(scan.params).toMatchObject({ score: 'output', model: 'BDT-light', architecture: 'BDT' });
+    expect(scan.params).toMatchObject({ score: 'output', model: 'BDT-light', architecture: 'BDT', trainedOn: [LIGHT] });
     expect(dag.nodes.find((n) => n.id === 'report')!.dependsOn).toContain('scan/all/BDT-light');
   });
 

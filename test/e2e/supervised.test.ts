@@ -74,6 +74,8 @@ describe('definitions/supervised.yaml end to end', () => {
     expect([...byName.keys()].sort()).toEqual(['AE-l6', 'BDT-light', 'DNN-light+heavy', 'DNN-multiclass']);
     expect(byName.get('BDT-light')!.backend).toMatch(/^xgboost \d+\.\d+/);
     expect(byName.get('BDT-light')!.epochs, 'trees').toBe('100');
+    expect(byName.get('BDT-light')!.trained_on).toBe(LIGHT);
+    expect(Number(byName.get('BDT-light')!.signal_events)).toBeGreaterThan(100);
     for (const dnn of ['DNN-light+heavy', 'DNN-multiclass']) {
       expect(byName.get(dnn)!.epochs).toBe('5');
       expect(Number(byName.get(dnn)!.val_loss), `${dnn}: validation cross-entropy`).toBeGreaterThan(0);
@@ -104,7 +106,11 @@ describe('definitions/supervised.yaml end to end', () => {
     const scans = await readCsv('scan.csv');
     const at = (model: string) => Number(scans.find((r) => r.model === model && r.signal === LIGHT)!.max_pfom);
     expect(at('BDT-light')).toBeGreaterThanOrEqual(at('AE-l6'));
-    expect(scans.filter((r) => r.model === 'BDT-light')).toHaveLength(4);
+    // scan.csv says where each classifier trained: the BDT on light only, the autoencoder nowhere.
+    expect(scans.filter((r) => r.model === 'BDT-light').map((r) => [r.signal, r.trained_on_signal])).toEqual(
+      scans.filter((r) => r.model === 'BDT-light').map((r) => [r.signal, r.signal === LIGHT ? '1' : '0']),
+    );
+    expect(scans.filter((r) => r.model === 'AE-l6').every((r) => r.trained_on_signal === '')).toBe(true);
   });
 
   it('the report compares the best autoencoder with the best supervised model per example, with the ratio map and the generalisation figure', async () => {
