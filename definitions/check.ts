@@ -3,7 +3,7 @@
 // line and column. Together with the schema these guarantee that compile() succeeds.
 import path from 'node:path';
 import type { RetrySettings } from '../core/dag.js';
-import { ALL_BACKGROUND, expandModels, hasSeveralSets, modelName, seedGroups } from './matrix.js';
+import { ALL_BACKGROUND, ensembleName, expandModels, hasSeveralSets, modelName, seedGroups } from './matrix.js';
 import { DEFAULT_RETRY } from './presets.js';
 import { isKinematicallyOpen, SQRT_S } from '../core/idmdh.js';
 import { latentDimProblem } from '../core/models.js';
@@ -325,7 +325,8 @@ function checkModelsAndScan(spec: Spec, signals: SignalPoint[] | undefined, repo
   }
 
   const severalSets = hasSeveralSets(models);
-  const names = models.map((m) => modelName(m, severalSets));
+  const ensembles = modelsSpec.ensemble === 'seed' ? seedGroups(models).map((group) => ensembleName(group, severalSets).name) : [];
+  const names = [...models.map((m) => modelName(m, severalSets)), ...ensembles];
   for (const model of supervised.models) {
     if (names.includes(model.name)) {
       report(['models', 'supervised', model.index], `the model name "${model.name}" is taken already; give this entry another \`name:\``);

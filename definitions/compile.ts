@@ -16,7 +16,7 @@ import {
   type TrainingSettings,
 } from '../core/dag.js';
 import { modelId, settingsOf, SUPERVISED_SCORE, type ModelAxes } from '../core/models.js';
-import { ALL_BACKGROUND, expandModels, hasSeveralSets, modelName, seedGroups } from './matrix.js';
+import { ALL_BACKGROUND, ensembleName, expandModels, hasSeveralSets, modelName, seedGroups } from './matrix.js';
 import { DEFAULT_RETRY, PRESETS } from './presets.js';
 import { expandSignals, signalFile } from './signals.js';
 import { expandCut } from './cuts.js';
@@ -249,11 +249,9 @@ export function compile(spec: Spec, options: CompileOptions): Dag {
   if (spec.models.ensemble === 'seed') {
     for (const group of seedGroups(models)) {
       const first = group[0]!;
-      const axes: ModelAxes = { ...first.axes };
-      delete axes.seed;
-      const name = `${modelId({ ...first, axes })}-ens`;
+      const { id: name, name: model, axes } = ensembleName(group, severalSets);
       const labels: ModelLabels = {
-        model: severalSets ? `${first.background}/${name}` : name,
+        model,
         architecture: first.architecture,
         latentDim: first.latentDim,
         background: first.background,

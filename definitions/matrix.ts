@@ -174,3 +174,11 @@ export function seedGroups(models: ExpandedModel[]): ExpandedModel[][] {
   }
   return [...groups.values()].filter((group) => group.length > 1);
 }
+
+/** An ensemble of one seed group: its id inside the training set (`VAE-l8-beta0.1-ens`) and its name in the sweep. */
+export function ensembleName(group: ExpandedModel[], severalSets: boolean): { id: string; name: string; axes: ModelAxes } {
+  const first = group[0]!;
+  const { seed: _seed, ...axes } = first.axes;
+  const id = `${modelId({ ...first, axes })}-ens`;
+  return { id, name: severalSets ? `${first.background}/${id}` : id, axes };
+}

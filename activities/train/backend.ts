@@ -101,16 +101,6 @@ function tryCandidate(candidate: Candidate): Promise<Backend> {
 const FUSED: readonly Candidate[] = ['fused-native', 'fused-wasm'];
 
 /**
- * The tfjs backend a tfjs training here computes on (the DNN's, or an autoencoder's with a
- * tfjs backend asked for), made current: for code that uses tfjs directly, such as the
- * tests of the tfjs engine's parts, which then run as in production (and without tfjs's
- * banner recommending the node backend).
- */
-export function ensureBackend(): Promise<Backend> {
-  return useBackend('auto', undefined, 'classifier');
-}
-
-/**
  * The backend for a training or a scoring in this process (tfjs backends become tfjs's
  * current one). `hostSetting` is the worker's --backend, which wins over the definition's
  * `setting`; `network` says whose numbers these are (the DNN skips the fused kernel). A

@@ -74,24 +74,30 @@ export class TfjsEngine implements TrainingEngine {
 
   trainStep(x: Float32Array, w: Float32Array, noise: Float32Array | null, lr: number, targets?: Float32Array): void {
     const { clipNorm, swa } = this.spec;
-    const rows = w.length;
-    let sums: tf.Tensor1D | undefined;
     tf.tidy(() => {
-      const { blocks, kernelsT } = this.blocks(true);
-      const batch = this.batch(x, w, noise, targets, kernelsT !== undefined);
-      const { grads } = tf.valueAndGrads((...leaves: tf.Tensor[]) => {
-        const layers = layersOf(this.shape, leaves as tf.Tensor1D[], kernelsT);
-        const batchSums = this.weightedSums(lossTerms(this.shape, layers, batch, this.prior), batch.w);
-        sums = tf.keep(batchSums);
-        return tf.div(tf.sum(tf.mul(batchSums, this.objective)), rows) as tf.Scalar;
-      })(blocks);
-      const grad = tf.concat(grads);
+      const { grad, sums } = this.objectiveGradient(x, w, noise, targets);
       const update = clipNorm > 0 ? clipByGlobalNorm([grad], clipNorm).clipped[0]! : grad;
       this.adam.apply(this.params, update, lr);
       if (swa) this.average.add(this.params);
-      this.trainSums.assign(tf.add(this.trainSums, sums!));
+      this.trainSums.assign(tf.add(this.trainSums, sums));
+      sums.dispose();
     });
-    sums?.dispose();
+  }
+
+  /** The gradient trainStep would apply and the batch's sums, at the current weights, without a step (tests compare it with autodiff). */
+  gradient(
+    x: Float32Array,
+    w: Float32Array,
+    noise: Float32Array | null,
+    targets?: Float32Array,
+  ): { grad: Float32Array; sums: Float32Array } {
+    let out: { grad: Float32Array; sums: Float32Array } | undefined;
+    tf.tidy(() => {
+      const { grad, sums } = this.objectiveGradient(x, w, noise, targets);
+      out = { grad: grad.dataSync() as Float32Array, sums: sums.dataSync() as Float32Array };
+      sums.dispose();
+    });
+    return out!;
   }
 
   validate(x: Float32Array, w: Float32Array, noise: Float32Array | null, targets?: Float32Array): void {
@@ -144,6 +150,30 @@ export class TfjsEngine implements TrainingEngine {
     this.adam.dispose();
     this.average.dispose();
     if (this.prior) disposePrior(this.prior);
+  }
+
+  /**
+   * Inside a tidy: the batch objective's gradient in the flat layout and the batch's
+   * [sum w*mse, sum w*kl, sum w]. The sums are kept out of the tape's scope, which frees the
+   * forward pass's tensors: the caller disposes them.
+   */
+  private objectiveGradient(
+    x: Float32Array,
+    w: Float32Array,
+    noise: Float32Array | null,
+    targets: Float32Array | undefined,
+  ): { grad: tf.Tensor1D; sums: tf.Tensor1D } {
+    const rows = w.length;
+    const { blocks, kernelsT } = this.blocks(true);
+    const batch = this.batch(x, w, noise, targets, kernelsT !== undefined);
+    let sums: tf.Tensor1D | undefined;
+    const { grads } = tf.valueAndGrads((...leaves: tf.Tensor[]) => {
+      const layers = layersOf(this.shape, leaves as tf.Tensor1D[], kernelsT);
+      const batchSums = this.weightedSums(lossTerms(this.shape, layers, batch, this.prior), batch.w);
+      sums = tf.keep(batchSums);
+      return tf.div(tf.sum(tf.mul(batchSums, this.objective)), rows) as tf.Scalar;
+    })(blocks);
+    return { grad: tf.concat(grads) as tf.Tensor1D, sums: sums! };
   }
 
   /**

@@ -129,6 +129,15 @@ describe('compiled with setting axes', () => {
     const report = dag.nodes.find((n) => n.kind === 'report')!;
     expect(report.dependsOn).toContain('scan/all/AE-l2-ens');
   });
+
+  it('lets report.heatmapModel name an ensemble', () => {
+    const text = withModels(
+      '  matrix:\n    architecture: [AE]\n    latentDim: [2]\n    seed: [1, 2]\n  ensemble: seed',
+      'report: { heatmapModel: AE-l2-ens }\n',
+    );
+    const report = compileText(text).nodes.find((n): n is DagNode<'report'> => n.kind === 'report')!;
+    expect(report.params.heatmapModel).toBe('AE-l2-ens');
+  });
 });
 
 describe('setting axes: mistakes', () => {

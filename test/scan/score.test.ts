@@ -7,7 +7,7 @@ import type { InputArtifact } from '../../activities/engine/context.js';
 import { readTable, writeTable } from '../../activities/lib/parquet.js';
 import { runScore } from '../../activities/score/index.js';
 import type { SampleInfo } from '../../activities/score/format.js';
-import { ensureBackend } from '../../activities/train/backend.js';
+import { useTfjsBackend } from '../helpers/tfjs.js';
 import { writeModel } from '../../activities/train/model-writer.js';
 import { networkShape } from '../../activities/train/network.js';
 import { input, nodeContext, removeTempDirs, tempDir } from './fixtures.js';
@@ -19,7 +19,7 @@ const HIDDEN = [6, 5];
 const SCALER = { features: FEATURES, mean: [5, 0, 3, -1], std: [2, 1, 0.5, 4] };
 
 // The models below are written on the backend scoring computes on, not tfjs's plain JavaScript default.
-beforeAll(() => ensureBackend());
+beforeAll(() => useTfjsBackend());
 
 interface Layer {
   kernel: Float32Array;

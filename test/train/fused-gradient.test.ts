@@ -1,6 +1,6 @@
 // The fused kernel's gradient of the batch objective against tfjs autodiff of today's loss
-// (tfjs-network.ts lossTerms, the trainer's objective sum_i w_i (mse_i + beta kl_i) / rows), for
-// every architecture and several latent dimensions. Compared as the relative L2 error of
+// written in plain ops (fused-helpers.ts referenceGradient: the trainer's objective
+// sum_i w_i (mse_i + beta kl_i) / rows), for every architecture and several latent dimensions. Compared as the relative L2 error of
 // the whole gradient vector: both sides compute in float32 in different orders, so single
 // components that nearly cancel differ relatively more, the vector does not.
 import * as tf from '@tensorflow/tfjs';

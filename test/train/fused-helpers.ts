@@ -1,12 +1,11 @@
-// Shared by the fused-* tests: random problems (weights, events, noise, prior) and the tfjs
-// reference of today's loss (tfjs-network.ts lossTerms, the trainer's batch objective).
+// Shared by the fused-* and tfjs-gradient tests: random problems (weights, events, noise,
+// prior) and the reference gradient of the trainer's batch objective by tfjs autodiff.
 import * as tf from '@tensorflow/tfjs';
 import type { Architecture } from '../../core/models.js';
 import type { EngineSpec } from '../../activities/train/engine.js';
 import { loadFused, nativeStatus, type FusedBackend } from '../../activities/train/fused/index.js';
-import { disposePrior, priorTensors } from '../../activities/train/kl.js';
 import { initialWeights, networkShape, type NetworkShape } from '../../activities/train/network.js';
-import { lossTerms, unpack } from '../../activities/train/tfjs-network.js';
+import { disposePrior, gaussianKl, priorTensors, type PriorTensors } from '../../activities/train/kl.js';
 import { dirichletAlpha, laplaceDirichlet, standardNormal, type GaussianPrior } from '../../activities/train/prior.js';
 import { Rng } from '../../activities/lib/rng.js';
 
@@ -68,7 +67,29 @@ export function problem(
   return { spec, shape, rows, params, x, w, noise };
 }
 
-/** Objective value, gradient and [sum w*mse, sum w*kl, sum w] by tfjs autodiff of lossTerms. */
+/**
+ * Per-event [mse, kl] of a batch written with plain tfjs ops (matMul, add, relu, split, exp,
+ * softmax; kl.ts gaussianKl), so tf.grad takes tfjs's own gradient of every op. The product's
+ * two hand-written gradients (the fused kernel, tfjs-network.ts dense) are tested against
+ * it, never against each other.
+ */
+function plainLossTerms(shape: NetworkShape, theta: tf.Tensor1D, x: tf.Tensor2D, noise: tf.Tensor2D | null, prior: PriorTensors | null) {
+  const parts = tf.split(theta, shape.blocks);
+  let next = 0;
+  const stack = (input: tf.Tensor2D, layers: NetworkShape['encoder']) =>
+    layers.reduce((h, layer) => {
+      const y = tf.add(tf.matMul(h, tf.reshape(parts[next++]!, [layer.inputs, layer.units])), parts[next++]!) as tf.Tensor2D;
+      return layer.relu ? tf.relu(y) : y;
+    }, input);
+  const encoded = stack(x, shape.encoder);
+  if (shape.architecture === 'AE') return { mse: tf.mean(tf.squaredDifference(stack(encoded, shape.decoder), x), 1), kl: null };
+  const [mu, logVar] = tf.split(encoded, 2, 1) as [tf.Tensor2D, tf.Tensor2D];
+  const z = tf.add(mu, tf.mul(tf.exp(tf.mul(logVar, 0.5)), noise!)) as tf.Tensor2D;
+  const reconstruction = stack(shape.architecture === 'DVAE' ? tf.softmax(z) : z, shape.decoder);
+  return { mse: tf.mean(tf.squaredDifference(reconstruction, x), 1), kl: gaussianKl(mu, logVar, prior!) };
+}
+
+/** Objective value, gradient and [sum w*mse, sum w*kl, sum w] by tfjs autodiff of plainLossTerms. */
 export function referenceGradient(p: Problem, params: Float32Array = p.params): { value: number; grad: Float32Array; sums: Float32Array } {
   const prior = p.spec.prior ? priorTensors(p.spec.prior) : null;
   try {
@@ -78,7 +99,7 @@ export function referenceGradient(p: Problem, params: Float32Array = p.params): 
       const noise = p.noise ? tf.tensor2d(p.noise, [p.rows, p.spec.latentDim]) : null;
       let sums: tf.Tensor | undefined;
       const f = (theta: tf.Tensor) => {
-        const terms = lossTerms(p.shape, unpack(p.shape, theta), { x, noise }, prior);
+        const terms = plainLossTerms(p.shape, theta as tf.Tensor1D, x, noise, prior);
         const s = tf.stack([tf.sum(tf.mul(terms.mse, w)), terms.kl ? tf.sum(tf.mul(terms.kl, w)) : tf.scalar(0), tf.sum(w)]);
         sums = tf.keep(s);
         return tf.div(tf.sum(tf.mul(s, tf.tensor1d([1, p.spec.klWeight, 0]))), p.rows) as tf.Scalar;

@@ -1,12 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ensureBackend } from '../../activities/train/backend.js';
+import { useTfjsBackend } from '../helpers/tfjs.js';
 import { gaussianKl, priorTensors, disposePrior } from '../../activities/train/kl.js';
 import { dirichletAlpha, laplaceDirichlet, standardNormal, type GaussianPrior } from '../../activities/train/prior.js';
 import { Rng } from '../../activities/lib/rng.js';
 
 // On the backend the trainings compute on (native or wasm), not tfjs's plain JavaScript default.
-beforeAll(() => ensureBackend());
+beforeAll(() => useTfjsBackend());
 
 function kl(mu: number[][], logVar: number[][], prior: GaussianPrior): number[] {
   const p = priorTensors(prior);

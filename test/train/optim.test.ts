@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ensureBackend } from '../../activities/train/backend.js';
+import { useTfjsBackend } from '../helpers/tfjs.js';
 import { FlatAdam } from '../../activities/train/adam.js';
 import { clipByGlobalNorm } from '../../activities/train/clip.js';
 import { foldBounds, foldSplit } from '../../activities/train/folds.js';
@@ -8,7 +8,7 @@ import { Rng } from '../../activities/lib/rng.js';
 import { WeightAverage } from '../../activities/train/swa.js';
 
 // On the backend the trainings compute on (native or wasm), not tfjs's plain JavaScript default.
-beforeAll(() => ensureBackend());
+beforeAll(() => useTfjsBackend());
 
 describe('clipping by global norm', () => {
   it('scales all gradients by maxNorm / (norm + 1e-6) when the joint norm is larger', () => {
