@@ -15,14 +15,14 @@ import { executeNode } from '../activities/engine/node-activity.js';
 import type { RunnerRegistry } from '../activities/engine/context.js';
 import { ArtifactStore } from '../activities/engine/store.js';
 import { startTestServer } from '../client/server.js';
-import { startSweep } from '../client/sweeps.js';
+import { startSweep, type SweepScope } from '../client/sweeps.js';
 import { cachedWorkflowBundle, installRuntime, startWorkers } from '../client/workers.js';
 import type { Row } from './row.js';
 
 const noop: NodeRunner<NodeKind> = async () => ({});
 const runners = Object.fromEntries(NODE_KINDS.map((kind) => [kind, noop])) as RunnerRegistry;
 
-function node(sweep: string, id: string, kind: NodeKind, dependsOn: string[], extra: Record<string, unknown> = {}): DagNode {
+export function node(sweep: string, id: string, kind: NodeKind, dependsOn: string[], extra: Record<string, unknown> = {}): DagNode {
   return {
     id,
     kind,
@@ -35,7 +35,7 @@ function node(sweep: string, id: string, kind: NodeKind, dependsOn: string[], ex
   };
 }
 
-function dag(sweep: string, nodes: DagNode[]): Dag {
+export function dag(sweep: string, nodes: DagNode[]): Dag {
   const retry = {
     maximumAttempts: 3,
     initialIntervalSeconds: 1,
@@ -111,7 +111,11 @@ async function plainLoop(graph: Dag, store: ArtifactStore, home: string): Promis
   return performance.now() - started;
 }
 
-export async function bench(): Promise<Row[]> {
+/**
+ * A private dev server, workers with the no-op runners (64 slots a queue) and a client, for
+ * `use`; torn down afterwards, whatever happens.
+ */
+export async function withNoopEngine<T>(use: (engine: { client: Client; home: string; scope: SweepScope }) => Promise<T>): Promise<T> {
   const home = await mkdtemp(join(tmpdir(), 'sweep-bench-'));
   const server = await startTestServer();
   installRuntime('ERROR');
@@ -128,9 +132,21 @@ export async function bench(): Promise<Row[]> {
     workflowBundlePath: await cachedWorkflowBundle(),
   });
   try {
+    return await use({ client, home, scope: { home, project: 'bench' } });
+  } finally {
+    await workers.shutdown();
+    await connection.close();
+    await client.connection.close();
+    await server.stop();
+    await rm(home, { recursive: true, force: true });
+  }
+}
+
+export function bench(): Promise<Row[]> {
+  return withNoopEngine(async ({ client, home, scope }) => {
     const timeSweep = async (graph: Dag) => {
       const started = performance.now();
-      const result = await (await startSweep(client, graph, { home, project: 'bench' })).handle.result();
+      const result = await (await startSweep(client, graph, scope)).handle.result();
       if (result.failures.length > 0) throw new Error(`bench sweep failed: ${JSON.stringify(result.failures)}`);
       return performance.now() - started;
     };
@@ -151,11 +167,5 @@ export async function bench(): Promise<Row[]> {
       { name: `${n}-node sweep again, all cache hits`, value: cachedMs / 1000, unit: 's' },
       { name: `latency per dependency step (${chainLength}-node chain)`, value: chainMs / chainLength, unit: 'ms' },
     ];
-  } finally {
-    await workers.shutdown();
-    await connection.close();
-    await client.connection.close();
-    await server.stop();
-    await rm(home, { recursive: true, force: true });
-  }
+  });
 }

@@ -1,7 +1,7 @@
-// `npm run bench [-- NAME ...] [-- torch]`: runs the benchmark modules (all, or the named
-// ones) and prints one table. A module exports `bench(): Promise<Row[]>`; add yours to
-// BENCHES. `torch` first installs PyTorch into .sweep/venv (large: the PyPI wheel brings
-// its CUDA libraries), the baseline of the train bench; without it those rows say so.
+// `npm run bench [-- NAME ...] [-- torch]`: runs the benchmark modules (all but the opt-in
+// ones, or the named ones) and prints one table. A module exports `bench(): Promise<Row[]>`;
+// add yours to BENCHES. `torch` first installs PyTorch into .sweep/venv (large: the PyPI wheel
+// brings its CUDA libraries), the baseline of the train bench; without it those rows say so.
 import { spawnSync } from 'node:child_process';
 import { formatTable } from '../client/text-table.js';
 import type { Row } from './row.js';
@@ -13,7 +13,11 @@ const BENCHES: Record<string, () => Promise<{ bench(): Promise<Row[]> }>> = {
   scan: () => import('./scan.js'),
   score: () => import('./score.js'),
   train: () => import('./train.js'),
+  scale: () => import('./scale.js'),
 };
+
+/** Run only when named: they take many minutes. */
+const OPT_IN = new Set(['scale']);
 
 /** PyTorch for the train bench's baseline, pinned so runs compare. */
 const TORCH = 'torch==2.5.1';
@@ -36,7 +40,7 @@ async function main(args: string[]): Promise<void> {
   const selected = args.filter((name) => name !== 'torch');
   const unknown = selected.filter((name) => !(name in BENCHES));
   if (unknown.length > 0) throw new Error(`unknown bench ${unknown.join(', ')}; available: ${Object.keys(BENCHES).join(', ')}`);
-  const names = selected.length > 0 ? selected : Object.keys(BENCHES);
+  const names = selected.length > 0 ? selected : Object.keys(BENCHES).filter((name) => !OPT_IN.has(name));
   const rows: string[][] = [];
   for (const name of names) {
     console.error(`bench ${name} ...`);

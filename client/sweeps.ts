@@ -1,5 +1,8 @@
 // Client-side operations on sweep workflows: start (or attach to) a sweep, resume one,
 // follow its progress until it ends. Used by the CLI and by the engine tests alike.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { defaultPayloadConverter, WorkflowIdConflictPolicy } from '@temporalio/common';
 import {
   WorkflowNotFoundError,
@@ -10,10 +13,10 @@ import {
 } from '@temporalio/client';
 import type { Dag, DagRef, TrainParams } from '../core/dag.js';
 import { NotFoundError, UserError } from '../core/errors.js';
-import type { NodeProgress, SweepInput, SweepResult } from '../core/node-io.js';
+import type { NodeOutcome, NodeProgress, SweepInput, SweepResult } from '../core/node-io.js';
 import type { TrainingProgress } from '../core/training-progress.js';
 import { DagStore } from '../activities/engine/dags.js';
-import { ArtifactStore, sweepHome } from '../activities/engine/store.js';
+import { ArtifactStore, sweepHome, type Manifest } from '../activities/engine/store.js';
 import {
   progressQuery,
   retryFailedUpdate,
@@ -56,6 +59,7 @@ export async function startSweep(
   client: Client,
   dag: Dag,
   scope: SweepScope = defaultScope(),
+  options: Pick<SweepInput, 'historyLimit'> = {},
 ): Promise<{ handle: SweepHandle; runId: string; attached: boolean }> {
   const workflowId = sweepWorkflowId(scope.project, dag.sweep);
   const running = await runningRunId(client, workflowId);
@@ -65,7 +69,7 @@ export async function startSweep(
   const handle = await client.workflow.start<typeof sweep>('sweep', {
     workflowId,
     taskQueue: taskQueueName(scope.project, WORKFLOW_TASK_QUEUE),
-    args: [{ sweep: dag.sweep, dag: ref }],
+    args: [{ sweep: dag.sweep, dag: ref, ...options }],
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
     staticSummary: `sweep ${dag.sweep}: ${dag.nodes.length} nodes`,
   });
@@ -113,8 +117,11 @@ export async function resumeSweep(client: Client, id: string, scope: SweepScope 
   return { mode: 'new-run', handle, runId, nodes: dag.nodes.length };
 }
 
+/** What reads a run's history: a Client, or the WorkflowClient of a handle. */
+type HistoryReader = Pick<Client, 'workflowService'> & { options: { namespace: string } };
+
 /** The Dag a run was started with: the reference in the input of its first history event. */
-export async function dagOfRun(client: Client, workflowId: string, runId: string, home = sweepHome()): Promise<Dag> {
+export async function dagOfRun(client: HistoryReader, workflowId: string, runId: string, home = sweepHome()): Promise<Dag> {
   const store = dagStore(home);
   const ref = await dagRefOfRun(client, workflowId, runId);
   if (!store.has(ref)) {
@@ -128,7 +135,7 @@ export async function dagOfRun(client: Client, workflowId: string, runId: string
 }
 
 /** The reference to the Dag a run was started with. */
-export async function dagRefOfRun(client: Client, workflowId: string, runId: string): Promise<DagRef> {
+export async function dagRefOfRun(client: HistoryReader, workflowId: string, runId: string): Promise<DagRef> {
   const page = await client.workflowService.getWorkflowExecutionHistory({
     namespace: client.options.namespace,
     execution: { workflowId, runId },
@@ -175,7 +182,8 @@ export async function describeSweep(client: Client, id: string, scope: SweepScop
     const dag = await dagOfRun(client, workflowId, description.runId);
     report.trainings = Object.fromEntries(await queryTrainings(client.workflow, workflowId, dag, report.progress, 3_000));
   }
-  if (report.status === 'COMPLETED') report.result = await handle.result();
+  if (report.status === 'COMPLETED')
+    report.result = await fullResult(await handle.result(), () => dagOfRun(client, workflowId, description.runId, scope.home));
   return report;
 }
 
@@ -242,6 +250,9 @@ export async function followSweep(
   const result = rideOutOutage(() => handle.result(), outage).finally(() => {
     finished = true;
   });
+  // Progress comes from the sweep's latest run: a long sweep continues as new, and the run
+  // `handle` names then answers with the state it closed with.
+  const latest = handle.client.getHandle<typeof sweep>(handle.workflowId);
   let inFlight: { promise: Promise<NodeProgress[] | undefined>; settled: boolean } | undefined;
   let trainings = new Map<string, TrainingProgress>();
   let trainingsAsked = -Infinity;
@@ -249,7 +260,7 @@ export async function followSweep(
     while (!finished) {
       if (!inFlight) {
         const query = { settled: false, promise: Promise.resolve<NodeProgress[] | undefined>(undefined) };
-        query.promise = handle
+        query.promise = latest
           .query(progressQuery)
           .catch(() => undefined)
           .finally(() => {
@@ -272,7 +283,43 @@ export async function followSweep(
     await inFlight?.promise;
   };
   const [outcome] = await Promise.all([result, poll()]);
-  return outcome;
+  return fullResult(outcome, async () => dag ?? dagOfRun(handle.client, handle.workflowId, (await latest.describe()).runId));
+}
+
+/** A sweep's result with every node's outcome and summary (see expandResult, withSummaries). */
+async function fullResult(result: SweepResult, dagOf: () => Promise<Dag>): Promise<SweepResult> {
+  return withSummaries(result.done ? expandResult(result, await dagOf()) : result);
+}
+
+/** A large sweep returns its done nodes compactly (SweepResult.done): every node's outcome, in the Dag's order. */
+export function expandResult(result: SweepResult, dag: Dag): SweepResult {
+  const { roots, done } = result.done ?? { roots: [], done: {} };
+  const others = new Map(result.nodes.map((node) => [node.id, node]));
+  const nodes = dag.nodes.flatMap((node): NodeOutcome[] => {
+    const compact = done[node.id];
+    if (!compact) return others.has(node.id) ? [others.get(node.id)!] : [];
+    const [hash, root, attempts, cacheHit] = compact;
+    const artifact = { uri: `${roots[root]}/${node.kind}/${node.cacheKey}`, hash, cacheKey: node.cacheKey };
+    return [{ id: node.id, kind: node.kind, status: 'done', cacheHit: cacheHit === 1, attempts, artifact }];
+  });
+  return { sweep: result.sweep, nodes, failures: result.failures };
+}
+
+/**
+ * Nodes a long sweep finished in an earlier run (before a continue-as-new) come back without
+ * their summaries, which would not fit the result: read them from the artifacts' manifests,
+ * where this host sees the store (a node it cannot read keeps no summary, as a failed one).
+ */
+async function withSummaries(result: SweepResult): Promise<SweepResult> {
+  const nodes = await Promise.all(
+    result.nodes.map(async (node) => {
+      if (node.summary || !node.artifact) return node;
+      const manifest = join(fileURLToPath(node.artifact.uri), 'manifest.json');
+      const text = await readFile(manifest, 'utf8').catch(() => undefined);
+      return text === undefined ? node : { ...node, summary: (JSON.parse(text) as Manifest).summary };
+    }),
+  );
+  return { ...result, nodes };
 }
 
 function sleep(ms: number): Promise<undefined> {

@@ -219,8 +219,12 @@ export interface DagRef {
   hash: string;
 }
 
-/** What the workflow needs of a node to schedule it: everything but its params. */
-export interface PlannedNode extends Omit<DagNode, 'params'> {
+/**
+ * What the workflow needs of a node to schedule it: everything but its params and code
+ * version (the worker checks that against the stored Dag). It is in every run's history, so
+ * each byte counts ten thousand times in a 10,000-node sweep.
+ */
+export interface PlannedNode extends Omit<DagNode, 'params' | 'codeVersion'> {
   /** Train nodes: the model, for the training workflow's id and search attributes. */
   model?: ModelLabels;
 }
@@ -232,7 +236,7 @@ export interface SweepPlan extends Omit<Dag, 'nodes'> {
 }
 
 export function sweepPlan(dag: Dag, ref: DagRef): SweepPlan {
-  const nodes = dag.nodes.map(({ params, ...node }): PlannedNode => {
+  const nodes = dag.nodes.map(({ params, codeVersion: _, ...node }): PlannedNode => {
     if (node.kind !== 'train') return node;
     const { model, architecture, latentDim, background, axes } = params as TrainParams;
     return { ...node, model: { model, architecture, latentDim, background, axes } };

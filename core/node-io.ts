@@ -19,10 +19,37 @@ export interface NodeActivityInput {
   inputs: Record<string, NodeInput>;
 }
 
-/** What starts a sweep workflow: its name and the stored Dag. */
+/** What starts a sweep workflow: its name and the stored Dag; a continued run also gets the state so far. */
 export interface SweepInput {
   sweep: string;
   dag: DagRef;
+  /** Set by the run this one continues (continue-as-new). */
+  carried?: CarriedState;
+  /** When a run continues as new; by default Temporal's suggestion or HISTORY_LIMIT (workflows/sweep.ts), whichever comes first. */
+  historyLimit?: HistoryLimit;
+}
+
+/** A run continues as new before its history has this many events or bytes. */
+export interface HistoryLimit {
+  events: number;
+  bytes: number;
+}
+
+/**
+ * What a sweep run hands to the run it continues as (`continueAsNew`): enough to go on
+ * where it stopped, kept small because it is the new run's input, stored in its history.
+ * A done node is its artifact's hash, store root (an index into `roots`), attempt and cache
+ * hit (1); its summary stays in the artifact's manifest. Skipped nodes follow from the failed.
+ */
+export interface CarriedState {
+  /** Roots of the stores the carried artifacts lie in (`<root>/<kind>/<cacheKey>`), each once. */
+  roots: string[];
+  done: Record<string, [hash: string, root: number, attempt: number, cacheHit: 0 | 1]>;
+  failed: Record<string, [error: string, attempts: number | null]>;
+  /** How often a node's artifact was lost (only nodes lost at least once). */
+  losses: Record<string, number>;
+  /** Trainings running at the boundary: node id -> run id of the training workflow to attach to ('' = its latest run). */
+  trainings: Record<string, string>;
 }
 
 export interface NodeActivityResult extends NodeResult {
@@ -41,8 +68,16 @@ export type NodeActivities = Record<NodeKind, (input: NodeActivityInput) => Prom
 
 /** The activities of the sweep workflow itself, on its own task queue. */
 export interface SweepActivities {
-  /** The plan of a stored Dag (every node without its params). */
-  planSweep(dag: DagRef): Promise<SweepPlan>;
+  /**
+   * The plan of a stored Dag (every node without its params), in pages that each fit a
+   * Temporal payload: nodes from `from` on, and where the next page starts (null: none).
+   */
+  planSweep(dag: DagRef, from: number): Promise<{ plan: SweepPlan; next: number | null }>;
+  /**
+   * Waits for a training workflow this sweep started before (in an earlier run, or a run that
+   * was terminated) and returns its result, so a training is never started twice.
+   */
+  trainingResult(training: { workflowId: string; runId?: string }): Promise<NodeActivityResult>;
 }
 
 /**
@@ -72,4 +107,10 @@ export interface SweepResult {
   sweep: string;
   nodes: NodeOutcome[];
   failures: { id: string; error: string }[];
+  /**
+   * Set when every node's outcome would not fit one payload (a sweep of thousands of
+   * nodes): the done nodes in CarriedState's compact form, and `nodes` lists the others. The
+   * client expands it with the Dag (client/sweeps.ts).
+   */
+  done?: Pick<CarriedState, 'roots' | 'done'>;
 }

@@ -1,7 +1,7 @@
 // Scheduling rules of a sweep, kept pure (no I/O, no clocks: callers pass timestamps) so
 // the deterministic workflow can run them and unit tests can check them in microseconds.
-import type { NodeKind, PlannedNode, SweepPlan, TaskQueue } from './dag.js';
-import type { NodeActivityResult, NodeInput, NodeOutcome, NodeProgress, SweepResult } from './node-io.js';
+import type { ArtifactRef, NodeKind, NodeStatus, PlannedNode, SweepPlan, TaskQueue } from './dag.js';
+import type { CarriedState, NodeActivityResult, NodeInput, NodeOutcome, NodeProgress, SweepResult } from './node-io.js';
 
 /** Structural problems that would make a Dag unschedulable; empty when it is fine. */
 export function dagProblems(dag: Pick<SweepPlan, 'nodes' | 'limits'>): string[] {
@@ -51,29 +51,93 @@ function findCycle(dag: Pick<SweepPlan, 'nodes'>): string[] | undefined {
   return undefined;
 }
 
+/** A sweep's result in full up to this size; Temporal refuses payloads over 2 MB. */
+const RESULT_BYTES = 1024 * 1024;
+
+/**
+ * Nodes one sweep runs at once, whatever its limits say: Temporal fails a workflow task that
+ * leaves a workflow with more than 2,000 pending activities or child workflows, or whose
+ * commands do not fit one message; 500 keeps far from both and still feeds many hosts.
+ */
+export const MAX_RUNNING = 500;
+
+/** The store root of an artifact, from its uri `<root>/<kind>/<cacheKey>` (activities/engine/store.ts). */
+function storeRoot(kind: NodeKind, ref: ArtifactRef): string {
+  const suffix = `/${kind}/${ref.cacheKey}`;
+  if (!ref.uri.endsWith(suffix)) throw new Error(`artifact uri ${ref.uri} does not end in ${suffix}`);
+  return ref.uri.slice(0, -suffix.length);
+}
+
 /**
  * The live state of one sweep: which nodes wait, run, finished or were skipped, and the
  * results of finished ones. Nodes start in Dag order (the compiler emits a topological
- * order), so the schedule is deterministic for a given sequence of completions.
+ * order), so the schedule is deterministic for a given sequence of completions. Every status
+ * change goes through setStatus, which keeps the counts, the running set and the number of
+ * unfinished dependencies per node up to date, so scheduling a node costs the size of its
+ * neighbourhood, not of the Dag (a 10,000-node sweep settles a node per workflow task).
  */
 export class SweepState {
   private readonly progressById = new Map<string, NodeProgress>();
   private readonly results = new Map<string, NodeActivityResult>();
   private readonly nodeById: Map<string, PlannedNode>;
+  private readonly order = new Map<string, number>();
   private readonly dependants = new Map<string, string[]>();
   /** How often each node's artifact was lost after it finished. */
   private readonly losses = new Map<string, number>();
+  /** Dependencies of each node that are not done. */
+  private readonly unmet = new Map<string, number>();
+  /** Pending nodes whose dependencies are all done. */
+  private readonly candidates = new Set<string>();
+  private readonly running = new Set<string>();
+  private readonly tally = { pending: 0, running: 0, done: 0, failed: 0, skipped: 0, cacheHits: 0 };
+  /** Done nodes restored from an earlier run: their summaries stayed in their manifests. */
+  private readonly restored = new Set<string>();
 
-  constructor(readonly dag: SweepPlan) {
+  constructor(
+    readonly dag: SweepPlan,
+    carried?: CarriedState,
+  ) {
     this.nodeById = new Map(dag.nodes.map((n) => [n.id, n]));
-    for (const node of dag.nodes) {
+    dag.nodes.forEach((node, index) => {
+      this.order.set(node.id, index);
       this.progressById.set(node.id, { id: node.id, kind: node.kind, status: 'pending', cacheHit: false });
+      this.tally.pending += 1;
+      this.unmet.set(node.id, node.dependsOn.length);
+      if (node.dependsOn.length === 0) this.candidates.add(node.id);
       for (const dep of node.dependsOn) {
         const list = this.dependants.get(dep) ?? [];
         list.push(node.id);
         this.dependants.set(dep, list);
       }
+    });
+    if (carried) this.restore(carried);
+  }
+
+  private restore(carried: CarriedState): void {
+    for (const [id, [hash, root, attempt, cacheHit]] of Object.entries(carried.done)) {
+      const node = this.node(id);
+      const artifact = { uri: `${carried.roots[root]}/${node.kind}/${node.cacheKey}`, hash, cacheKey: node.cacheKey };
+      this.succeed(id, { artifact, cacheHit: cacheHit === 1, summary: {}, attempt }, undefined);
+      this.restored.add(id);
     }
+    for (const [id, [error, attempts]] of Object.entries(carried.failed)) this.fail(id, error, attempts ?? undefined, undefined);
+    for (const [id, losses] of Object.entries(carried.losses)) this.losses.set(id, losses);
+  }
+
+  /** The state for the next run: see CarriedState. Nodes still running go in `trainings` (the caller's). */
+  carry(trainings: Record<string, string>): CarriedState {
+    const roots: string[] = [];
+    const done: CarriedState['done'] = {};
+    const failed: CarriedState['failed'] = {};
+    for (const p of this.progressById.values()) {
+      if (p.status === 'failed') failed[p.id] = [p.error ?? 'failed', p.attempts ?? null];
+      const result = this.results.get(p.id);
+      if (p.status !== 'done' || !result) continue;
+      const root = storeRoot(p.kind, result.artifact);
+      if (!roots.includes(root)) roots.push(root);
+      done[p.id] = [result.artifact.hash, roots.indexOf(root), result.attempt, result.cacheHit ? 1 : 0];
+    }
+    return { roots, done, failed, losses: Object.fromEntries(this.losses), trainings };
   }
 
   /** Pending nodes whose dependencies are all done, within the per-kind and per-queue limits. */
@@ -82,16 +146,16 @@ export class SweepState {
     const running = new Map<NodeKind | TaskQueue, number>();
     const bump = (key: NodeKind | TaskQueue) => running.set(key, (running.get(key) ?? 0) + 1);
     const atLimit = (key: NodeKind | TaskQueue) => (running.get(key) ?? 0) >= (limits[key] ?? Infinity);
-    for (const p of this.progressById.values()) {
-      if (p.status === 'running') {
-        bump(p.kind);
-        bump(this.node(p.id).queue);
-      }
+    for (const id of this.running) {
+      const node = this.node(id);
+      bump(node.kind);
+      bump(node.queue);
     }
     const ready: PlannedNode[] = [];
-    for (const node of this.dag.nodes) {
-      if (this.status(node.id) !== 'pending') continue;
-      if (!node.dependsOn.every((dep) => this.status(dep) === 'done')) continue;
+    const byOrder = [...this.candidates].sort((a, b) => this.order.get(a)! - this.order.get(b)!);
+    for (const id of byOrder) {
+      if (this.running.size + ready.length >= MAX_RUNNING) break;
+      const node = this.node(id);
       if (atLimit(node.kind) || atLimit(node.queue)) continue;
       bump(node.kind);
       bump(node.queue);
@@ -112,37 +176,32 @@ export class SweepState {
   }
 
   start(id: string, now: string): void {
-    const p = this.progress(id);
-    p.status = 'running';
+    const p = this.setStatus(id, 'running');
     p.startedAt = now;
     delete p.finishedAt;
     delete p.error;
   }
 
-  succeed(id: string, result: NodeActivityResult, now: string): void {
-    const p = this.progress(id);
-    p.status = 'done';
-    p.cacheHit = result.cacheHit;
-    p.attempts = result.attempt;
-    p.finishedAt = now;
+  /** `now` is undefined for a node restored from an earlier run (its times stayed there). */
+  succeed(id: string, result: NodeActivityResult, now: string | undefined): void {
     this.results.set(id, result);
+    const p = this.setStatus(id, 'done');
+    p.attempts = result.attempt;
+    if (now !== undefined) p.finishedAt = now;
   }
 
   /** Marks the node failed and every node downstream of it skipped; returns the skipped ids. */
-  fail(id: string, error: string, attempts: number | undefined, now: string): string[] {
-    const p = this.progress(id);
-    p.status = 'failed';
+  fail(id: string, error: string, attempts: number | undefined, now: string | undefined): string[] {
+    const p = this.setStatus(id, 'failed');
     p.error = error;
-    p.finishedAt = now;
+    if (now !== undefined) p.finishedAt = now;
     if (attempts !== undefined) p.attempts = attempts;
     const skipped: string[] = [];
     const queue = [...(this.dependants.get(id) ?? [])];
     while (queue.length > 0) {
       const next = queue.shift()!;
-      const q = this.progress(next);
-      if (q.status !== 'pending') continue;
-      q.status = 'skipped';
-      q.error = `skipped: depends on failed node ${id}`;
+      if (this.status(next) !== 'pending') continue;
+      this.setStatus(next, 'skipped').error = `skipped: depends on failed node ${id}`;
       skipped.push(next);
       queue.push(...(this.dependants.get(next) ?? []));
     }
@@ -157,23 +216,18 @@ export class SweepState {
   recompute(id: string, lost: string[], maxLosses: number): string[] {
     const givenUp: string[] = [];
     for (const dep of lost) {
-      const p = this.progress(dep);
-      if (p.status !== 'done') continue;
+      if (this.status(dep) !== 'done') continue;
       const losses = (this.losses.get(dep) ?? 0) + 1;
       this.losses.set(dep, losses);
       if (losses > maxLosses) {
         givenUp.push(dep);
         continue;
       }
-      p.status = 'pending';
-      p.cacheHit = false;
+      const p = this.setStatus(dep, 'pending');
       delete p.startedAt;
       delete p.finishedAt;
-      this.results.delete(dep);
     }
-    const p = this.progress(id);
-    p.status = 'pending';
-    delete p.startedAt;
+    delete this.setStatus(id, 'pending').startedAt;
     return givenUp;
   }
 
@@ -182,7 +236,7 @@ export class SweepState {
     const reset: string[] = [];
     for (const p of this.progressById.values()) {
       if (p.status !== 'failed' && p.status !== 'skipped') continue;
-      p.status = 'pending';
+      this.setStatus(p.id, 'pending');
       delete p.error;
       delete p.startedAt;
       delete p.finishedAt;
@@ -193,10 +247,12 @@ export class SweepState {
 
   /** Nothing waits and nothing runs: the sweep is over (possibly with failures). */
   finished(): boolean {
-    for (const p of this.progressById.values()) {
-      if (p.status === 'pending' || p.status === 'running') return false;
-    }
-    return true;
+    return this.tally.pending === 0 && this.tally.running === 0;
+  }
+
+  /** Ids of the running nodes. */
+  runningIds(): string[] {
+    return [...this.running];
   }
 
   snapshot(): NodeProgress[] {
@@ -204,18 +260,13 @@ export class SweepState {
   }
 
   counts(): Record<NodeProgress['status'], number> & { cacheHits: number } {
-    const counts = { pending: 0, running: 0, done: 0, failed: 0, skipped: 0, cacheHits: 0 };
-    for (const p of this.progressById.values()) {
-      counts[p.status] += 1;
-      if (p.status === 'done' && p.cacheHit) counts.cacheHits += 1;
-    }
-    return counts;
+    return { ...this.tally };
   }
 
   /** One line for the Temporal UI: what runs now and how far the sweep is. */
   describe(): string {
-    const c = this.counts();
-    const running = [...this.progressById.values()].filter((p) => p.status === 'running').map((p) => p.id);
+    const c = this.tally;
+    const running = [...this.running];
     const shown = running.slice(0, 6).join(', ') + (running.length > 6 ? `, +${running.length - 6} more` : '');
     const parts = [`${c.done}/${this.dag.nodes.length} done (${c.cacheHits} cached)`];
     if (c.failed > 0) parts.push(`${c.failed} failed`);
@@ -224,16 +275,60 @@ export class SweepState {
     return parts.join(' · ');
   }
 
-  result(): SweepResult {
+  /**
+   * Every node's outcome; nodes restored from an earlier run carry no summary (it is in their
+   * artifact's manifest). Past `maxBytes` of JSON the done nodes go in compact form (`done`).
+   */
+  result(maxBytes = RESULT_BYTES): SweepResult {
     const nodes: NodeOutcome[] = this.snapshot().map((p) => {
       const result = this.results.get(p.id);
-      return result && p.status === 'done' ? { ...p, artifact: result.artifact, summary: result.summary } : p;
+      if (!result || p.status !== 'done') return p;
+      return this.restored.has(p.id) ? { ...p, artifact: result.artifact } : { ...p, artifact: result.artifact, summary: result.summary };
     });
     const failures = nodes.filter((n) => n.status === 'failed').map((n) => ({ id: n.id, error: n.error ?? 'failed' }));
-    return { sweep: this.dag.sweep, nodes, failures };
+    const full = { sweep: this.dag.sweep, nodes, failures };
+    if (JSON.stringify(full).length <= maxBytes) return full;
+    const { roots, done } = this.carry({});
+    return { ...full, nodes: nodes.filter((n) => n.status !== 'done'), done: { roots, done } };
   }
 
-  private status(id: string): NodeProgress['status'] {
+  /**
+   * The one place a node's status changes. Keeps the tally, the running set, the candidates
+   * and, when a node enters or leaves `done`, its dependants' counts of unmet dependencies.
+   */
+  private setStatus(id: string, status: NodeStatus): NodeProgress {
+    const p = this.progress(id);
+    const before = p.status;
+    const wasHit = before === 'done' && p.cacheHit;
+    this.tally[before] -= 1;
+    this.tally[status] += 1;
+    if (wasHit) this.tally.cacheHits -= 1;
+    p.status = status;
+    if (status === 'done') {
+      p.cacheHit = this.results.get(id)?.cacheHit ?? false;
+      if (p.cacheHit) this.tally.cacheHits += 1;
+    } else {
+      p.cacheHit = false;
+      this.results.delete(id);
+      this.restored.delete(id);
+    }
+    if (status === 'running') this.running.add(id);
+    else this.running.delete(id);
+    if (status === 'pending' && this.unmet.get(id) === 0) this.candidates.add(id);
+    else this.candidates.delete(id);
+    if ((before === 'done') !== (status === 'done')) {
+      const step = status === 'done' ? -1 : 1;
+      for (const dependant of this.dependants.get(id) ?? []) {
+        const unmet = this.unmet.get(dependant)! + step;
+        this.unmet.set(dependant, unmet);
+        if (unmet === 0 && this.status(dependant) === 'pending') this.candidates.add(dependant);
+        else this.candidates.delete(dependant);
+      }
+    }
+    return p;
+  }
+
+  private status(id: string): NodeStatus {
     return this.progress(id).status;
   }
 

@@ -4,8 +4,9 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
+import { WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { NODE_KINDS, sweepPlan, type BackendSetting, type NodeKind } from '../../core/dag.js';
+import { NODE_KINDS, sweepPlan, type BackendSetting, type NodeKind, type SweepPlan } from '../../core/dag.js';
 import { isUserError, UserError } from '../../core/errors.js';
 import {
   ARTIFACT_LOST,
@@ -116,7 +117,57 @@ function plainSummary(nodeId: string, value: unknown): Record<string, unknown> {
 
 /** The activities of the sweep workflow itself. */
 export function sweepActivities(env: Pick<NodeEnvironment, 'dags'>): SweepActivities {
-  return { planSweep: async (ref) => sweepPlan(await env.dags.get(ref), ref) };
+  return {
+    planSweep: async (ref, from) => planPage(sweepPlan(await env.dags.get(ref), ref), from),
+    trainingResult,
+  };
+}
+
+// Temporal refuses payloads over 2 MB (blob size limit); half of that leaves room for the rest.
+const PLAN_PAGE_BYTES = 1024 * 1024;
+
+/** The plan's nodes from `from` on, as many as fit PLAN_PAGE_BYTES (at least one). */
+function planPage(plan: SweepPlan, from: number): { plan: SweepPlan; next: number | null } {
+  let bytes = 0;
+  let end = from;
+  while (end < plan.nodes.length) {
+    bytes += JSON.stringify(plan.nodes[end]).length;
+    if (bytes > PLAN_PAGE_BYTES && end > from) break;
+    end += 1;
+  }
+  return { plan: { ...plan, nodes: plan.nodes.slice(from, end) }, next: end < plan.nodes.length ? end : null };
+}
+
+// Often enough for the workflow's one-minute heartbeat timeout, rarely enough to cost nothing.
+const WAIT_HEARTBEAT_MS = 10_000;
+
+/**
+ * The result of a training workflow started earlier, waited for through the worker's client.
+ * Its failure comes back as the training's own (the node's message and attempts), and is
+ * final: retrying the wait would not change it. A cancelled wait leaves the training alone:
+ * the wait of a run that continued as new is cancelled too, and the next run waits instead
+ * (a cancelled sweep cancels its trainings itself).
+ */
+async function trainingResult({ workflowId, runId }: { workflowId: string; runId?: string }): Promise<NodeActivityResult> {
+  const context = Context.current();
+  const handle = context.client.workflow.getHandle<() => Promise<NodeActivityResult>>(workflowId, runId);
+  const timer = setInterval(() => context.heartbeat(), WAIT_HEARTBEAT_MS);
+  try {
+    return await Promise.race([handle.result(), context.cancelled]);
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) {
+      throw ApplicationFailure.nonRetryable(
+        `the training workflow ${workflowId} is gone (past the namespace's retention?); \`sweep resume\` trains it again`,
+        'TrainingGone',
+      );
+    }
+    if (err instanceof WorkflowFailedError) {
+      throw ApplicationFailure.create({ message: err.message, type: 'TrainingFailed', nonRetryable: true, cause: err.cause });
+    }
+    throw err;
+  } finally {
+    clearInterval(timer);
+  }
 }
 
 /** One Temporal activity per node kind, named after the kind. */

@@ -71,7 +71,7 @@ export function transpose(m: Float32Array, rows: number, cols: number): Float32A
 
 /**
  * y = act(x W + b) with a hand-written gradient, in the form that is cheapest on the
- * backend (measured, docs/fused-backend.md "The tfjs fallback"):
+ * backend (measured, README "Backends"):
  *  - TensorFlow (tfjs-node) runs transposed matMuls natively, so the backward products use
  *    matMul's transpose flags; the ReLU mask is sign(y), one kernel (y >= 0 after the ReLU),
  *    where tfjs's own gradient uses step(), which tfjs-node composes of five kernels and

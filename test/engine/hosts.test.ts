@@ -70,7 +70,9 @@ function node(id: string, kind: DagNode['kind'], dependsOn: string[], params: un
 
 /** Eight cpu nodes that take a while, the training's inputs, and one training of `epochs` epochs. */
 function hostDag(sweep: string, epochs: number): Dag {
-  const training = { epochs, folds: 3, batchSize: 64, earlyStopping: { enabled: false, patience: 1 } };
+  // tfjs wasm, not the fused kernel: its epochs are slow enough that a training outlasts the
+  // heartbeat timeout that moves it when its host is cut off.
+  const training = { epochs, folds: 3, batchSize: 64, earlyStopping: { enabled: false, patience: 1 }, backend: 'wasm' as const };
   const trainParams: TrainParams = {
     model: 'AE-l3',
     architecture: 'AE',

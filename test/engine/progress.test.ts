@@ -73,15 +73,13 @@ describe('training progress', () => {
       /^training: epoch 2\/5, best val loss 0\.03121 \(epoch 2\), lr 1\.0e-3, 41\.2k events\/s, ETA ≤ 2 min 10 s \(as of \d\d:\d\d:\d\d UTC\)$/,
     );
 
-    const status = await sweepCli(['status', name], { env: { SWEEP_HOME: home, SWEEP_PROJECT: engine.scope.project } });
+    // The command looks in the engine's store and project, as a user's shell would with these set.
+    const scope = { env: { SWEEP_HOME: engine.scope.home, SWEEP_PROJECT: engine.scope.project } };
+    const status = await sweepCli(['status', name], scope);
     expect(status.stderr).toBe('');
     expect(status.code).toBe(0);
     expect(status.stdout).toMatch(/^running: train\/all\/AE-l2 {2}epoch 2\/5, best val loss 0\.03121 \(epoch 2\), .*ETA ≤ \d/m);
-    const json = JSON.parse(
-      (await sweepCli(['status', name, '--json'], { env: { SWEEP_HOME: home, SWEEP_PROJECT: engine.scope.project } })).stdout,
-    ) as {
-      trainings: Record<string, TrainingProgress>;
-    };
+    const json = JSON.parse((await sweepCli(['status', name, '--json'], scope)).stdout) as { trainings: Record<string, TrainingProgress> };
     expect(json.trainings['train/all/AE-l2']).toEqual(reports[2]);
 
     await writeFile(release, '');

@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { sweepPlan, type Dag, type SweepPlan } from '../../core/dag.js';
 import type { NodeActivityResult } from '../../core/node-io.js';
-import { dagProblems, SweepState } from '../../core/schedule.js';
+import { dagProblems, MAX_RUNNING, SweepState } from '../../core/schedule.js';
+import { expandResult } from '../../client/sweeps.js';
 import { testDag, type TestNodeSpec } from '../helpers/dags.js';
 
 const T = '2024-01-01T00:00:00.000Z';
@@ -66,6 +67,23 @@ describe('SweepState', () => {
     expect(ids(state.ready())).toEqual(['p3', 't2']);
   });
 
+  it(`runs at most ${MAX_RUNNING} nodes at once, however wide the Dag`, () => {
+    const state = new SweepState(
+      plan(
+        testDag(
+          's',
+          Array.from({ length: MAX_RUNNING + 20 }, (_, i) => ({ id: `n${i}` })),
+        ),
+      ),
+    );
+    const first = state.ready();
+    expect(first).toHaveLength(MAX_RUNNING);
+    for (const node of first) state.start(node.id, T);
+    expect(state.ready()).toEqual([]);
+    state.succeed('n0', result('n0'), T);
+    expect(ids(state.ready())).toEqual([`n${MAX_RUNNING}`]);
+  });
+
   it('skips every node downstream of a failure and nothing else', () => {
     const state = new SweepState(plan(testDag('s', DIAMOND)));
     for (const id of ['a', 'e']) state.start(id, T);
@@ -99,6 +117,71 @@ describe('SweepState', () => {
     expect(ids(state.ready())).toEqual(['b']);
     expect(state.counts()).toEqual({ pending: 2, running: 0, done: 3, failed: 0, skipped: 0, cacheHits: 1 });
     expect(state.snapshot().find((n) => n.id === 'b')).not.toHaveProperty('error');
+  });
+
+  it('carries its state to a new run compactly: done with refs, failed with skips, losses, running trainings', () => {
+    const dag = testDag('s', DIAMOND);
+    const state = new SweepState(plan(dag));
+    // As the store names an artifact: `<root>/<kind>/<cacheKey>`, the node's cache key.
+    const stored = (id: string, kind: string) => {
+      const cacheKey = dag.nodes.find((n) => n.id === id)!.cacheKey;
+      return { ...result(id), artifact: { uri: `file:///store/${kind}/${cacheKey}`, hash: `h-${id}`, cacheKey } };
+    };
+    for (const id of ['a', 'e']) state.start(id, T);
+    state.succeed('a', stored('a', 'generate'), T);
+    state.start('b', T);
+    state.start('c', T);
+    state.fail('b', 'boom', 2, T);
+    state.recompute('c', ['a'], 3); // a lost once: pending again, and c waits for it
+    state.start('a', T);
+    state.succeed('a', { ...stored('a', 'generate'), cacheHit: true }, T);
+    const carried = state.carry({ e: 'run-of-e' });
+    expect(carried).toEqual({
+      roots: ['file:///store'],
+      done: { a: ['h-a', 0, 1, 1] },
+      failed: { b: ['boom', 2] },
+      losses: { a: 1 },
+      trainings: { e: 'run-of-e' },
+    });
+
+    const next = new SweepState(plan(dag), carried);
+    expect(next.counts()).toEqual({ pending: 2, running: 0, done: 1, failed: 1, skipped: 1, cacheHits: 1 });
+    expect(ids(next.ready())).toEqual(['c', 'e']);
+    expect(next.inputsOf('c').a).toEqual({ kind: 'generate', ref: stored('a', 'generate').artifact });
+    // The summary of a node done in an earlier run stays in its manifest.
+    expect(next.result().nodes.find((n) => n.id === 'a')).toEqual({
+      id: 'a',
+      kind: 'generate',
+      status: 'done',
+      cacheHit: true,
+      attempts: 1,
+      artifact: stored('a', 'generate').artifact,
+    });
+    expect(next.resetFailed()).toEqual(['b', 'd']);
+  });
+
+  it('returns the done nodes compactly past a size, and the client expands them to the same outcomes', () => {
+    const dag = testDag('s', DIAMOND);
+    const state = new SweepState(plan(dag));
+    const stored = (id: string) => {
+      const node = dag.nodes.find((n) => n.id === id)!;
+      return { ...result(id), artifact: { uri: `file:///store/${node.kind}/${node.cacheKey}`, hash: `h-${id}`, cacheKey: node.cacheKey } };
+    };
+    for (const id of ['a', 'e']) state.start(id, T);
+    state.succeed('a', stored('a'), T);
+    state.succeed('e', { ...stored('e'), cacheHit: true }, T);
+    state.start('b', T);
+    state.fail('b', 'boom', 1, T);
+    const compact = state.result(300);
+    expect(compact.nodes.map((n) => n.id)).toEqual(['b', 'c', 'd']);
+    expect(compact.done).toEqual({ roots: ['file:///store'], done: { a: ['h-a', 0, 1, 0], e: ['h-e', 0, 1, 1] } });
+    // What the compact form leaves out: timestamps and summaries (the client reads those from the manifests).
+    const full = state.result();
+    expect(full.done).toBeUndefined();
+    const withoutTimes = full.nodes.map(({ startedAt: _s, finishedAt: _f, summary: _m, ...n }) =>
+      n.status === 'done' ? n : full.nodes.find((m) => m.id === n.id),
+    );
+    expect(expandResult(compact, dag)).toEqual({ ...full, nodes: withoutTimes });
   });
 
   it('describes what runs for the Temporal UI', () => {

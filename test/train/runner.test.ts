@@ -103,7 +103,7 @@ describe('runTrain', () => {
       const seen = history.slice(0, report.epoch);
       const best = Math.min(...seen.map((row) => row.valLoss));
       expect(report).toMatchObject({ maxEpochs: 4, bestLoss: best, bestEpoch: seen.findIndex((row) => row.valLoss === best) + 1 });
-      // 3 folds: every training event goes through an optimiser step in two folds per epoch.
+      // 3 folds: every event goes through an optimiser step in two folds per epoch.
       expect(report.eventsPerSecond).toBeCloseTo((2 * (summary.events as number)) / history[report.epoch - 1]!.seconds, 6);
       expect(report.lr).toBeGreaterThan(0);
       expect(Date.parse(report.at)).not.toBeNaN();
