@@ -19,11 +19,11 @@ const thesis: TrainingPreset = {
   earlyStopping: { enabled: true, patience: 15 },
   hiddenLayers: [100, 100, 100],
   beta: 0.1,
-  // At beta = 0.1 the DVAE's posterior collapses on the embedded data (KL -> 0, MSE stuck at
-  // 1.0 for every latent dimension, in tfjs and in an independent PyTorch check), while the
-  // thesis DVAE learns (Table 6.4, and Fig. 6.6 plots its total loss as the MSE alone). A
-  // 10x smaller weight keeps the Dirichlet prior in the loss and lets the DVAE learn.
-  dvaeBeta: 0.01,
+  // The thesis gives beta = 0.1 for the VAE only, and its DVAE figure (Fig. 6.6) plots the total
+  // loss as the MSE alone. On the thesis-size embedded data (fast preset, docs/validation.md)
+  // dvaeBeta 0, 0.001 and 0.01 give best validation losses whose rms log-ratio to Table 6.4 is
+  // 0.21, 0.32 and 0.85: the KL term off reproduces the thesis's DVAE; at 0.1 it collapses.
+  dvaeBeta: 0,
   dirichletAlpha: { others: 0.9, last: 0.1 },
   backend: 'auto',
 };
