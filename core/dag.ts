@@ -6,7 +6,7 @@
 export const NODE_KINDS = ['generate', 'preselect', 'fitScaler', 'train', 'score', 'ensemble', 'scan', 'report'] as const;
 export type NodeKind = (typeof NODE_KINDS)[number];
 
-import type { Architecture, ModelAxes } from './models.js';
+import type { ModelArchitecture, ModelAxes } from './models.js';
 
 export type TaskQueue = 'cpu' | 'gpu';
 
@@ -115,17 +115,37 @@ export interface RetrySettings {
 /** What names a model: its display name, architecture, latent dimension, training set and the varying setting axes. */
 export interface ModelLabels {
   model: string;
-  architecture: Architecture;
+  architecture: ModelArchitecture;
+  /** An autoencoder's latent dimension; 0 for a supervised model. */
   latentDim: number;
   background: string;
   /** The settings of the axes that vary in the sweep (part of the model's id). */
   axes: ModelAxes;
 }
 
+/** XGBoost's settings as the definition names them (supervised.bdt; seeds/002). */
+export interface BdtSettings {
+  trees: number;
+  maxDepth: number;
+  learningRate: number;
+  subsample: number;
+}
+
+/** A supervised model's signal classes in output order (class 0, the background, is implied). */
+export interface SupervisedParams {
+  /** One class: a binary classifier; several: a multiclass DNN. */
+  classes: { name: string; samples: string[] }[];
+  /** BDT only. */
+  bdt?: BdtSettings;
+}
+
 export interface TrainParams extends ModelLabels {
+  /** The samples it trains on: background, and a supervised model's signal points. */
   samples: string[];
   features: string[];
   training: TrainingSettings;
+  /** Supervised models only. */
+  supervised?: SupervisedParams;
 }
 
 export type ScoreParams = ModelLabels;
@@ -141,7 +161,9 @@ export interface ScanParams extends ModelLabels {
   settings: ModelAxes;
   /** For an ensemble: its member models. */
   ensembleOf?: string[];
-  /** `mse`, or `latent:<i>` to scan a latent coordinate (thesis 7.4). */
+  /** For a supervised model: the signal samples it trained on (the others it never saw). */
+  trainedOn?: string[];
+  /** `mse`, or `latent:<i>` to scan a latent coordinate (thesis 7.4); `output` for a supervised model. */
   score: string;
   punziA: number;
   quantiles: [number, number];

@@ -1,12 +1,31 @@
 // What a model is called and which models exist: rules shared by the sweep language, the
 // workflows (training ids), the node kinds and the tables. Pure.
 
+/** The autoencoders: the axis of the model matrix, each with a latent dimension. */
 export const ARCHITECTURES = ['AE', 'VAE', 'DVAE'] as const;
 export type Architecture = (typeof ARCHITECTURES)[number];
 
+/**
+ * The supervised baselines (models.supervised): a neural-network classifier trained with the
+ * project's training loop, and XGBoost's gradient-boosted trees. They know the signal they
+ * are trained on and have no latent space.
+ */
+export const SUPERVISED_ARCHITECTURES = ['DNN', 'BDT'] as const;
+export type SupervisedArchitecture = (typeof SUPERVISED_ARCHITECTURES)[number];
+
+/** Every kind of model a train node makes. */
+export type ModelArchitecture = Architecture | SupervisedArchitecture;
+
+/** What a supervised model's scan cuts on (scan.score of its scan node): its output, as log-odds of signal. */
+export const SUPERVISED_SCORE = 'output';
+
+export function isSupervised(architecture: ModelArchitecture): architecture is SupervisedArchitecture {
+  return (SUPERVISED_ARCHITECTURES as readonly string[]).includes(architecture);
+}
+
 /** The variational models sample their latent point and add a KL term to the loss. */
-export function isVariational(architecture: Architecture): boolean {
-  return architecture !== 'AE';
+export function isVariational(architecture: ModelArchitecture): boolean {
+  return architecture === 'VAE' || architecture === 'DVAE';
 }
 
 /** Training settings a model matrix may vary besides training set, architecture and latent dimension, in id order. */
@@ -22,7 +41,7 @@ export function settingsOf(training: { [A in SettingAxis]: A extends 'hiddenLaye
 }
 
 /** beta weighs the VAE's KL term only and dvaeBeta the DVAE's: for other models the axis changes nothing. */
-export function axisApplies(axis: SettingAxis, architecture: Architecture): boolean {
+export function axisApplies(axis: SettingAxis, architecture: ModelArchitecture): boolean {
   if (axis === 'beta') return architecture === 'VAE';
   if (axis === 'dvaeBeta') return architecture === 'DVAE';
   return true;
@@ -50,8 +69,13 @@ const AXIS_TAGS: Record<SettingAxis, string> = {
 /**
  * `AE-l3`, or with the axes that vary in the sweep `VAE-l6-beta0.01-s3`: the model's name
  * inside one training set. An axis with one value names no model, so adding one keeps ids.
+ * A supervised model has a name of its own (definitions/supervised.ts), e.g. `DNN-light`.
  */
-export function modelId(model: { architecture: Architecture; latentDim: number; axes?: ModelAxes }): string {
+export function modelId(model: { architecture: ModelArchitecture; latentDim: number; axes?: ModelAxes; model?: string }): string {
+  if (isSupervised(model.architecture)) {
+    if (model.model === undefined) throw new Error(`modelId: the ${model.architecture} model needs its name`);
+    return model.model;
+  }
   return `${model.architecture}-l${model.latentDim}${axisTags(model.axes ?? {})}`;
 }
 
@@ -72,13 +96,22 @@ export function latentDimProblem(architecture: Architecture, latentDim: number):
   return `${architecture} needs latentDim >= ${min} (its Dirichlet latent space is a simplex, undefined for one dimension)`;
 }
 
-/** Matrix order for every table and page: training set, then AE, VAE, DVAE, then latent dimension, then the settings. */
-export function compareModels(a: { architecture: string; latentDim: number; background: string; axes?: ModelAxes }, b: typeof a): number {
+const TABLE_ORDER: readonly string[] = [...ARCHITECTURES, ...SUPERVISED_ARCHITECTURES];
+
+/**
+ * Matrix order for every table and page: training set, then AE, VAE, DVAE, DNN, BDT, then
+ * latent dimension, then the settings, then the name (supervised models of one kind differ by name only).
+ */
+export function compareModels(
+  a: { architecture: string; latentDim: number; background: string; axes?: ModelAxes; model?: string },
+  b: typeof a,
+): number {
   return (
     a.background.localeCompare(b.background) ||
-    ARCHITECTURES.indexOf(a.architecture as Architecture) - ARCHITECTURES.indexOf(b.architecture as Architecture) ||
+    TABLE_ORDER.indexOf(a.architecture) - TABLE_ORDER.indexOf(b.architecture) ||
     a.latentDim - b.latentDim ||
-    compareSettings(a.axes ?? {}, b.axes ?? {})
+    compareSettings(a.axes ?? {}, b.axes ?? {}) ||
+    (a.model ?? '').localeCompare(b.model ?? '')
   );
 }
 
@@ -109,7 +142,7 @@ export type SettingColumn = (typeof SETTING_COLUMN)[SettingAxis];
 export const SETTING_COLUMNS: readonly SettingColumn[] = SETTING_AXES.map((axis) => SETTING_COLUMN[axis]);
 
 /** A model's settings as table cells; empty where the axis does not apply (beta of an AE) or is not known (an ensemble's seed). */
-export function settingCells(architecture: Architecture, settings: ModelAxes): Record<SettingColumn, string | number | null> {
+export function settingCells(architecture: ModelArchitecture, settings: ModelAxes): Record<SettingColumn, string | number | null> {
   const cells = {} as Record<SettingColumn, string | number | null>;
   for (const axis of SETTING_AXES) {
     const value = settings[axis];

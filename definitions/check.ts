@@ -12,6 +12,7 @@ import { fileEntries, type FileSampleSpec, type ModelSelector, type Spec } from 
 import { isUserError } from '../core/errors.js';
 import { didYouMean } from '../core/suggest.js';
 import { expandCut, translateCut, type ColumnCatalog } from './cuts.js';
+import { resolveSupervised } from './supervised.js';
 
 export type YamlPath = (string | number)[];
 
@@ -43,7 +44,7 @@ export function checkSemantics(spec: Spec, options: CheckOptions = {}): Problem[
   const cutsReadable = checkCuts(spec, report);
   if (options.columnsOf && cutsReadable) checkColumns(spec, signals ?? [], options.columnsOf, report);
   checkTrainingSets(spec, signals ?? [], report);
-  checkModelsAndScan(spec, report);
+  checkModelsAndScan(spec, signals, report);
   checkRetries(spec, report);
   return problems;
 }
@@ -260,7 +261,7 @@ function checkSetReference(value: string | string[] | undefined, at: YamlPath, s
   });
 }
 
-function checkModelsAndScan(spec: Spec, report: Report) {
+function checkModelsAndScan(spec: Spec, signals: SignalPoint[] | undefined, report: Report) {
   const { models: modelsSpec } = spec;
   const sets = [ALL_BACKGROUND, ...Object.keys(spec.trainingSets)];
   modelsSpec.matrix?.background.forEach((set, i) => checkSetReference(set, ['models', 'matrix', 'background', i], sets, report));
@@ -280,8 +281,10 @@ function checkModelsAndScan(spec: Spec, report: Report) {
     report(['models', 'include', i], 'adds no model: every combination it names is already in the matrix; remove it');
   }
   const models = expansion.models;
-  if (models.length === 0) {
-    report(['models'], 'defines no model; add a matrix (architecture, latentDim) or include entries');
+  const supervised = signals ? resolveSupervised(spec, signals) : { models: [], problems: [] };
+  for (const problem of supervised.problems) report(problem.path, problem.message);
+  if (models.length === 0 && spec.models.supervised.length === 0) {
+    report(['models'], 'defines no model; add a matrix (architecture, latentDim), include entries or supervised models');
     return;
   }
   for (const axis of ['beta', 'dvaeBeta'] as const) {
@@ -324,6 +327,12 @@ function checkModelsAndScan(spec: Spec, report: Report) {
   const severalSets = hasSeveralSets(models);
   const ensembles = modelsSpec.ensemble === 'seed' ? seedGroups(models).map((group) => ensembleName(group, severalSets).name) : [];
   const names = [...models.map((m) => modelName(m, severalSets)), ...ensembles];
+  for (const model of supervised.models) {
+    if (names.includes(model.name)) {
+      report(['models', 'supervised', model.index], `the model name "${model.name}" is taken already; give this entry another \`name:\``);
+    }
+    names.push(model.name);
+  }
   const heatmapModel = spec.report.heatmapModel;
   if (heatmapModel !== undefined && !names.includes(heatmapModel)) {
     report(['report', 'heatmapModel'], `no model named "${heatmapModel}"${didYouMean(heatmapModel, names)} (models: ${names.join(', ')})`);
@@ -332,8 +341,8 @@ function checkModelsAndScan(spec: Spec, report: Report) {
   const latent = /^latent:(\d+)$/.exec(spec.scan.score);
   if (latent) {
     const index = Number(latent[1]);
-    const smallest = models.reduce((a, b) => (b.latentDim < a.latentDim ? b : a));
-    if (index >= smallest.latentDim) {
+    const smallest = models.reduce((a, b) => (b.latentDim < a.latentDim ? b : a), models[0]!);
+    if (smallest && index >= smallest.latentDim) {
       report(
         ['scan', 'score'],
         `latent:${index} needs every model to have latentDim >= ${index + 1} (coordinates count from 0), but ${modelName(smallest, severalSets)} has ${smallest.latentDim}`,

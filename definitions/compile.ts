@@ -15,12 +15,13 @@ import {
   type TaskQueue,
   type TrainingSettings,
 } from '../core/dag.js';
-import { modelId, settingsOf, type ModelAxes } from '../core/models.js';
+import { modelId, settingsOf, SUPERVISED_SCORE, type ModelAxes } from '../core/models.js';
 import { ALL_BACKGROUND, ensembleName, expandModels, hasSeveralSets, modelName, seedGroups } from './matrix.js';
 import { DEFAULT_RETRY, PRESETS } from './presets.js';
 import { expandSignals, signalFile } from './signals.js';
 import { expandCut } from './cuts.js';
 import { CPU_KINDS, fileEntries, type FileSampleSpec, type Spec } from './spec.js';
+import { resolveSupervised } from './supervised.js';
 
 /** The files each `file` entry of a definition names, with their content hashes (client/inputs.ts finds them). */
 export type InputFiles = ReadonlyMap<string, readonly InputFile[]>;
@@ -169,9 +170,12 @@ export function compile(spec: Spec, options: CompileOptions): Dag {
 
   const expansion = expandModels(spec.models);
   const models = expansion.models;
+  const supervised = resolveSupervised(spec, expandSignals(spec.samples.signal)).models;
   const severalSets = hasSeveralSets(models);
   const setSamples = (set: string) => (set === ALL_BACKGROUND ? background.map((b) => b.name) : spec.trainingSets[set]);
-  for (const set of new Set(models.map((m) => m.background))) {
+  // The supervised models learn all the background, scaled like it.
+  const sets = new Set([...models.map((m) => m.background), ...(supervised.length > 0 ? [ALL_BACKGROUND] : [])]);
+  for (const set of sets) {
     const members = setSamples(set);
     add(
       'fitScaler',
@@ -186,7 +190,13 @@ export function compile(spec: Spec, options: CompileOptions): Dag {
   const signalPreselects = signal.map((s) => preselectId(s.name));
   const modelNames: string[] = [];
   const lastStage: string[] = [];
-  const scanOf = (labels: ModelLabels, scoreNode: string, settings: ModelAxes, ensembleOf?: string[]) => {
+  const scanOf = (
+    labels: ModelLabels,
+    scoreNode: string,
+    settings: ModelAxes,
+    extra: { ensembleOf?: string[]; trainedOn?: string[]; score?: string } = {},
+  ) => {
+    const { ensembleOf, trainedOn, score = spec.scan.score } = extra;
     // The scan is named after what it scans: score/all/AE-l2 -> scan/all/AE-l2, ensemble/all/AE-l2-ens -> scan/all/AE-l2-ens.
     const suffix = scoreNode.slice(scoreNode.indexOf('/') + 1);
     // The signal preselections give the scan each signal's mass point and generated count.
@@ -198,12 +208,13 @@ export function compile(spec: Spec, options: CompileOptions): Dag {
         ...labels,
         settings,
         ...(ensembleOf && { ensembleOf }),
-        score: spec.scan.score,
+        ...(trainedOn && { trainedOn }),
+        score,
         punziA: spec.scan.punziA,
         quantiles: spec.scan.quantiles,
         steps: spec.scan.steps,
       },
-      `scan ${spec.scan.score} of ${labels.model} for ${signal.length} signals`,
+      `scan ${score} of ${labels.model} for ${signal.length} signals`,
     );
     lastStage.push(`scan/${suffix}`);
   };
@@ -252,9 +263,43 @@ export function compile(spec: Spec, options: CompileOptions): Dag {
       add('ensemble', `ensemble/${id}`, memberScores, { ...labels, members: memberNames }, `mean score of ${memberNames.join(', ')}`);
       const training = { ...trainingSettings(spec, 0), ...(first.settings as Partial<TrainingSettings>) };
       const { seed: _seed, ...settings } = settingsOf(training);
-      scanOf(labels, `ensemble/${id}`, settings, memberNames);
+      scanOf(labels, `ensemble/${id}`, settings, { ensembleOf: memberNames });
       modelNames.push(labels.model);
     }
+  }
+
+  for (const { name: model, architecture, classes } of supervised) {
+    const suffix = `${ALL_BACKGROUND}/${model}`;
+    const members = setSamples(ALL_BACKGROUND);
+    const signals = classes.flatMap((c) => c.samples);
+    const labels: ModelLabels = { model, architecture, latentDim: 0, background: ALL_BACKGROUND, axes: {} };
+    const { hiddenLayers, learningRate, epochs } = spec.supervised.dnn;
+    const settings = trainingSettings(spec, deriveSeed(spec.seed, `train/${suffix}`));
+    // The DNN runs the training loop with its own layers, learning rate and epochs; the BDT takes the seed alone.
+    const training = architecture === 'DNN' ? { ...settings, hiddenLayers, learningRate, epochs } : settings;
+    modelNames.push(model);
+    add(
+      'train',
+      `train/${suffix}`,
+      [`fitScaler/${ALL_BACKGROUND}`, ...[...members, ...signals].map(preselectId)],
+      {
+        ...labels,
+        samples: [...members, ...signals],
+        features: spec.features,
+        training,
+        supervised: { classes, ...(architecture === 'BDT' && { bdt: spec.supervised.bdt }) },
+      },
+      `train ${architecture} on ${classes.map((c) => c.samples.length).join(' + ')} signal point(s) against ${ALL_BACKGROUND}`,
+    );
+    add(
+      'score',
+      `score/${suffix}`,
+      [`train/${suffix}`, `fitScaler/${ALL_BACKGROUND}`, ...allPreselects],
+      labels,
+      `score ${allPreselects.length} samples with ${model}`,
+    );
+    scanOf(labels, `score/${suffix}`, {}, { trainedOn: signals, score: SUPERVISED_SCORE });
+    lastStage.push(`train/${suffix}`);
   }
 
   add(
@@ -267,7 +312,7 @@ export function compile(spec: Spec, options: CompileOptions): Dag {
       examples: Object.entries(spec.samples.signal.examples).map(([name, p]) => ({ name, mChi1: p.m_chi1, mHprime: p.m_hprime })),
       heatmapModel: spec.report.heatmapModel ?? modelNames[0],
     },
-    `report of ${spec.name}: ${models.length} models, ${signal.length} signals`,
+    `report of ${spec.name}: ${models.length + supervised.length} models, ${signal.length} signals`,
   );
 
   // Grouped by kind in pipeline order, which is also a topological order.

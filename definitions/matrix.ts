@@ -14,7 +14,7 @@ import {
   type ModelAxes,
   type SettingAxis,
 } from '../core/models.js';
-import type { ModelSelector, ModelsSpec } from './spec.js';
+import type { ModelMatrixSpec, ModelSelector } from './spec.js';
 
 /** The training set every definition has: all background samples. */
 export const ALL_BACKGROUND = 'all';
@@ -99,7 +99,7 @@ function product(
 
 const comboKey = (c: ModelCombo) => `${c.background}/${modelId({ ...c, axes: c.settings })}`;
 
-export function expandModels(spec: ModelsSpec): ModelExpansion {
+export function expandModels(spec: ModelMatrixSpec): ModelExpansion {
   const matrixBackgrounds = spec.matrix?.background ?? [ALL_BACKGROUND];
   const matrixSettings = (selector: ModelSelector | undefined) =>
     Object.fromEntries(

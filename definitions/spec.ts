@@ -1,8 +1,8 @@
 // The loaded sweep definition: the YAML as the schema (sweep.schema.json) describes it, with
 // the schema's defaults filled in. Presets, derived seeds and matrices are resolved later by
 // compile.ts, so this type mirrors what the user wrote.
-import type { NodeKind, RetrySettings, TaskQueue, TrainingSettings } from '../core/dag.js';
-import type { Architecture, SettingAxis } from '../core/models.js';
+import type { BdtSettings, NodeKind, RetrySettings, TaskQueue, TrainingSettings } from '../core/dag.js';
+import type { Architecture, SettingAxis, SupervisedArchitecture } from '../core/models.js';
 import type { PresetName } from './presets.js';
 
 export interface GenerateSpec {
@@ -63,6 +63,17 @@ export interface ModelSelector extends SettingSelector {
   latentDim?: number | number[];
 }
 
+/** A point of the grid as the definition names it: an example name or a sample name; `all` is the grid. */
+export type PointList = string | string[];
+
+/** One supervised baseline (definitions/supervised.ts resolves it). */
+export interface SupervisedModelSpec {
+  name?: string;
+  architecture: SupervisedArchitecture;
+  signal?: PointList;
+  classes?: Record<string, PointList>;
+}
+
 export interface ModelsSpec {
   matrix?: { background: string[]; architecture: Architecture[]; latentDim: number[] } & {
     [A in SettingAxis]?: A extends 'hiddenLayers' ? number[][] : number[];
@@ -71,6 +82,15 @@ export interface ModelsSpec {
   include: ModelSelector[];
   /** Adds, for every group of models that differ in the seed alone, a model whose score is their mean. */
   ensemble?: 'seed';
+  supervised: SupervisedModelSpec[];
+}
+
+/** The autoencoders of models: the matrix, minus `exclude`, plus `include` (matrix.ts). */
+export type ModelMatrixSpec = Omit<ModelsSpec, 'supervised'>;
+
+export interface SupervisedSettings {
+  bdt: BdtSettings;
+  dnn: { hiddenLayers: number[]; learningRate: number; epochs: number };
 }
 
 /** Every TrainingSettings field may override the preset; nested objects field by field. */
@@ -110,6 +130,7 @@ export interface Spec {
   trainingSets: Record<string, string[]>;
   models: ModelsSpec;
   training: TrainingOverrides & { preset: PresetName; retry?: Partial<RetrySettings> };
+  supervised: SupervisedSettings;
   scan: { score: string; punziA: number; quantiles: [number, number]; steps: number };
   report: { heatmapModel?: string };
   execution: {

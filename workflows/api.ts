@@ -47,10 +47,10 @@ export function sweepWorkflowId(project: string, sweep: string): string {
   return `${project}/sweep/${sweep}`;
 }
 
-/** A training's workflow id: its sweep's id, the training set and the model (with its varying settings). */
+/** A training's workflow id: its sweep's id, the training set and the model (with its varying settings; a supervised model by its name). */
 export function trainingWorkflowId(
   sweepId: string,
-  params: Pick<TrainParams, 'background' | 'architecture' | 'latentDim' | 'axes'>,
+  params: Pick<TrainParams, 'background' | 'architecture' | 'latentDim' | 'axes'> & { model?: string },
 ): string {
   return `${sweepId}/${params.background}/${modelId(params)}`;
 }

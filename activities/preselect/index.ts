@@ -114,17 +114,17 @@ function eventTable(
     event: event instanceof Int32Array ? Int32Array.from(best, (r) => event[r]) : pick(event),
   };
   for (const feature of params.features) columns[feature] = pick(column(feature));
-  const signal = params.sample.kind === 'signal';
   const f = params.testFraction;
   const sampleHash = hashString(params.sample.name);
   const split = new Uint8Array(n);
   const w = new Float64Array(n);
   for (let k = 0; k < n; k++) {
     const r = best[k];
-    // Each half alone stands for the whole luminosity (signals are all held out for the scans).
-    const test = signal || splitUniform(sampleHash, params.seed, event[r]) < f;
+    // Each half alone stands for the whole luminosity. Signals are split too: the supervised
+    // models train on their train split, and every scan measures on the held-out split only.
+    const test = splitUniform(sampleHash, params.seed, event[r]) < f;
     split[k] = test ? 1 : 0;
-    w[k] = signal ? weight[r] : weight[r] / (test ? f : 1 - f);
+    w[k] = weight[r] / (test ? f : 1 - f);
   }
   columns.weight = w;
   columns.split = split;

@@ -18,10 +18,21 @@ export interface BestModel {
   nBackgroundAbove: number;
 }
 
+/** Per example signal: the best autoencoder against the best supervised model (supervised.ts). */
+export interface VersusSupervised {
+  example: string;
+  autoencoder: { model: string; maxPfom: number; effSelected: number; threshold: number };
+  supervised: { model: string; maxPfom: number; effSelected: number; threshold: number };
+  /** max PFOM of the autoencoder / max PFOM of the supervised model. */
+  ratio: number;
+}
+
 export interface ReportSummary {
   page: string;
   figures: number;
   models: number;
   scans: number;
   best: BestModel[];
+  /** Empty when the sweep has no supervised model. */
+  versusSupervised: VersusSupervised[];
 }

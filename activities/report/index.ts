@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import type { ReportParams } from '../../core/dag.js';
 import type { NodeRunner } from '../engine/context.js';
-import { ARCHITECTURES, compareModels, modelId } from '../../core/models.js';
+import { ARCHITECTURES, compareModels, isSupervised, modelId } from '../../core/models.js';
 import { MODELS_CSV_COLUMNS, modelRow } from '../train/format.js';
 import { REPORT_FILE, type BestModel, type ReportSummary } from './format.js';
 import type { ScanFile } from '../scan/format.js';
@@ -17,6 +17,7 @@ import { trainingCurvesSpec, validationLossSpec } from './figures/training.js';
 import { escapeHtml, figureHtml, formatNumber, pageHtml, tableHtml, type Figure } from './html.js';
 import { loadReportInputs, type ReportInputs, type ReportModel } from './inputs.js';
 import { renderPng } from './render.js';
+import { supervisedSection, versusSupervised } from './supervised.js';
 
 const IMAGE_DIR = 'img';
 
@@ -31,6 +32,8 @@ export const runReport: NodeRunner<'report'> = async (ctx) => {
   const { found: examples, missing } = matchExamples(scans, params.examples);
   const heatmap = pickHeatmapModel(scans, params.heatmapModel);
   const best = bestModelPerExample(scans, examples);
+  // The figures over the latent dimension and the setting axes are the autoencoders'.
+  const autoencoderScans = scans.filter((s) => !isSupervised(s.architecture));
   const figures = new Map<string, PlannedFigure>();
   const plan = (file: string, caption: string, spec: () => TopLevelSpec): Figure => {
     const figure = { file, caption, spec: spec() };
@@ -42,21 +45,22 @@ export const runReport: NodeRunner<'report'> = async (ctx) => {
   if (missing.length) body.push(`<p class="note">Example signals not in the mass grid (not shown): ${escapeHtml(missing.join('; '))}</p>`);
   if (scans.length > 0) {
     body.push('<h2>Best model per example signal</h2>', bestPerExampleTable(best, examples));
+    body.push(...supervisedSection(scans, examples, plan));
     body.push('<h2>Sensitivity over the latent dimension</h2>');
     body.push(
       figureHtml(
         plan(
           'max-pfom-vs-latent-dim.png',
           'Maximal PFOM of each example signal for every model; dashed: PFOM with no autoencoder cut.',
-          () => maxPfomVsLatentDimSpec(scans, examples),
+          () => maxPfomVsLatentDimSpec(autoencoderScans, examples),
         ),
       ),
     );
-    for (const axis of plottedAxes(scans)) {
+    for (const axis of plottedAxes(autoencoderScans)) {
       body.push(
         figureHtml(
           plan(`max-pfom-vs-${axis}.png`, `Maximal PFOM of each example signal over ${axis}, per model without it.`, () =>
-            maxPfomVsAxisSpec(scans, examples, axis),
+            maxPfomVsAxisSpec(autoencoderScans, examples, axis),
           ),
         ),
       );
@@ -76,17 +80,18 @@ export const runReport: NodeRunner<'report'> = async (ctx) => {
     }
   }
   body.push('<h2>Training</h2>');
-  if (inputs.models.some((m) => typeof m.summary?.valLoss === 'number')) {
+  const autoencoderModels = inputs.models.filter((m) => !isSupervised(m.params.architecture));
+  if (autoencoderModels.some((m) => typeof m.summary?.valLoss === 'number')) {
     body.push(
       figureHtml(
         plan('validation-loss.png', 'Best-epoch validation loss and MSE over the latent dimension per architecture.', () =>
-          validationLossSpec(inputs.models),
+          validationLossSpec(autoencoderModels),
         ),
       ),
     );
   }
   body.push(modelsTable(inputs.models));
-  const latentModels = latentPlotModels(scans, examples, heatmap.scan);
+  const latentModels = latentPlotModels(autoencoderScans, examples, heatmap.scan);
   if (latentModels.length > 0) {
     body.push(
       '<h2>Latent spaces</h2>',
@@ -125,7 +130,14 @@ export const runReport: NodeRunner<'report'> = async (ctx) => {
     ctx.heartbeat({ figures: ++done, of: figures.size });
   }
   await writeFile(join(ctx.outDir, REPORT_FILE), pageHtml(`Sweep ${params.sweep}`, body.join('\n')));
-  const summary: ReportSummary = { page: REPORT_FILE, figures: figures.size, models: inputs.models.length, scans: scans.length, best };
+  const summary: ReportSummary = {
+    page: REPORT_FILE,
+    figures: figures.size,
+    models: inputs.models.length,
+    scans: scans.length,
+    best,
+    versusSupervised: versusSupervised(scans, examples),
+  };
   return { ...summary };
 };
 

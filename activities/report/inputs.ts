@@ -1,4 +1,5 @@
 // Opens what the report is made from: every scan artifact and every train artifact it depends on.
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { InputArtifact } from '../engine/context.js';
@@ -25,7 +26,8 @@ export async function loadReportInputs(inputs: InputArtifact[]): Promise<ReportI
         return {
           params: { model, architecture, latentDim, background, axes, settings },
           summary: i.summary,
-          history: parseHistory(JSON.parse(await readFile(join(i.dir, HISTORY_FILE), 'utf8'))),
+          // A BDT has no epochs, so no history.
+          history: parseHistory(existsSync(join(i.dir, HISTORY_FILE)) ? JSON.parse(await readFile(join(i.dir, HISTORY_FILE), 'utf8')) : []),
         };
       }),
   );

@@ -96,6 +96,7 @@ export const SCAN_CSV_COLUMNS = [
   ...SETTING_COLUMNS,
   'ensemble_of',
   'signal',
+  'trained_on_signal',
   'm_chi1',
   'm_hprime',
   'max_pfom',
@@ -119,6 +120,8 @@ export function maximumRows(scan: ScanFile): MaximumRow[] {
     ...settingCells(scan.architecture, scan.settings),
     ensemble_of: scan.ensembleOf?.join(' ') ?? null,
     signal: s.sample,
+    // A supervised model: 1 where it trained on the signal, 0 where it never saw it; empty for an autoencoder.
+    trained_on_signal: scan.trainedOn ? Number(scan.trainedOn.includes(s.sample)) : null,
     m_chi1: s.mChi1,
     m_hprime: s.mHprime,
     max_pfom: s.maximum.pfom,

@@ -8,7 +8,7 @@ import { UserError } from '../../core/errors.js';
 import { readTable, numericColumn, type Table } from '../lib/parquet.js';
 import { buildScan, type ScoredSample } from './result.js';
 import { MAXIMA_CSV_COLUMNS, MAXIMA_FILE, maximumRows, rowsAsCsv, SCAN_FILE } from './format.js';
-import { SCORES_FILE, latentColumn, readSamples, type SampleInfo } from '../score/format.js';
+import { OUTPUT_COLUMN, SCORES_FILE, latentColumn, readSamples, type SampleInfo } from '../score/format.js';
 
 export const runScan: NodeRunner<'scan'> = async (ctx) => {
   const params = ctx.node.params;
@@ -46,6 +46,7 @@ export const runScan: NodeRunner<'scan'> = async (ctx) => {
 /** Column of scores.parquet that `scan.score` names: `mse`, or `latent:<i>` -> `z<i>` (thesis 7.4). */
 export function scoreColumnName(params: ScanParams): string {
   if (params.score === 'mse') return 'mse';
+  if (params.score === OUTPUT_COLUMN) return OUTPUT_COLUMN;
   const match = /^latent:(\d+)$/.exec(params.score);
   if (!match) {
     throw new UserError(`scan.score is '${params.score}'; use 'mse' or 'latent:<i>' (e.g. latent:0) to scan a latent coordinate.`);
@@ -65,7 +66,7 @@ export function scoreColumnName(params: ScanParams): string {
   return latentColumn(index);
 }
 
-/** Splits the score table into samples; background keeps only its held-out test split. */
+/** Splits the score table into samples, each with its held-out split only. */
 function groupBySample(table: Table, infos: SampleInfo[], scoreColumn: string, latentColumns: string[], where: string): ScoredSample[] {
   const names = table.columns.sample;
   if (!Array.isArray(names)) throw new UserError(`${where}: column 'sample' must hold sample names as text.`);
@@ -74,11 +75,10 @@ function groupBySample(table: Table, infos: SampleInfo[], scoreColumn: string, l
   const split = numericColumn(table, 'split', where);
   const latent = latentColumns.map((name) => numericColumn(table, name, where));
   const rowsOf = new Map<string, number[]>(infos.map((info) => [info.name, []]));
-  const kindOf = new Map(infos.map((info) => [info.name, info.kind]));
   for (let i = 0; i < table.numRows; i++) {
     const rows = rowsOf.get(names[i]);
     if (!rows) throw new Error(`${where}: sample '${names[i]}' is not listed in samples.json of the same artifact`);
-    if (kindOf.get(names[i]) === 'signal' || split[i] === 1) rows.push(i);
+    if (split[i] === 1) rows.push(i);
   }
   return infos.map((info) => {
     const rows = rowsOf.get(info.name)!;

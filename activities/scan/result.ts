@@ -51,6 +51,7 @@ export function buildScan(params: ScanParams, samples: ScoredSample[]): ScanFile
     axes: params.axes,
     settings: params.settings,
     ...(params.ensembleOf && { ensembleOf: params.ensembleOf }),
+    ...(params.trainedOn && { trainedOn: params.trainedOn }),
     score: params.score,
     punziA: params.punziA,
     grid: { quantiles: params.quantiles, steps: params.steps, ...bg.grid },

@@ -1,9 +1,12 @@
 // The files of a `score` artifact: the contract between score, scan and the tables.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { SUPERVISED_SCORE } from '../../core/models.js';
 
-/** Per event: sample (string), event, weight, split, mse, z0..z{d-1}. */
+/** Per event: sample (string), event, weight, split, mse, z0..z{d-1}; a supervised model's: output instead of mse and z. */
 export const SCORES_FILE = 'scores.parquet';
+/** The score column of a supervised model: its log-odds of signal against background. */
+export const OUTPUT_COLUMN = SUPERVISED_SCORE;
 /** SampleInfo[]: what each scored sample is and how many events preselection kept of it. */
 export const SAMPLES_FILE = 'samples.json';
 

@@ -6,7 +6,9 @@
 // it: a step is ~270 kFLOP per event spread over ~200 small kernels, and a GPU pays a launch
 // per kernel too (README "Backends"); `tensorflow-gpu` asks for it explicitly.
 // The worker's --backend flag (a property of the host) overrides the definition's
-// training.backend, which overrides the automatic choice. tfjs and its native packages are
+// training.backend, which overrides the automatic choice. The DNN classifier is not the
+// fused kernel's (it computes the autoencoders' step): for it the choice skips the kernel's
+// builds. tfjs and its native packages are
 // imported only when a tfjs backend is chosen, so a fused training or scoring never loads
 // TensorFlow.js for its numbers.
 import type { BackendSetting } from '../../core/dag.js';
@@ -96,17 +98,31 @@ function tryCandidate(candidate: Candidate): Promise<Backend> {
   return tfjs(candidate);
 }
 
+const FUSED: readonly Candidate[] = ['fused-native', 'fused-wasm'];
+
 /**
  * The backend for a training or a scoring in this process (tfjs backends become tfjs's
  * current one). `hostSetting` is the worker's --backend, which wins over the definition's
- * `setting`. A backend asked for explicitly but not usable here is a UserError naming who
- * asked, why it cannot run and the fix.
+ * `setting`; `network` says whose numbers these are (the DNN skips the fused kernel). A
+ * backend asked for explicitly but not usable here is a UserError naming who asked, why it
+ * cannot run and the fix.
  */
-export async function useBackend(setting: BackendSetting, hostSetting?: BackendSetting): Promise<Backend> {
+export async function useBackend(
+  setting: BackendSetting,
+  hostSetting?: BackendSetting,
+  network: 'autoencoder' | 'classifier' = 'autoencoder',
+): Promise<Backend> {
   const request = hostSetting ?? setting;
   const source = hostSetting ? "the worker's --backend flag" : 'training.backend in the definition';
+  const candidates = network === 'classifier' ? CANDIDATES[request].filter((c) => !FUSED.includes(c)) : CANDIDATES[request];
+  if (candidates.length === 0) {
+    throw new UserError(
+      `backend "${request}", requested by ${source}, is the fused kernel, which computes the autoencoders only; ` +
+        `the DNN classifier trains on TensorFlow.js (tensorflow, wasm or cpu). Set the backend to auto or one of those.`,
+    );
+  }
   const reasons: string[] = [];
-  for (const candidate of CANDIDATES[request]) {
+  for (const candidate of candidates) {
     try {
       return await tryCandidate(candidate);
     } catch (err) {

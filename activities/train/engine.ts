@@ -5,13 +5,15 @@
 // TensorFlow.js backend). Everything that decides which numbers are drawn and when (the
 // RNG, folds, batches, plateau, early stopping, checkpoints) stays in the trainer, so both
 // engines see the same batches and noise in the same order.
-import type { Architecture } from '../../core/models.js';
+import type { NetworkArchitecture } from './network.js';
 import type { GaussianPrior } from './prior.js';
 
 /** The network and the step an engine computes. */
 export interface EngineSpec {
-  architecture: Architecture;
+  /** The fused kernel computes the autoencoders; the DNN classifier runs on the tfjs engine. */
+  architecture: NetworkArchitecture;
   inputDim: number;
+  /** Latent dimension of an autoencoder; number of outputs (logits) of the DNN. */
   latentDim: number;
   /** The encoder's hidden widths; the decoder mirrors them. */
   hiddenLayers: number[];
@@ -47,14 +49,16 @@ export interface EngineState {
 
 /**
  * Batches are row-major: x [rows x inputDim], w [rows], noise [rows x latentDim] standard
- * normal for the VAE/DVAE (null for the AE). The batch objective is
- * sum_i w_i (mse_i + klWeight kl_i) / rows.
+ * normal for the VAE/DVAE (null for the AE and the DNN), targets [rows x outputs] for the
+ * DNN only (the class as 0/1, one-hot with several outputs). The batch objective is
+ * sum_i w_i (mse_i + klWeight kl_i) / rows, where the DNN's data term in place of the MSE
+ * is its cross-entropy.
  */
 export interface TrainingEngine {
   /** One optimiser step (gradient, clipping, Adam, SWA sum); adds the batch's sums to the training sums. */
-  trainStep(x: Float32Array, w: Float32Array, noise: Float32Array | null, lr: number): void;
+  trainStep(x: Float32Array, w: Float32Array, noise: Float32Array | null, lr: number, targets?: Float32Array): void;
   /** Adds a validation chunk's sums at the current weights. */
-  validate(x: Float32Array, w: Float32Array, noise: Float32Array | null): void;
+  validate(x: Float32Array, w: Float32Array, noise: Float32Array | null, targets?: Float32Array): void;
   /** The epoch's training and validation sums so far. */
   sums(): Promise<{ train: number[]; val: number[] }>;
   /** End of an epoch: the weights become the SWA mean (when steps were averaged); SWA and sums restart. */

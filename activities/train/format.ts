@@ -2,12 +2,19 @@
 // CLI's models.csv): its files, its summary, the heartbeat of a running training, and the
 // model loader. Kept light: the loader (and the scoring kernel) come in only when called.
 import type { BackendSetting, ModelLabels } from '../../core/dag.js';
-import { SETTING_COLUMNS, settingCells, type Architecture, type ModelAxes } from '../../core/models.js';
+import { isVariational, SETTING_COLUMNS, settingCells, type ModelArchitecture, type ModelAxes } from '../../core/models.js';
 import type { Cell } from '../lib/csv.js';
 import type { TrainedModel } from './model-file.js';
+import type { ClassifierModel } from './classifier-file.js';
+import { join } from 'node:path';
 
-/** model/model.json (descriptor) with model/encoder and model/decoder as tfjs Layers models. */
+/**
+ * model/model.json (descriptor) with model/encoder and model/decoder as tfjs Layers models;
+ * a supervised model's files are those of classifier-file.ts.
+ */
 export const MODEL_DIR = 'model';
+/** Supervised models: sample, event and class of every training event (never a held-out one). */
+export const TRAINING_EVENTS_FILE = 'training-events.parquet';
 /** One row per epoch (HistoryRow of trainer.ts). */
 export const HISTORY_FILE = 'history.json';
 /** The summary below, also written as a file for whoever opens the artifact by hand. */
@@ -20,7 +27,7 @@ export type StopReason = 'max-epochs' | 'early-stopping';
 /** What a finished training reports (the node summary). */
 export interface TrainSummary {
   model: string;
-  architecture: Architecture;
+  architecture: ModelArchitecture;
   latentDim: number;
   background: string;
   axes: ModelAxes;
@@ -36,6 +43,9 @@ export interface TrainSummary {
   stopReason: StopReason;
   events: number;
   attempts: number;
+  /** Supervised models: how many of the training events are signal, and the signal samples they come from. */
+  signalEvents?: number;
+  trainedOn?: string[];
 }
 
 /** Heartbeat details of a running training: enough for a retry to know where it stands. */
@@ -68,6 +78,22 @@ export async function loadModel(dir: string, backend?: BackendSetting): Promise<
 
 export type { TrainedModel } from './model-file.js';
 
+/**
+ * Loads the supervised model of a train artifact for scoring (classifier-file.ts); the BDT
+ * runs XGBoost with its arrays in `workDir`.
+ */
+export async function loadClassifier(
+  dir: string,
+  backend: BackendSetting | undefined,
+  workDir: string,
+  signal: AbortSignal,
+): Promise<ClassifierModel> {
+  const { readClassifier } = await import('./classifier-file.js');
+  return readClassifier(join(dir, MODEL_DIR), backend, workDir, signal);
+}
+
+export type { ClassifierModel } from './classifier-file.js';
+
 /** The columns of `--out DIR/models.csv`, in order. */
 export const MODELS_CSV_COLUMNS = [
   'model',
@@ -83,6 +109,8 @@ export const MODELS_CSV_COLUMNS = [
   'seconds',
   'backend',
   'attempts',
+  'trained_on',
+  'signal_events',
 ] as const;
 
 export type ModelRow = Record<(typeof MODELS_CSV_COLUMNS)[number], Cell>;
@@ -104,11 +132,14 @@ export function modelRow({ params, summary = {} }: ModelOutcome): ModelRow {
     best_epoch: num('bestEpoch'),
     val_loss: num('valLoss'),
     val_mse: num('valMse'),
-    // The plain AE has no KL term; an empty cell says "not applicable", not zero.
-    val_kl: params.architecture === 'AE' ? null : num('valKl'),
+    // The AE and the supervised models have no KL term; an empty cell says "not applicable", not zero.
+    val_kl: isVariational(params.architecture) ? num('valKl') : null,
     epochs: num('epochs'),
     seconds: num('seconds'),
     backend: typeof summary.backend === 'string' ? summary.backend : null,
     attempts: num('attempts'),
+    // A supervised model's signal samples and how many of its training events are signal; empty for an autoencoder.
+    trained_on: Array.isArray(summary.trainedOn) ? summary.trainedOn.join(' ') : null,
+    signal_events: num('signalEvents'),
   };
 }

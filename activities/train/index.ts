@@ -7,8 +7,7 @@ import { copyFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../../core/errors.js';
-import { latentDimProblem, settingsOf } from '../../core/models.js';
-import type { TrainingProgress } from '../../core/training-progress.js';
+import { isSupervised, latentDimProblem, settingsOf, type Architecture } from '../../core/models.js';
 import { trainingSettingsProblems } from '../../definitions/training-settings.js';
 import type { NodeContext, NodeRunner } from '../engine/context.js';
 import { readScaler } from '../fit-scaler/format.js';
@@ -16,11 +15,18 @@ import { useBackend } from './backend.js';
 import { findTrainingInputs, loadTrainingData } from './data.js';
 import { CHECKPOINT_FILE, HISTORY_FILE, MODEL_DIR, SUMMARY_FILE, type TrainHeartbeat, type TrainSummary } from './format.js';
 import { dirichletAlpha } from './prior.js';
-import { Trainer } from './trainer.js';
+import { Trainer, trainingProgress } from './trainer.js';
 
 export const runTrain: NodeRunner<'train'> = async (ctx) => {
   const params = ctx.node.params;
-  checkParams(ctx);
+  if (isSupervised(params.architecture)) {
+    if (!params.supervised)
+      throw new Error(`train node ${ctx.node.id}: a ${params.architecture} without its signal classes (a bug in the DAG compiler)`);
+    const { runSupervised } = await import('./supervised.js');
+    return runSupervised(ctx, { ...params, architecture: params.architecture, supervised: params.supervised });
+  }
+  const architecture = params.architecture;
+  checkParams(ctx, architecture);
   const checkpointPath = join(ctx.workDir, CHECKPOINT_FILE);
   await adoptHeartbeatCheckpoint(ctx.heartbeatDetails, checkpointPath);
   const backend = await useBackend(params.training.backend, ctx.backend);
@@ -29,7 +35,7 @@ export const runTrain: NodeRunner<'train'> = async (ctx) => {
   const log = (message: string) => ctx.log(`${params.model}: ${message}`);
   const config = {
     model: params.model,
-    architecture: params.architecture,
+    architecture,
     latentDim: params.latentDim,
     settings: params.training,
     backend,
@@ -104,35 +110,11 @@ export const runTrain: NodeRunner<'train'> = async (ctx) => {
   return { ...summary };
 };
 
-/**
- * What the watchers of the training see after each epoch (and once at the start).
- * `trainedPerEpoch` counts the events that go through an optimiser step in one epoch, as
- * the benchmarks do: every event trains in all folds but its own.
- */
-function trainingProgress(trainer: Trainer, maxEpochs: number, trainedPerEpoch: number, backend: string): TrainingProgress {
-  const history = trainer.epochHistory();
-  const last = history.at(-1);
-  const epoch = trainer.epochsCompleted;
-  const meanSeconds = history.reduce((sum, row) => sum + row.seconds, 0) / Math.max(1, history.length);
-  const best = trainer.bestEpoch;
-  return {
-    epoch,
-    maxEpochs,
-    bestLoss: best?.loss ?? null,
-    bestEpoch: best?.epoch ?? null,
-    lr: trainer.learningRate,
-    eventsPerSecond: last && last.seconds > 0 ? trainedPerEpoch / last.seconds : null,
-    etaSeconds: last ? (trainer.finished ? 0 : (maxEpochs - epoch) * meanSeconds) : null,
-    backend,
-    at: new Date().toISOString(),
-  };
-}
-
 /** Bad hyperparameters fail the node before anything runs, every problem in one message. */
-function checkParams(ctx: NodeContext<'train'>): void {
+function checkParams(ctx: NodeContext<'train'>, architecture: Architecture): void {
   const params = ctx.node.params;
   const problems = trainingSettingsProblems(params.training);
-  const latent = latentDimProblem(params.architecture, params.latentDim);
+  const latent = latentDimProblem(architecture, params.latentDim);
   if (latent) problems.unshift(`${latent}; exclude it in models.exclude`);
   if (params.features.length === 0) problems.push('features is empty; list the input features');
   if (problems.length > 0) {

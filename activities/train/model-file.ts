@@ -56,7 +56,7 @@ export interface TrainedModel {
 const SCORE_ROWS = 1024;
 
 /** The weights of one Layers model (model.json + its weights file) as one flat array, checked against `layers`. */
-async function readLayerWeights(path: string, layers: DenseShape[]): Promise<Float32Array> {
+export async function readLayerWeights(path: string, layers: DenseShape[]): Promise<Float32Array> {
   const json = JSON.parse(await readFile(path, 'utf8')) as {
     weightsManifest?: { paths: string[]; weights: { name: string; shape: number[]; dtype: string }[] }[];
   };

@@ -65,16 +65,23 @@ export async function writeModel(
   weights: Float32Array,
   descriptor: Omit<ModelDescriptor, 'format' | 'encoder' | 'decoder' | 'architecture' | 'latentDim'>,
 ): Promise<void> {
+  const { architecture } = shape;
+  if (architecture === 'DNN') throw new Error('writeModel writes autoencoders; a DNN is written by writeClassifierNetwork');
   const encoderSize = shape.blocks.slice(0, 2 * shape.encoder.length).reduce((a, b) => a + b, 0);
   await writeLayers(join(dir, 'encoder'), shape.encoder, weights.subarray(0, encoderSize));
   await writeLayers(join(dir, 'decoder'), shape.decoder, weights.subarray(encoderSize));
   const full: ModelDescriptor = {
     format: MODEL_FORMAT,
-    architecture: shape.architecture,
+    architecture,
     latentDim: shape.latentDim,
     encoder: 'encoder/model.json',
     decoder: 'decoder/model.json',
     ...descriptor,
   };
   await writeFile(join(dir, 'model.json'), JSON.stringify(full, null, 2));
+}
+
+/** Writes the DNN's weights (its one dense stack) as a tfjs Layers model in `dir`. */
+export async function writeClassifierNetwork(dir: string, shape: NetworkShape, weights: Float32Array): Promise<void> {
+  await writeLayers(dir, shape.encoder, weights);
 }

@@ -1,12 +1,14 @@
 // The three autoencoders of thesis Sec. 5.1.3 as functions of one flat parameter vector:
 // encoder dense layers (ReLU) -> latent (AE) or mean and log-variance (VAE, DVAE);
-// decoder dense layers (ReLU, mirrored) -> the features, linear output. The flat layout
+// decoder dense layers (ReLU, mirrored) -> the features, linear output. The DNN classifier
+// of the supervised baselines is the same kind of stack: its `encoder` is the whole network
+// (hidden ReLU layers -> one logit per output), its decoder is empty. The flat layout
 // (per layer: kernel [in, out] row-major, then bias; encoder first) is the layout of the
 // optimiser, the weight average, the checkpoint, the fused kernel and a Keras/tfjs
 // Sequential model's weights. This file is the shape and the initial weights only, free of
 // TensorFlow.js, so the fused path never loads it; tfjs-network.ts computes the network
 // with tfjs tensors.
-import { isVariational, type Architecture } from '../../core/models.js';
+import { isVariational, type ModelArchitecture } from '../../core/models.js';
 import type { Rng } from '../lib/rng.js';
 
 export interface DenseShape {
@@ -16,9 +18,13 @@ export interface DenseShape {
   relu: boolean;
 }
 
+/** The models made of dense layers: the autoencoders and the DNN classifier (the BDT is XGBoost's). */
+export type NetworkArchitecture = Exclude<ModelArchitecture, 'BDT'>;
+
 export interface NetworkShape {
-  architecture: Architecture;
+  architecture: NetworkArchitecture;
   inputDim: number;
+  /** Width of the encoder's output: the latent space of an autoencoder, the logits of the DNN. */
   latentDim: number;
   encoder: DenseShape[];
   decoder: DenseShape[];
@@ -27,10 +33,10 @@ export interface NetworkShape {
   size: number;
 }
 
-export function networkShape(architecture: Architecture, inputDim: number, latentDim: number, hidden: number[]): NetworkShape {
+export function networkShape(architecture: NetworkArchitecture, inputDim: number, latentDim: number, hidden: number[]): NetworkShape {
   const encoderOut = isVariational(architecture) ? 2 * latentDim : latentDim;
   const encoder = denseStack('encoder', [inputDim, ...hidden, encoderOut]);
-  const decoder = denseStack('decoder', [latentDim, ...[...hidden].reverse(), inputDim]);
+  const decoder = architecture === 'DNN' ? [] : denseStack('decoder', [latentDim, ...[...hidden].reverse(), inputDim]);
   const blocks = [...encoder, ...decoder].flatMap((l) => [l.inputs * l.units, l.units]);
   return { architecture, inputDim, latentDim, encoder, decoder, blocks, size: blocks.reduce((a, b) => a + b, 0) };
 }

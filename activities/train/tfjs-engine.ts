@@ -1,6 +1,6 @@
 // The tfjs engine: the thesis step with TensorFlow.js tensors on whichever tfjs backend is
 // current (tfjs-node-gpu, tfjs-node, wasm, cpu). The fallback where the fused kernel cannot
-// run, and the reference it is tested against. The state stays on the backend between
+// run, the reference it is tested against, and the one engine of the DNN classifier. The state stays on the backend between
 // steps: the flat parameter vector, Adam's moments (adam.ts), the SWA sum (swa.ts) and the
 // epoch's loss sums (float32, where the fused kernel sums in float64).
 import * as tf from '@tensorflow/tfjs';
@@ -9,7 +9,7 @@ import { clipByGlobalNorm } from './clip.js';
 import type { EngineSpec, EngineState, Scorer, TrainingEngine } from './engine.js';
 import { disposePrior, priorTensors, type PriorTensors } from './kl.js';
 import { networkShape, type NetworkShape } from './network.js';
-import { blocksOf, latentScore, layersOf, lossTerms, transpose, type LossTerms } from './tfjs-network.js';
+import { blocksOf, classifierScore, latentScore, layersOf, lossTerms, transpose, type LossTerms } from './tfjs-network.js';
 import { WeightAverage } from './swa.js';
 import { readFloat32 } from './tensors.js';
 
@@ -72,10 +72,10 @@ export class TfjsEngine implements TrainingEngine {
     this.valSums = tf.variable(tf.tensor1d(state.valSums), false);
   }
 
-  trainStep(x: Float32Array, w: Float32Array, noise: Float32Array | null, lr: number): void {
+  trainStep(x: Float32Array, w: Float32Array, noise: Float32Array | null, lr: number, targets?: Float32Array): void {
     const { clipNorm, swa } = this.spec;
     tf.tidy(() => {
-      const { grad, sums } = this.objectiveGradient(x, w, noise);
+      const { grad, sums } = this.objectiveGradient(x, w, noise, targets);
       const update = clipNorm > 0 ? clipByGlobalNorm([grad], clipNorm).clipped[0]! : grad;
       this.adam.apply(this.params, update, lr);
       if (swa) this.average.add(this.params);
@@ -85,20 +85,25 @@ export class TfjsEngine implements TrainingEngine {
   }
 
   /** The gradient trainStep would apply and the batch's sums, at the current weights, without a step (tests compare it with autodiff). */
-  gradient(x: Float32Array, w: Float32Array, noise: Float32Array | null): { grad: Float32Array; sums: Float32Array } {
+  gradient(
+    x: Float32Array,
+    w: Float32Array,
+    noise: Float32Array | null,
+    targets?: Float32Array,
+  ): { grad: Float32Array; sums: Float32Array } {
     let out: { grad: Float32Array; sums: Float32Array } | undefined;
     tf.tidy(() => {
-      const { grad, sums } = this.objectiveGradient(x, w, noise);
+      const { grad, sums } = this.objectiveGradient(x, w, noise, targets);
       out = { grad: grad.dataSync() as Float32Array, sums: sums.dataSync() as Float32Array };
       sums.dispose();
     });
     return out!;
   }
 
-  validate(x: Float32Array, w: Float32Array, noise: Float32Array | null): void {
+  validate(x: Float32Array, w: Float32Array, noise: Float32Array | null, targets?: Float32Array): void {
     tf.tidy(() => {
       const layers = layersOf(this.shape, this.blocks(false).blocks);
-      const batch = this.batch(x, w, noise, false);
+      const batch = this.batch(x, w, noise, targets, false);
       this.valSums.assign(tf.add(this.valSums, this.weightedSums(lossTerms(this.shape, layers, batch, this.prior), batch.w)));
     });
   }
@@ -152,10 +157,15 @@ export class TfjsEngine implements TrainingEngine {
    * [sum w*mse, sum w*kl, sum w]. The sums are kept out of the tape's scope, which frees the
    * forward pass's tensors: the caller disposes them.
    */
-  private objectiveGradient(x: Float32Array, w: Float32Array, noise: Float32Array | null): { grad: tf.Tensor1D; sums: tf.Tensor1D } {
+  private objectiveGradient(
+    x: Float32Array,
+    w: Float32Array,
+    noise: Float32Array | null,
+    targets: Float32Array | undefined,
+  ): { grad: tf.Tensor1D; sums: tf.Tensor1D } {
     const rows = w.length;
     const { blocks, kernelsT } = this.blocks(true);
-    const batch = this.batch(x, w, noise, kernelsT !== undefined);
+    const batch = this.batch(x, w, noise, targets, kernelsT !== undefined);
     let sums: tf.Tensor1D | undefined;
     const { grads } = tf.valueAndGrads((...leaves: tf.Tensor[]) => {
       const layers = layersOf(this.shape, leaves as tf.Tensor1D[], kernelsT);
@@ -177,7 +187,7 @@ export class TfjsEngine implements TrainingEngine {
   }
 
   /** A batch as tensors; with `transposed`, x^T too (made in JavaScript, see tfjs-network.ts). */
-  private batch(x: Float32Array, w: Float32Array, noise: Float32Array | null, transposed: boolean) {
+  private batch(x: Float32Array, w: Float32Array, noise: Float32Array | null, targets: Float32Array | undefined, transposed: boolean) {
     const rows = w.length;
     const { inputDim, latentDim } = this.spec;
     return {
@@ -185,6 +195,7 @@ export class TfjsEngine implements TrainingEngine {
       ...(transposed && { xT: tf.tensor2d(transpose(x, rows, inputDim), [inputDim, rows]) }),
       w: tf.tensor1d(w),
       noise: noise ? tf.tensor2d(noise, [rows, latentDim]) : null,
+      ...(targets && { targets: tf.tensor2d(targets, [rows, latentDim]) }),
     };
   }
 
@@ -220,6 +231,26 @@ export function tfjsScorer(spec: EngineSpec, params: Float32Array): Scorer {
         });
       }
       return { mse, latent };
+    },
+    dispose: () => tf.dispose(blocks),
+  };
+}
+
+/** The DNN's log-odds of signal (tfjs-network.ts classifierScore) with fixed weights, chunk by chunk. */
+export function tfjsClassifierScorer(shape: NetworkShape, params: Float32Array): { score(x: Float32Array): Float32Array; dispose(): void } {
+  const { blocks } = blocksOf(shape, params, false);
+  return {
+    score(x) {
+      const rows = x.length / shape.inputDim;
+      const out = new Float32Array(rows);
+      for (let start = 0; start < rows; start += SCORE_CHUNK) {
+        const end = Math.min(rows, start + SCORE_CHUNK);
+        tf.tidy(() => {
+          const chunk = tf.tensor2d(x.subarray(start * shape.inputDim, end * shape.inputDim), [end - start, shape.inputDim]);
+          out.set(classifierScore(layersOf(shape, blocks), chunk).dataSync(), start);
+        });
+      }
+      return out;
     },
     dispose: () => tf.dispose(blocks),
   };

@@ -1,10 +1,11 @@
 // The networks of network.ts computed with TensorFlow.js tensors, for the tfjs engine
 // (tfjs-engine.ts) and as the autodiff reference the fused kernel is tested against: the
-// loss terms of a batch with a hand-written dense gradient, and scoring at the latent mean.
+// loss terms of a batch with a hand-written dense gradient, and scoring at the latent mean;
+// for the DNN classifier its cross-entropy and its output.
 import * as tf from '@tensorflow/tfjs';
-import { isVariational, type Architecture } from '../../core/models.js';
+import { isVariational } from '../../core/models.js';
 import { gaussianKl, type PriorTensors } from './kl.js';
-import type { DenseShape, NetworkShape } from './network.js';
+import type { DenseShape, NetworkArchitecture, NetworkShape } from './network.js';
 
 export interface DenseLayer {
   shape: DenseShape;
@@ -139,12 +140,12 @@ function applyStack(x: tf.Tensor2D, layers: DenseLayer[], input: boolean, xT?: t
 }
 
 /** What the decoder sees of a latent point: the point itself, or for the DVAE its softmax. */
-function decoderInput(architecture: Architecture, z: tf.Tensor2D): tf.Tensor2D {
+function decoderInput(architecture: NetworkArchitecture, z: tf.Tensor2D): tf.Tensor2D {
   return architecture === 'DVAE' ? tf.softmax(z) : z;
 }
 
 export interface LossTerms {
-  /** Per-event reconstruction MSE over the features, [rows]. */
+  /** Per-event data term, [rows]: the reconstruction MSE over the features; the DNN's cross-entropy. */
   mse: tf.Tensor1D;
   /** Per-event KL to the prior, [rows]; null for the AE. */
   kl: tf.Tensor1D | null;
@@ -154,8 +155,10 @@ export interface LossTerms {
 export interface Batch {
   x: tf.Tensor2D;
   xT?: tf.Tensor2D;
-  /** [rows, latentDim] standard normal, driving the reparameterised sample of the VAE/DVAE; null for the AE. */
+  /** [rows, latentDim] standard normal, driving the reparameterised sample of the VAE/DVAE; null for the AE and the DNN. */
   noise: tf.Tensor2D | null;
+  /** DNN only: [rows, outputs], the class (0/1 with one output, one-hot with several). */
+  targets?: tf.Tensor2D;
 }
 
 /**
@@ -164,6 +167,10 @@ export interface Batch {
  */
 export function lossTerms(shape: NetworkShape, layers: NetworkLayers, batch: Batch, prior: PriorTensors | null): LossTerms {
   const encoded = applyStack(batch.x, layers.encoder, true, batch.xT);
+  if (shape.architecture === 'DNN') {
+    if (!batch.targets) throw new Error('the DNN needs targets');
+    return { mse: crossEntropy(encoded, batch.targets), kl: null };
+  }
   let z = encoded;
   let kl: tf.Tensor1D | null = null;
   if (isVariational(shape.architecture)) {
@@ -174,6 +181,33 @@ export function lossTerms(shape: NetworkShape, layers: NetworkLayers, batch: Bat
   }
   const reconstruction = applyStack(decoderInput(shape.architecture, z), layers.decoder, false);
   return { mse: tf.mean(tf.squaredDifference(reconstruction, batch.x), 1) as tf.Tensor1D, kl };
+}
+
+/**
+ * Per-event cross-entropy of logits against targets, in the forms that stay finite for any
+ * logit: one output (sigmoid, binary) max(z, 0) - z y + log(1 + exp(-|z|)); several
+ * (softmax, multiclass) logsumexp(z) - sum_k y_k z_k.
+ */
+export function crossEntropy(logits: tf.Tensor2D, targets: tf.Tensor2D): tf.Tensor1D {
+  if (logits.shape[1] === 1) {
+    const z = tf.reshape(logits, [-1]);
+    const y = tf.reshape(targets, [-1]);
+    return tf.add(tf.sub(tf.relu(z), tf.mul(z, y)), tf.log1p(tf.exp(tf.neg(tf.abs(z))))) as tf.Tensor1D;
+  }
+  return tf.sub(tf.logSumExp(logits, 1), tf.sum(tf.mul(logits, targets), 1)) as tf.Tensor1D;
+}
+
+/**
+ * The DNN's score per event: the log-odds of "signal" against background, so a cut on it is
+ * a cut on the classifier's output that keeps its resolution where the sigmoid saturates
+ * in float32. One output: the logit itself; several (class 0 the background): logsumexp of
+ * the signal classes' logits minus the background's, i.e. log((1 - p_background) / p_background).
+ */
+export function classifierScore(layers: NetworkLayers, x: tf.Tensor2D): tf.Tensor1D {
+  const logits = applyStack(x, layers.encoder, true);
+  if (logits.shape[1] === 1) return tf.reshape(logits, [-1]) as tf.Tensor1D;
+  const [background, signals] = tf.split(logits, [1, logits.shape[1] - 1], 1) as [tf.Tensor2D, tf.Tensor2D];
+  return tf.sub(tf.logSumExp(signals, 1), tf.reshape(background, [-1])) as tf.Tensor1D;
 }
 
 /**

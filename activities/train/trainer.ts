@@ -1,4 +1,5 @@
-// The thesis training procedure (Sec. 5.2) as a resumable loop written by hand: every epoch
+// The thesis training procedure (Sec. 5.2) as a resumable loop written by hand, for the
+// autoencoders and the DNN classifier (whose targets travel with the batches): every epoch
 // a fresh shuffled k-fold split; fold by fold the model trains on the other folds (Adam,
 // global-norm clipping, weight averaging) and then validates on the fold; at the end of the
 // epoch the averaged weights become the model, the validation loss drives best-epoch
@@ -12,14 +13,15 @@
 // folds, the batches, the learning rate, the stopping rules and the checkpoint.
 import { createHash } from 'node:crypto';
 import type { TrainingSettings } from '../../core/dag.js';
-import { isVariational, type Architecture } from '../../core/models.js';
+import { isVariational } from '../../core/models.js';
 import { UserError } from '../../core/errors.js';
+import type { TrainingProgress } from '../../core/training-progress.js';
 import type { EpochProgress, StopReason } from './format.js';
 import type { Backend } from './backend.js';
 import { readCheckpointFile, writeCheckpointFile } from './checkpoint-file.js';
 import { freshState, type EngineState, type TrainingEngine } from './engine.js';
 import { foldSplit } from './folds.js';
-import { initialWeights, networkShape, type NetworkShape } from './network.js';
+import { initialWeights, networkShape, type NetworkArchitecture, type NetworkShape } from './network.js';
 import { PlateauScheduler, type PlateauState } from './plateau.js';
 import { dirichletAlpha, laplaceDirichlet, standardNormal, type GaussianPrior } from './prior.js';
 import { Rng, type RngState } from '../lib/rng.js';
@@ -27,7 +29,8 @@ import { Rng, type RngState } from '../lib/rng.js';
 export interface TrainerConfig {
   /** Model name, for messages. */
   model: string;
-  architecture: Architecture;
+  architecture: NetworkArchitecture;
+  /** Latent dimension of an autoencoder; outputs of the DNN (1 binary, classes when multiclass). */
   latentDim: number;
   settings: TrainingSettings;
   /** Who computes the steps; its name is recorded per epoch. */
@@ -40,6 +43,8 @@ export interface TrainingData {
   rows: number;
   x: Float32Array;
   weights: Float32Array;
+  /** The DNN's classes, rows x outputs (0/1, or one-hot); absent for the autoencoders. */
+  targets?: Float32Array;
 }
 
 export interface HistoryRow {
@@ -108,8 +113,8 @@ export class Trainer {
   private readonly klWeight: number;
   private readonly plateau: PlateauScheduler;
   private readonly rng: Rng;
-  /** Reused for every batch and validation chunk: the events, their weights, the noise. */
-  private readonly buffers: { x: Float32Array; w: Float32Array; noise: Float32Array };
+  /** Reused for every batch and validation chunk: the events, their weights, the noise, the targets. */
+  private readonly buffers: { x: Float32Array; w: Float32Array; noise: Float32Array; targets: Float32Array };
   private lr: number;
   private epochsDone: number;
   private epoch: EpochState | null;
@@ -164,6 +169,7 @@ export class Trainer {
       x: new Float32Array(chunk * data.features.length),
       w: new Float32Array(chunk),
       noise: new Float32Array(isVariational(architecture) ? chunk * latentDim : 0),
+      targets: new Float32Array(data.targets ? chunk * latentDim : 0),
     };
     this.plateau = new PlateauScheduler(settings.plateau, meta?.plateau);
     this.lr = meta?.lr ?? settings.learningRate;
@@ -298,30 +304,33 @@ export class Trainer {
    * The events at `indices` gathered into the reused buffers, and for the VAE/DVAE their
    * noise drawn from the training's RNG (one draw per batch or chunk, after the gather).
    */
-  private batch(indices: Int32Array): [Float32Array, Float32Array, Float32Array | null] {
+  private batch(indices: Int32Array): { x: Float32Array; w: Float32Array; noise: Float32Array | null; targets?: Float32Array } {
     const width = this.data.features.length;
-    const { x: xs, weights: ws } = this.data;
+    const { x: xs, weights: ws, targets: ts } = this.data;
+    const outputs = this.config.latentDim;
     const n = indices.length;
     const x = this.buffers.x.subarray(0, n * width);
     const w = this.buffers.w.subarray(0, n);
+    const targets = ts ? this.buffers.targets.subarray(0, n * outputs) : undefined;
     for (let i = 0; i < n; i++) {
       const row = indices[i]!;
       for (let j = 0; j < width; j++) x[i * width + j] = xs[row * width + j]!;
       w[i] = ws[row]!;
+      if (targets) for (let k = 0; k < outputs; k++) targets[i * outputs + k] = ts![row * outputs + k]!;
     }
-    const noise = isVariational(this.config.architecture)
-      ? this.rng.fillNormal(this.buffers.noise.subarray(0, n * this.config.latentDim))
-      : null;
-    return [x, w, noise];
+    const noise = isVariational(this.config.architecture) ? this.rng.fillNormal(this.buffers.noise.subarray(0, n * outputs)) : null;
+    return { x, w, noise, targets };
   }
 
   private trainStep(indices: Int32Array): void {
-    this.engine.trainStep(...this.batch(indices), this.lr);
+    const { x, w, noise, targets } = this.batch(indices);
+    this.engine.trainStep(x, w, noise, this.lr, targets);
   }
 
   private validate(indices: Int32Array): void {
     for (let start = 0; start < indices.length; start += VALIDATION_CHUNK) {
-      this.engine.validate(...this.batch(indices.subarray(start, start + VALIDATION_CHUNK)));
+      const { x, w, noise, targets } = this.batch(indices.subarray(start, start + VALIDATION_CHUNK));
+      this.engine.validate(x, w, noise, targets);
     }
   }
 
@@ -400,15 +409,15 @@ export class Trainer {
 
 type Restored = { meta: CheckpointMeta; arrays: Record<string, Float32Array | Int32Array> };
 
-/** Weight of the KL term in the loss: none for the AE, beta for the VAE, dvaeBeta for the DVAE. */
-function klWeight(architecture: Architecture, settings: TrainingSettings): number {
+/** Weight of the KL term in the loss: none for the AE and the DNN, beta for the VAE, dvaeBeta for the DVAE. */
+function klWeight(architecture: NetworkArchitecture, settings: TrainingSettings): number {
   if (architecture === 'DVAE') return settings.dvaeBeta;
   return architecture === 'VAE' ? settings.beta : 0;
 }
 
-/** The latent prior: none for the AE, N(0, 1) for the VAE, the Laplace approximation of the Dirichlet for the DVAE. */
-function latentPrior(architecture: Architecture, latentDim: number, settings: TrainingSettings): GaussianPrior | null {
-  if (architecture === 'AE') return null;
+/** The latent prior: none for the AE and the DNN, N(0, 1) for the VAE, the Laplace approximation of the Dirichlet for the DVAE. */
+function latentPrior(architecture: NetworkArchitecture, latentDim: number, settings: TrainingSettings): GaussianPrior | null {
+  if (!isVariational(architecture)) return null;
   return architecture === 'DVAE' ? laplaceDirichlet(dirichletAlpha(latentDim, settings.dirichletAlpha)) : standardNormal(latentDim);
 }
 
@@ -424,5 +433,30 @@ function fingerprintOf(config: TrainerConfig, data: TrainingData): string {
   hash.update(JSON.stringify({ architecture: config.architecture, latentDim: config.latentDim, settings, features: data.features }));
   hash.update(new Uint8Array(data.x.buffer, data.x.byteOffset, data.x.byteLength));
   hash.update(new Uint8Array(data.weights.buffer, data.weights.byteOffset, data.weights.byteLength));
+  if (data.targets) hash.update(new Uint8Array(data.targets.buffer, data.targets.byteOffset, data.targets.byteLength));
   return hash.digest('hex');
+}
+
+/**
+ * What the watchers of the training see after each epoch (and once at the start).
+ * `trainedPerEpoch` counts the events that go through an optimiser step in one epoch, as
+ * the benchmarks do: every event trains in all folds but its own.
+ */
+export function trainingProgress(trainer: Trainer, maxEpochs: number, trainedPerEpoch: number, backend: string): TrainingProgress {
+  const history = trainer.epochHistory();
+  const last = history.at(-1);
+  const epoch = trainer.epochsCompleted;
+  const meanSeconds = history.reduce((sum, row) => sum + row.seconds, 0) / Math.max(1, history.length);
+  const best = trainer.bestEpoch;
+  return {
+    epoch,
+    maxEpochs,
+    bestLoss: best?.loss ?? null,
+    bestEpoch: best?.epoch ?? null,
+    lr: trainer.learningRate,
+    eventsPerSecond: last && last.seconds > 0 ? trainedPerEpoch / last.seconds : null,
+    etaSeconds: last ? (trainer.finished ? 0 : (maxEpochs - epoch) * meanSeconds) : null,
+    backend,
+    at: new Date().toISOString(),
+  };
 }

@@ -230,10 +230,16 @@ describe('preselect on a user ntuple', () => {
     expect(reseeded.events.columns.split).not.toEqual(loose.events.columns.split);
   });
 
-  it('holds every signal event out for the scans and keeps its weight', async () => {
-    const { events } = await preselect(userParams({}, 'user.parquet', 'signal'));
-    expect(Array.from(events.columns.split as Uint8Array)).toEqual([1, 1, 1]);
-    expect(Array.from(events.columns.weight as Float64Array)).toEqual([1, 2, 0.5]);
+  it('splits a signal like the background (the supervised models train on one part, the scans measure on the other)', async () => {
+    const signal = (await preselect(userParams({}, 'user.parquet', 'signal'))).events;
+    const background = (await preselect(userParams({}, 'user.parquet', 'background'))).events;
+    // The same events, the same rule: the split depends on the sample name, the seed and the event id only.
+    expect(signal.columns.event).toEqual(background.columns.event);
+    expect(signal.columns.split).toEqual(background.columns.split);
+    const split = signal.columns.split as Uint8Array;
+    expect(new Set(split)).toEqual(new Set([0, 1]));
+    const weight = signal.columns.weight as Float64Array;
+    [1, 2, 0.5].forEach((w, k) => expect(weight[k]).toBeCloseTo(w / (split[k] ? 0.3 : 0.7), 12));
   });
 });
 

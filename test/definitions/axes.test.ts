@@ -2,11 +2,11 @@
 import { describe, expect, it } from 'vitest';
 import type { DagNode } from '../../core/dag.js';
 import { expandModels, seedGroups } from '../../definitions/matrix.js';
-import type { ModelsSpec } from '../../definitions/spec.js';
+import type { ModelMatrixSpec } from '../../definitions/spec.js';
 import { compileText, edit, errorsOf, SMALL } from './fixture.js';
 
-const ids = (spec: ModelsSpec) => expandModels(spec).models.map((m) => `${m.background}/${m.architecture}-l${m.latentDim}`);
-const names = (spec: ModelsSpec) => expandModels(spec).models.map((m) => m.axes);
+const ids = (spec: ModelMatrixSpec) => expandModels(spec).models.map((m) => `${m.background}/${m.architecture}-l${m.latentDim}`);
+const names = (spec: ModelMatrixSpec) => expandModels(spec).models.map((m) => m.axes);
 
 /** SMALL with its models block replaced. */
 function withModels(models: string, extra = ''): string {
@@ -21,7 +21,7 @@ function withModels(models: string, extra = ''): string {
 
 describe('setting axes in the matrix', () => {
   it('multiply the models, and name them by the axes that vary', () => {
-    const spec: ModelsSpec = {
+    const spec: ModelMatrixSpec = {
       matrix: { background: ['all'], architecture: ['AE'], latentDim: [2], seed: [1, 2, 3], learningRate: [1e-3] },
       exclude: [],
       include: [],
@@ -35,7 +35,7 @@ describe('setting axes in the matrix', () => {
   });
 
   it('apply beta to VAEs only and dvaeBeta to DVAEs only', () => {
-    const spec: ModelsSpec = {
+    const spec: ModelMatrixSpec = {
       matrix: { background: ['all'], architecture: ['AE', 'VAE', 'DVAE'], latentDim: [2], beta: [0.1, 1], dvaeBeta: [0, 0.01] },
       exclude: [],
       include: [],
@@ -51,7 +51,7 @@ describe('setting axes in the matrix', () => {
   });
 
   it('keep a model that leaves an axis unset apart from one that sets it to the preset value', () => {
-    const spec: ModelsSpec = {
+    const spec: ModelMatrixSpec = {
       matrix: { background: ['all'], architecture: ['VAE'], latentDim: [2] },
       exclude: [],
       include: [{ architecture: 'VAE', latentDim: 2, beta: 0.1 }],
@@ -62,9 +62,9 @@ describe('setting axes in the matrix', () => {
   });
 
   it('take hidden layers as one list of widths or a list of them', () => {
-    const one: ModelsSpec = { exclude: [], include: [{ architecture: 'AE', latentDim: 2, hiddenLayers: [64, 64] }] };
+    const one: ModelMatrixSpec = { exclude: [], include: [{ architecture: 'AE', latentDim: 2, hiddenLayers: [64, 64] }] };
     expect(expandModels(one).models.map((m) => m.settings.hiddenLayers)).toEqual([[64, 64]]);
-    const two: ModelsSpec = {
+    const two: ModelMatrixSpec = {
       matrix: { background: ['all'], architecture: ['AE'], latentDim: [2], hiddenLayers: [[64], [100, 100, 100]] },
       exclude: [],
       include: [],
@@ -73,7 +73,7 @@ describe('setting axes in the matrix', () => {
   });
 
   it('let exclude match on a setting', () => {
-    const spec: ModelsSpec = {
+    const spec: ModelMatrixSpec = {
       matrix: { background: ['all'], architecture: ['AE', 'VAE'], latentDim: [2], seed: [1, 2] },
       exclude: [{ architecture: 'VAE', seed: 2 }],
       include: [],
@@ -82,7 +82,7 @@ describe('setting axes in the matrix', () => {
   });
 
   it('group models that differ in the seed alone', () => {
-    const spec: ModelsSpec = {
+    const spec: ModelMatrixSpec = {
       matrix: { background: ['all'], architecture: ['AE', 'VAE'], latentDim: [2], seed: [1, 2], beta: [0.1, 1] },
       exclude: [],
       include: [],

@@ -1,19 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import { expandModels, modelName } from '../../definitions/matrix.js';
-import type { ModelsSpec } from '../../definitions/spec.js';
+import type { ModelMatrixSpec } from '../../definitions/spec.js';
 
-const names = (spec: ModelsSpec) => expandModels(spec).models.map((m) => `${m.background}/${m.architecture}-l${m.latentDim}`);
+const names = (spec: ModelMatrixSpec) => expandModels(spec).models.map((m) => `${m.background}/${m.architecture}-l${m.latentDim}`);
 const matrix = { background: ['all'], architecture: ['AE', 'VAE', 'DVAE'] as const, latentDim: [1, 2, 3] };
 
 describe('expandModels (CI-style matrix)', () => {
   it('takes the product of the axes', () => {
-    const spec: ModelsSpec = { matrix: { ...matrix, architecture: ['AE', 'VAE'], background: ['all', 'taus'] }, exclude: [], include: [] };
+    const spec: ModelMatrixSpec = {
+      matrix: { ...matrix, architecture: ['AE', 'VAE'], background: ['all', 'taus'] },
+      exclude: [],
+      include: [],
+    };
     expect(names(spec)).toHaveLength(2 * 2 * 3);
     expect(new Set(names(spec)).size).toBe(12);
   });
 
   it('exclude removes combinations matching every given key; list values match any item', () => {
-    const spec: ModelsSpec = {
+    const spec: ModelMatrixSpec = {
       matrix: { ...matrix, architecture: [...matrix.architecture] },
       exclude: [
         { architecture: 'DVAE', latentDim: 1 },
@@ -26,7 +30,7 @@ describe('expandModels (CI-style matrix)', () => {
   });
 
   it('include adds combinations after exclude, missing background meaning the matrix backgrounds', () => {
-    const spec: ModelsSpec = {
+    const spec: ModelMatrixSpec = {
       matrix: { background: ['all', 'taus'], architecture: ['VAE'], latentDim: [2] },
       exclude: [{ background: 'taus' }],
       include: [
@@ -49,7 +53,7 @@ describe('expandModels (CI-style matrix)', () => {
   });
 
   it('lists entries that do nothing', () => {
-    const spec: ModelsSpec = {
+    const spec: ModelMatrixSpec = {
       matrix: { ...matrix, architecture: ['AE'] },
       exclude: [{ latentDim: 2 }, { architecture: 'VAE' }, { latentDim: 7 }],
       include: [

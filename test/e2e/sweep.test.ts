@@ -222,6 +222,7 @@ describe('a tiny sweep end to end, with the product runners', () => {
       'seed',
       'ensemble_of',
       'signal',
+      'trained_on_signal',
       'm_chi1',
       'm_hprime',
       'max_pfom',
@@ -267,6 +268,8 @@ describe('a tiny sweep end to end, with the product runners', () => {
       'seconds',
       'backend',
       'attempts',
+      'trained_on',
+      'signal_events',
     ]);
     expect(rows.map((r) => r.model).sort()).toEqual(['AE-l1', 'AE-l10', 'DVAE-l2', 'VAE-l2']);
     for (const row of rows) {

@@ -84,7 +84,7 @@ describe('runScan on a score artifact on disk', () => {
 
     const csv = (await readFile(join(outDir, 'maxima.csv'), 'utf8')).trim().split('\n');
     expect(csv[0]).toBe(
-      'model,architecture,latentDim,background,learning_rate,batch_size,hidden_layers,beta,dvae_beta,seed,ensemble_of,signal,m_chi1,m_hprime,max_pfom,eff_selected,eff_generated,threshold,n_background_above,background_events_above,pfom_no_cut',
+      'model,architecture,latentDim,background,learning_rate,batch_size,hidden_layers,beta,dvae_beta,seed,ensemble_of,signal,trained_on_signal,m_chi1,m_hprime,max_pfom,eff_selected,eff_generated,threshold,n_background_above,background_events_above,pfom_no_cut',
     );
     expect(csv).toHaveLength(result.signals.length + 1);
     const header = csv[0].split(',');

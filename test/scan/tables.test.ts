@@ -42,7 +42,7 @@ describe('--out tables', () => {
     }
     const text = scanCsv(scans);
     expect(text.split('\n')[0]).toBe(
-      'model,architecture,latentDim,background,learning_rate,batch_size,hidden_layers,beta,dvae_beta,seed,ensemble_of,signal,m_chi1,m_hprime,max_pfom,eff_selected,eff_generated,threshold,n_background_above',
+      'model,architecture,latentDim,background,learning_rate,batch_size,hidden_layers,beta,dvae_beta,seed,ensemble_of,signal,trained_on_signal,m_chi1,m_hprime,max_pfom,eff_selected,eff_generated,threshold,n_background_above',
     );
     const rows = parseCsv(text);
     expect(rows).toHaveLength(scans[0].signals.length + scans[1].signals.length);
@@ -70,7 +70,7 @@ describe('--out tables', () => {
       { ...outcome({ architecture: 'AE', latentDim: 3 }), summary: { ...summary, valKl: 0 } },
     ]);
     expect(text.split('\n')[0]).toBe(
-      'model,architecture,latentDim,background,learning_rate,batch_size,hidden_layers,beta,dvae_beta,seed,best_epoch,val_loss,val_mse,val_kl,epochs,seconds,backend,attempts',
+      'model,architecture,latentDim,background,learning_rate,batch_size,hidden_layers,beta,dvae_beta,seed,best_epoch,val_loss,val_mse,val_kl,epochs,seconds,backend,attempts,trained_on,signal_events',
     );
     const rows = parseCsv(text);
     expect(rows.map((r) => r.model)).toEqual(['all/AE-l3', 'all/VAE-l3', 'all/DVAE-l2']);

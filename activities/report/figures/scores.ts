@@ -1,9 +1,11 @@
 // Per model: the score distribution (thesis Fig. 7.1, 7.2) and the PFOM curve (Fig. 7.3).
 import type { TopLevelSpec } from 'vega-lite';
+import { SUPERVISED_SCORE } from '../../../core/models.js';
 import type { ScanFile } from '../../scan/format.js';
 import type { Example } from '../examples.js';
 
 export function scoreTitle(scan: ScanFile): string {
+  if (scan.score === SUPERVISED_SCORE) return 'classifier output (log-odds of signal)';
   const latent = /^latent:(\d+)$/.exec(scan.score);
   return latent ? `latent variable z${latent[1]}` : 'MSE (standardised features)';
 }

@@ -25,6 +25,12 @@ import type { GaussianPrior } from '../prior.js';
 export type FusedKind = 'native' | 'wasm';
 
 const ARCHITECTURE_CODE: Record<Architecture, number> = { AE: 0, VAE: 1, DVAE: 2 };
+
+/** The kernel's code of an autoencoder; the DNN classifier is not the kernel's (backend.ts never sends it here). */
+function architectureCode(spec: EngineSpec): number {
+  if (spec.architecture === 'DNN') throw new Error('the fused kernel computes the autoencoders only; the DNN trains on a tfjs backend');
+  return ARCHITECTURE_CODE[spec.architecture];
+}
 // The kernel's files are named by literal URLs relative to import.meta.url, so the code
 // version of every kind that reaches this module (activities/engine/code-version.ts) covers
 // the C sources and the committed kernel.wasm. The native build is host-specific and stays
@@ -182,13 +188,7 @@ interface NativeAddon {
 }
 
 function nativeRaw(addon: NativeAddon, spec: EngineSpec): Raw {
-  const ws = addon.create(
-    ARCHITECTURE_CODE[spec.architecture],
-    spec.inputDim,
-    spec.latentDim,
-    Int32Array.from(spec.hiddenLayers),
-    spec.maxRows,
-  );
+  const ws = addon.create(architectureCode(spec), spec.inputDim, spec.latentDim, Int32Array.from(spec.hiddenLayers), spec.maxRows);
   return {
     maxRows: spec.maxRows,
     floats: (n) => new Float32Array(n),
@@ -262,7 +262,7 @@ const PAGE = 65536;
 function wasmRaw(module: WebAssembly.Module, spec: EngineSpec, size: number, reserveFloats: number): Raw {
   const e = new WebAssembly.Instance(module, {}).exports as unknown as WasmExports;
   const { memory } = e;
-  const arch = ARCHITECTURE_CODE[spec.architecture];
+  const arch = architectureCode(spec);
   const D = spec.inputDim;
   const K = spec.latentDim;
   const rowsMax = spec.maxRows;
