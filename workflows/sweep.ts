@@ -84,7 +84,7 @@ export async function sweep(input: SweepInput): Promise<SweepResult> {
   // Handlers come first, before the plan loads: Temporal rejects an update that finds no
   // handler at the end of the activation it arrives in, and after a continue-as-new a
   // retryFailed sent to the previous run lands in this run's first activation.
-  let ready: SweepState | undefined;
+  let ready: SweepState | undefined = undefined;
   let changes = 0; // bumped whenever a node settles or an update resets nodes, to wake the scheduling loop
   setHandler(progressQuery, () => ready?.snapshot() ?? []);
   setHandler(retryFailedUpdate, async () => {
