@@ -14,7 +14,7 @@ import { resumeSweep, startSweep } from '../../client/sweeps.js';
 import type { Dag } from '../../core/dag.js';
 import type { NodeProgress } from '../../core/node-io.js';
 import { progressQuery, trainingWorkflowId } from '../../workflows/api.js';
-import { startTestEngine, tempHome, testDag, uniqueName, type TestEngine, type TestNodeSpec } from '../helpers/engine.js';
+import { startTestEngine, tempHome, testDag, type TestEngine, type TestNodeSpec, uniqueName, waitFor } from '../helpers/engine.js';
 import { testRunners } from '../helpers/runners.js';
 import { removeTempDirs } from '../helpers/temp.js';
 
@@ -36,16 +36,6 @@ afterAll(async () => {
 /** A few activities' worth of events per run: a 45-node sweep takes several runs. */
 const LOW = { historyLimit: { events: 30, bytes: 10_000_000 } };
 const MODEL = { background: 'all', architecture: 'AE' as const, latentDim: 2, axes: {} };
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 /** 30 independent nodes, a 10-node chain, a training that waits for `release` and what follows it. */
 function longDag(name: string, release: string, extra: TestNodeSpec[] = []): Dag {

@@ -4,7 +4,6 @@
 // of one definition at once, and a full disk. Each checks the store afterwards: artifacts
 // committed, duplicate commits, torn files.
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -17,10 +16,10 @@ import { runTrain } from '../../activities/train/index.js';
 import { auditStore } from '../../client/housekeeping.js';
 import { startTestServer, type TestServer } from '../../client/server.js';
 import { followSweep, resumeSweep, startSweep } from '../../client/sweeps.js';
-import { NODE_KINDS, type Dag, type DagNode, type RetrySettings, type TrainParams } from '../../core/dag.js';
+import { NODE_KINDS, type Dag, type RetrySettings, type TrainParams } from '../../core/dag.js';
 import { DEFAULT_RETRY } from '../../definitions/presets.js';
 import { FEATURES, settings, trainContext, writeInputs } from '../train/fixtures.js';
-import { startTestEngine, tempHome, testClient, testDag, testProject, uniqueName } from '../helpers/engine.js';
+import { startTestEngine, tempHome, testClient, testDag, testNode, testProject, uniqueName } from '../helpers/engine.js';
 import { startTestWorkers } from '../helpers/test-workers.js';
 import { removeTempDirs, tempDir } from '../helpers/temp.js';
 import { killWorkerProcesses, spawnWorkerProcess } from '../helpers/worker-process.js';
@@ -42,23 +41,6 @@ const FAST: RetrySettings = {
   heartbeatTimeoutSeconds: 5,
 };
 
-function node(id: string, kind: DagNode['kind'], dependsOn: string[], params: unknown, sweep: string): DagNode {
-  const cacheKey = createHash('sha256')
-    .update(JSON.stringify([sweep, id, params]))
-    .digest('hex')
-    .slice(0, 32);
-  return {
-    id,
-    kind,
-    queue: kind === 'train' ? 'gpu' : 'cpu',
-    dependsOn,
-    params: params as DagNode['params'],
-    cacheKey,
-    codeVersion: 'test',
-    summary: id,
-  };
-}
-
 describe('fault injection', () => {
   it('a worker SIGKILLed mid-epoch: the training resumes on the other worker within about a minute, at most one epoch lost, same weights', async () => {
     const training = { epochs: 8, folds: 3, batchSize: 64, earlyStopping: { enabled: false, patience: 1 } };
@@ -74,12 +56,12 @@ describe('fault injection', () => {
       features: FEATURES,
       training: settings(training),
     };
-    const trainNode = node('train/all/AE-l3', 'train', ['preselect/bkgA', 'preselect/bkgB', 'fitScaler/all'], trainParams, name);
+    const trainNode = testNode('train/all/AE-l3', 'train', ['preselect/bkgA', 'preselect/bkgB', 'fitScaler/all'], trainParams, name);
     const dag: Dag = {
       sweep: name,
       nodes: [
-        ...['bkgA', 'bkgB'].map((s) => node(`preselect/${s}`, 'preselect', [], { sample: { name: s, kind: 'background' } }, name)),
-        node(
+        ...['bkgA', 'bkgB'].map((s) => testNode(`preselect/${s}`, 'preselect', [], { sample: { name: s, kind: 'background' } }, name)),
+        testNode(
           'fitScaler/all',
           'fitScaler',
           ['preselect/bkgA', 'preselect/bkgB'],

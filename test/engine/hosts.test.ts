@@ -4,7 +4,6 @@
 // link comes back the old worker's late result is not committed twice. With a gpu-queue
 // worker on one host and a cpu one on the other, every node runs where its queue says.
 // Skipped, with the reason, where network namespaces cannot be made (they need root).
-import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,9 +12,9 @@ import { CHECKPOINT_FILE } from '../../activities/train/format.js';
 import { auditStore } from '../../client/housekeeping.js';
 import { startTestServer, type TestServer } from '../../client/server.js';
 import { startSweep } from '../../client/sweeps.js';
-import { NODE_KINDS, type Dag, type DagNode, type RetrySettings, type TrainParams } from '../../core/dag.js';
+import { NODE_KINDS, type Dag, type RetrySettings, type TrainParams } from '../../core/dag.js';
 import { FEATURES, settings, writeInputs } from '../train/fixtures.js';
-import { tempHome, testProject, uniqueName } from '../helpers/engine.js';
+import { tempHome, testNode, testProject, uniqueName } from '../helpers/engine.js';
 import { createTestHosts, netnsUnavailable, type TestHosts } from '../helpers/netns.js';
 import { removeTempDirs } from '../helpers/temp.js';
 import { killWorkerProcesses, spawnWorkerProcess, type WorkerProcess } from '../helpers/worker-process.js';
@@ -51,23 +50,6 @@ const FAST: RetrySettings = {
   heartbeatTimeoutSeconds: 10,
 };
 
-function node(id: string, kind: DagNode['kind'], dependsOn: string[], params: unknown, sweep: string): DagNode {
-  const cacheKey = createHash('sha256')
-    .update(JSON.stringify([sweep, id, params]))
-    .digest('hex')
-    .slice(0, 32);
-  return {
-    id,
-    kind,
-    queue: kind === 'train' ? 'gpu' : 'cpu',
-    dependsOn,
-    params: params as DagNode['params'],
-    cacheKey,
-    codeVersion: 'test',
-    summary: id,
-  };
-}
-
 /** Eight cpu nodes that take a while, the training's inputs, and one training of `epochs` epochs. */
 function hostDag(sweep: string, epochs: number): Dag {
   // tfjs wasm, not the fused kernel: its epochs are slow enough that a training outlasts the
@@ -86,16 +68,16 @@ function hostDag(sweep: string, epochs: number): Dag {
   return {
     sweep,
     nodes: [
-      ...Array.from({ length: 8 }, (_, i) => node(`work/${i}`, 'score', [], { sleepMs: 1500 }, sweep)),
-      ...['bkgA', 'bkgB'].map((s) => node(`preselect/${s}`, 'preselect', [], { sample: { name: s, kind: 'background' } }, sweep)),
-      node(
+      ...Array.from({ length: 8 }, (_, i) => testNode(`work/${i}`, 'score', [], { sleepMs: 1500 }, sweep)),
+      ...['bkgA', 'bkgB'].map((s) => testNode(`preselect/${s}`, 'preselect', [], { sample: { name: s, kind: 'background' } }, sweep)),
+      testNode(
         'fitScaler/all',
         'fitScaler',
         ['preselect/bkgA', 'preselect/bkgB'],
         { background: 'all', samples: ['bkgA', 'bkgB'], features: FEATURES },
         sweep,
       ),
-      node('train/all/AE-l3', 'train', ['preselect/bkgA', 'preselect/bkgB', 'fitScaler/all'], trainParams, sweep),
+      testNode('train/all/AE-l3', 'train', ['preselect/bkgA', 'preselect/bkgB', 'fitScaler/all'], trainParams, sweep),
     ],
     limits: { maxParallel: {} },
     retry: Object.fromEntries(NODE_KINDS.map((kind) => [kind, FAST])) as Dag['retry'],

@@ -11,7 +11,7 @@ import type { TrainingProgress } from '../../core/training-progress.js';
 import { ProgressView } from '../../client/progress.js';
 import { trainingProgressQuery, trainingWorkflowId } from '../../workflows/api.js';
 import { sweepCli } from '../helpers/cli.js';
-import { startTestEngine, tempHome, testDag, uniqueName, type TestEngine } from '../helpers/engine.js';
+import { startTestEngine, tempHome, testDag, type TestEngine, uniqueName, waitFor } from '../helpers/engine.js';
 import { testRunners } from '../helpers/runners.js';
 import { removeTempDirs, tempDir } from '../helpers/temp.js';
 
@@ -40,16 +40,6 @@ function report(epoch: number, bestLoss: number | null): TrainingProgress {
     backend: 'wasm',
     at: new Date().toISOString(),
   };
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 describe('training progress', () => {

@@ -10,7 +10,7 @@ import type { NodeOutcome, SweepResult } from '../../core/node-io.js';
 import { NotFoundError } from '../../core/errors.js';
 import { describeSweep, followSweep, queryProgress, resumeSweep, startSweep } from '../../client/sweeps.js';
 import { sweepWorkflowId, trainingWorkflowId } from '../../workflows/api.js';
-import { startTestEngine, tempHome, testDag, uniqueName, type TestEngine } from '../helpers/engine.js';
+import { startTestEngine, tempHome, testDag, type TestEngine, uniqueName, waitFor } from '../helpers/engine.js';
 import { testRunners } from '../helpers/runners.js';
 import { removeTempDirs } from '../helpers/temp.js';
 
@@ -31,16 +31,6 @@ afterAll(async () => {
 
 function byId(result: SweepResult): Record<string, NodeOutcome> {
   return Object.fromEntries(result.nodes.map((n) => [n.id, n]));
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 describe('sweep workflow', () => {

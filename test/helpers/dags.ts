@@ -18,7 +18,24 @@ const FAST_RETRY: RetrySettings = {
   heartbeatTimeoutSeconds: 3,
 };
 
-/** A Dag of test nodes: cache keys from sweep, id and params, queue `gpu` for train. */
+/** One node as the tests build it: cache key from sweep, id and params, queue `gpu` for train. */
+export function testNode(id: string, kind: NodeKind, dependsOn: string[], params: unknown, sweep: string): DagNode {
+  return {
+    id,
+    kind,
+    queue: kind === 'train' ? 'gpu' : 'cpu',
+    dependsOn,
+    params: params as DagNode['params'],
+    cacheKey: createHash('sha256')
+      .update(JSON.stringify([sweep, id, params]))
+      .digest('hex')
+      .slice(0, 32),
+    codeVersion: 'test',
+    summary: `${kind} ${id} (test)`,
+  };
+}
+
+/** A Dag of test nodes (testNode), train nodes with the labels a training needs. */
 export function testDag(
   sweep: string,
   specs: TestNodeSpec[],
@@ -27,19 +44,7 @@ export function testDag(
   const nodes: DagNode[] = specs.map((spec) => {
     const kind = spec.kind ?? 'preselect';
     const params = { ...(kind === 'train' ? { background: 'all', architecture: 'AE', latentDim: 2, axes: {} } : {}), ...spec.params };
-    return {
-      id: spec.id,
-      kind,
-      queue: kind === 'train' ? 'gpu' : 'cpu',
-      dependsOn: spec.deps ?? [],
-      params: params as unknown as DagNode['params'],
-      cacheKey: createHash('sha256')
-        .update(JSON.stringify([sweep, spec.id, params]))
-        .digest('hex')
-        .slice(0, 32),
-      codeVersion: 'test',
-      summary: `${kind} ${spec.id} (test)`,
-    };
+    return testNode(spec.id, kind, spec.deps ?? [], params, sweep);
   });
   const retry = { ...FAST_RETRY, ...options.retry };
   return {

@@ -10,7 +10,18 @@ import { startSweep, type SweepScope } from '../../client/sweeps.js';
 import type { RunningWorkers, StartWorkersOptions } from '../../client/workers.js';
 import { startTestWorkers } from './test-workers.js';
 import { tempDir } from './temp.js';
-export { testDag, type TestNodeSpec } from './dags.js';
+export { testDag, testNode, type TestNodeSpec } from './dags.js';
+
+/** Polls `probe` every 100 ms until it gives a value; fails naming `what` after `timeoutMs`. */
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
 
 export function uniqueName(prefix: string): string {
   return `${prefix}-${randomUUID().slice(0, 8)}`;
