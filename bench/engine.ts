@@ -63,7 +63,7 @@ function sweepShaped(sweep: string): Dag {
   const models = Array.from({ length: 30 }, (_, i) => ({ architecture: ['AE', 'VAE', 'DVAE'][i % 3]!, latentDim: 1 + Math.floor(i / 3) }));
   for (const m of models) {
     const model = `${m.architecture}-l${m.latentDim}`;
-    nodes.push(node(sweep, `train/${model}`, 'train', ['fitScaler/all'], { ...m, background: 'all', model }));
+    nodes.push(node(sweep, `train/${model}`, 'train', ['fitScaler/all'], { ...m, background: 'all', axes: {}, model }));
     nodes.push(node(sweep, `score/${model}`, 'score', [`train/${model}`]));
     nodes.push(node(sweep, `scan/${model}`, 'scan', [`score/${model}`]));
   }

@@ -265,7 +265,8 @@ function startTraining(
       { key: Architecture, value: model.architecture },
       { key: LatentDim, value: model.latentDim },
       { key: Stage, value: 'training' },
-      { key: Axes, value: axisKeywords(model.axes) },
+      // A Dag planned before setting axes existed (a closed run resumed) has none.
+      { key: Axes, value: axisKeywords(model.axes ?? {}) },
     ],
   });
 }

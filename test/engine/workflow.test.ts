@@ -34,6 +34,14 @@ function byId(result: SweepResult): Record<string, NodeOutcome> {
 }
 
 describe('sweep workflow', () => {
+  it('runs a training planned before setting axes existed (its params have no axes)', async () => {
+    const name = uniqueName('noaxes');
+    const dag = testDag(name, [{ id: 'train/all/AE-l2', kind: 'train', params: { axes: undefined } }]);
+    expect(JSON.parse(JSON.stringify(dag.nodes[0]!.params))).not.toHaveProperty('axes');
+    const result = await (await engine.start(dag)).handle.result();
+    expect(result.failures).toEqual([]);
+  });
+
   it('runs a fan-out in parallel, joins it, and trains in a searchable child workflow', async () => {
     const name = uniqueName('fan');
     const middle = ['p1', 'p2', 'p3', 'p4'];
