@@ -105,6 +105,8 @@ export async function sweep(input: SweepInput): Promise<SweepResult> {
   const trainings = new Map<string, string>();
   /** Those of them this run waits for without being their parent (see cancelAttached). */
   const attached = new Set<string>();
+  /** Trainings launched whose workflow has not started yet (MAX_STARTING_TRAININGS, core/schedule.ts). */
+  let starting = 0;
   // Nodes settled by this run: a run continues as new only after some progress of its own,
   // so a bound below what planning alone writes cannot make runs hand over forever.
   let settled = 0;
@@ -143,7 +145,10 @@ export async function sweep(input: SweepInput): Promise<SweepResult> {
       return;
     }
     const workflowId = trainingWorkflowId(workflowInfo().workflowId, node.model);
-    const started = startTraining(dag, node, node.model, { input: activityInput, project, workflowId });
+    starting += 1;
+    const started = startTraining(dag, node, node.model, { input: activityInput, project, workflowId }).finally(() => {
+      starting -= 1;
+    });
     track(
       node,
       started.then(
@@ -179,7 +184,7 @@ export async function sweep(input: SweepInput): Promise<SweepResult> {
   try {
     for (;;) {
       const handOver = settled > 0 && historyFull(limit);
-      if (!handOver) for (const node of state.ready()) launch(node);
+      if (!handOver) for (const node of state.ready(starting)) launch(node);
       setCurrentDetails(state.describe());
       // The retryFailed handler bumps `changes`, so a reset arriving now keeps the loop going.
       if (state.finished() && allHandlersFinished()) break;

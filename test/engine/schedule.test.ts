@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { sweepPlan, type Dag, type SweepPlan } from '../../core/dag.js';
 import type { NodeActivityResult } from '../../core/node-io.js';
-import { dagProblems, MAX_RUNNING, SweepState } from '../../core/schedule.js';
+import { dagProblems, MAX_RUNNING, MAX_STARTING_TRAININGS, SweepState } from '../../core/schedule.js';
 import { expandResult } from '../../client/sweeps.js';
 import { testDag, type TestNodeSpec } from '../helpers/dags.js';
 
@@ -82,6 +82,30 @@ describe('SweepState', () => {
     expect(state.ready()).toEqual([]);
     state.succeed('n0', result('n0'), T);
     expect(ids(state.ready())).toEqual([`n${MAX_RUNNING}`]);
+  });
+
+  it(`asks for at most ${MAX_STARTING_TRAININGS} training workflows at a time; other nodes go past them`, () => {
+    const specs: TestNodeSpec[] = [
+      ...Array.from({ length: MAX_STARTING_TRAININGS + 5 }, (_, i) => ({
+        id: `t${i}`,
+        kind: 'train' as const,
+        params: { latentDim: i + 1 },
+      })),
+      { id: 'p', kind: 'preselect' },
+    ];
+    const state = new SweepState(plan(testDag('s', specs)));
+    const first = ids(state.ready());
+    expect(first).toHaveLength(MAX_STARTING_TRAININGS + 1);
+    expect(first.at(-1)).toBe('p'); // after the trainings in Dag order, and not held up by the window
+    for (const id of first) state.start(id, T);
+    // All of them still starting: no more trainings until some have started.
+    expect(state.ready(MAX_STARTING_TRAININGS)).toEqual([]);
+    // Three have started (the caller's count drops): three more may go.
+    expect(ids(state.ready(MAX_STARTING_TRAININGS - 3))).toEqual([
+      `t${MAX_STARTING_TRAININGS}`,
+      `t${MAX_STARTING_TRAININGS + 1}`,
+      `t${MAX_STARTING_TRAININGS + 2}`,
+    ]);
   });
 
   it('skips every node downstream of a failure and nothing else', () => {
