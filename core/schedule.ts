@@ -66,7 +66,7 @@ export const MAX_RUNNING = 500;
  * starts child workflows one by one; a sweep that asks for hundreds at once queues them
  * there, ahead of the activities it schedules next, and a run that continues as new waits
  * for every one of them first. A few dozen in flight keep the server busy: on the 10,000-node
- * bench this window took the sweep from 27 to 17 ms per node (README "Benchmarks").
+ * bench this window cut the wall time by a third (README "Benchmarks").
  */
 export const MAX_STARTING_TRAININGS = 50;
 
